@@ -1,0 +1,17 @@
+"""adc: a symbolic-to-numeric reverse-mode automatic-differentiation compiler.
+
+Public API only. `import adc` never imports torch.
+"""
+from . import numpy  # noqa: F401  (registers primitives and Tracer methods)
+from .api import grad, hessian, jacobian, jit, make_ir, value_and_grad, vjp
+from .check import check_grad
+from .errors import AdcError, GradientError, ShapeError, TraceError, UnsupportedError
+from .ir import Graph, eval_graph
+from .numpy import stop_gradient
+from .validate import validate
+
+__version__ = "0.1.0"
+
+__all__ = ["grad", "value_and_grad", "vjp", "jacobian", "hessian", "jit", "stop_gradient",
+           "make_ir", "check_grad", "validate", "eval_graph", "Graph", "AdcError", "TraceError",
+           "ShapeError", "UnsupportedError", "GradientError"]

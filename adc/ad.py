@@ -1,0 +1,70 @@
+"""Reverse mode: emit the VJP of a Graph into the current trace.
+
+Stage: differentiate (Graph → traced forward + backward equations). Invariants:
+cotangents accumulate by addition; a zero cotangent is `None` and never materialized (only a
+requested gradient that nothing reaches becomes an explicit zero at the end); broadcasting is
+undone here, once, with `sum_to_shape`; only floating values that depend on a differentiated
+input carry cotangents, so integer/bool values and `stop_gradient` cut the flow.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import numpy as anp
+from .trace import bind
+
+
+def _is_float(v) -> bool:
+    return v.aval.dtype.kind == "f"
+
+
+def active_vars(graph, wrt) -> set:
+    """Variables through which a cotangent from the outputs can reach the `wrt` inputs."""
+    active = {graph.invars[i] for i in wrt if _is_float(graph.invars[i])}
+    for eqn in graph.eqns:
+        if eqn.prim.differentiable and any(v in active for v in eqn.ins):
+            active.update(v for v in eqn.outs if _is_float(v))
+    return active
+
+
+def backward_pass(graph, args, seeds, wrt):
+    """Replay `graph` on `args` and emit its VJP for output cotangents `seeds`.
+
+    Returns (outputs, cotangents for the inputs listed in `wrt`). `seeds[i]` may be None
+    (no cotangent for that output).
+    """
+    env = dict(graph.consts)
+    env.update(zip(graph.invars, args))
+    for eqn in graph.eqns:
+        out = bind(eqn.prim, *[env[v] for v in eqn.ins], **eqn.params)
+        env.update(zip(eqn.outs, out if eqn.prim.multiple_results else (out,)))
+    outs = [env[v] for v in graph.outvars]
+
+    active = active_vars(graph, wrt)
+    ct: dict = {}
+
+    def accumulate(var, value):
+        if value is None or var not in active:
+            return
+        value = anp.astype(anp.sum_to_shape(value, var.aval.shape), var.aval.dtype)
+        ct[var] = value if var not in ct else ct[var] + value
+
+    for var, seed in zip(graph.outvars, seeds):
+        accumulate(var, seed)
+    for eqn in reversed(graph.eqns):
+        cts_out = tuple(ct.pop(v, None) for v in eqn.outs)
+        if all(c is None for c in cts_out):
+            continue
+        needed = tuple(v in active for v in eqn.ins)
+        cts_in = eqn.prim.vjp(cts_out, [env[v] for v in eqn.ins], [env[v] for v in eqn.outs],
+                              needed, **eqn.params)
+        for var, value, need in zip(eqn.ins, cts_in, needed):
+            if need:
+                accumulate(var, value)
+    grads = []
+    for i in wrt:
+        var = graph.invars[i]
+        g = ct.get(var)
+        grads.append(g if g is not None else
+                     anp.broadcast_to(np.zeros((), var.aval.dtype), var.aval.shape))
+    return outs, grads

@@ -1,0 +1,336 @@
+"""The functional API: grad, value_and_grad, vjp, jacobian, hessian, jit, make_ir.
+
+Stage: orchestration (trace → differentiate → optimize → execute). Invariants: tracing and
+differentiation happen once per (function, argument shapes/dtypes, keyword arguments);
+called with traced arguments (inside another transformation) a transformation inlines its
+graph into the enclosing trace, which is how gradients of gradients work.
+"""
+from __future__ import annotations
+
+import functools
+import weakref
+
+import numpy as np
+
+from . import backends
+from .ad import backward_pass
+from .errors import GradientError, ShapeError, UnsupportedError
+from .ir import Graph
+from .opt import optimize
+from . import numpy as anp
+from .trace import Tracer, as_aval, inline, trace, tracing, tree_flatten, tree_unflatten
+
+
+def _as_input(x):
+    if isinstance(x, Tracer):
+        return x
+    if isinstance(x, (np.ndarray, np.generic, int, float, bool, list, tuple)):
+        return np.asarray(x)
+    raise TypeError(f"adc: cannot use an argument of type {type(x).__name__} as an array")
+
+
+def _freeze_kwargs(kwargs):
+    try:
+        key = tuple(sorted(kwargs.items()))
+        hash(key)
+    except TypeError:
+        raise UnsupportedError("adc: keyword arguments are static (part of the cache key) and "
+                               "must be hashable; pass arrays positionally") from None
+    return key
+
+
+def _fn_name(f) -> str:
+    code = getattr(f, "__code__", None)
+    name = getattr(f, "__qualname__", repr(f))
+    return f"{name} ({code.co_filename.rsplit('/', 1)[-1]}:{code.co_firstlineno})" if code else name
+
+
+def _user_array(x):
+    x = np.asarray(x)
+    return x.copy() if not x.flags.writeable or x.base is not None else x
+
+
+class _Staged:
+    """A graph built once per signature; run on arrays, or inlined when given tracers."""
+
+    def __init__(self, build, backend):
+        self._build = build  # (avals, kwargs) -> (Graph, captured tracers, aux)
+        self._backend = backend
+        self._cache: dict = {}
+
+    def __call__(self, args, kwargs):
+        args = [_as_input(a) for a in args]
+        key = (tuple(as_aval(a) for a in args), _freeze_kwargs(kwargs))
+        entry = self._cache.get(key)
+        if entry is None:
+            graph, captured, aux = self._build([as_aval(a) for a in args], kwargs)
+            graph = optimize(graph)
+            run = None if captured else backends.compile_graph(graph, self._backend)
+            entry = (graph, captured, aux, run)
+            if not captured:
+                self._cache[key] = entry
+        graph, captured, aux, run = entry
+        inputs = args + list(captured)
+        if run is None or any(isinstance(a, Tracer) for a in inputs):
+            return inline(graph, inputs), aux
+        return [_user_array(o) for o in run(*inputs)], aux
+
+
+def _normalize_argnums(argnums, nargs, fname):
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise ShapeError(f"{fname}: argnums={argnums} but the function was called with "
+                             f"{nargs} positional arguments")
+    return tuple(i % nargs for i in nums)
+
+
+def _check_float_args(avals, nums, what):
+    for i in nums:
+        if avals[i].dtype.kind != "f":
+            raise GradientError(
+                f"{what}: argument {i} has dtype {avals[i].dtype}; gradients are defined only "
+                f"for floating-point inputs (torch: 'only Tensors of floating point dtype can "
+                f"require gradients'). Pass a float array, e.g. x.astype(np.float64)")
+
+
+def value_and_grad(f=None, argnums=0, *, has_aux=False, backend=None):
+    """`(value, gradient)` of a scalar function; see `grad`."""
+    if f is None:
+        return functools.partial(value_and_grad, argnums=argnums, has_aux=has_aux, backend=backend)
+    name = _fn_name(f)
+
+    def build(avals, kwargs):
+        nums = _normalize_argnums(argnums, len(avals), "adc.grad")
+        _check_float_args(avals, nums, f"adc.grad of {name}")
+        fwd = trace(lambda *xs: f(*xs, **kwargs), avals,
+                    out_check=functools.partial(_check_scalar_output, name, has_aux))
+        loss = fwd.graph.outvars[0].aval
+        seeds = [np.ones(loss.shape, loss.dtype)] + [None] * (len(fwd.graph.outvars) - 1)
+
+        def body(*xs):
+            outs, grads = backward_pass(fwd.graph, xs, seeds, nums)
+            return outs + grads
+
+        full = trace(body, fwd.graph.in_avals)
+        return full.graph, fwd.captured, fwd.out_tree
+
+    staged = _Staged(build, backend)
+
+    @functools.wraps(f)
+    def wrapped(*args, **kwargs):
+        outs, out_tree = staged(args, kwargs)
+        nums = argnums if isinstance(argnums, int) else tuple(argnums)
+        n_out = len(outs) - (1 if isinstance(nums, int) else len(nums))
+        value_and_aux = tree_unflatten(out_tree, outs[:n_out])
+        grads = outs[n_out] if isinstance(nums, int) else tuple(outs[n_out:])
+        if has_aux:
+            value, aux = value_and_aux
+            return (value, aux), grads
+        return value_and_aux, grads
+
+    return wrapped
+
+
+def _check_scalar_output(name, has_aux, leaves, tree):
+    if has_aux:
+        if not (tree is not None and tree[0] in (tuple, list) and len(tree[1]) == 2
+                and tree[1][0] is None):
+            raise GradientError(f"adc.grad(has_aux=True): {name} must return (scalar, aux)")
+    elif tree is not None:
+        raise GradientError(f"adc.grad: {name} returned a {tree[0].__name__}; it must return a "
+                            "single scalar (use has_aux=True to return (scalar, aux))")
+    out = as_aval(leaves[0])
+    if out.size != 1:
+        raise GradientError(
+            f"adc.grad: {name} returned an array of shape {out.shape}; grad can be implicitly "
+            "created only for scalar outputs (as in torch's backward()). Reduce it (e.g. "
+            ".sum()) or use adc.vjp(f, x) and pass a seed shaped like the output")
+    if out.dtype.kind != "f":
+        raise GradientError(f"adc.grad: {name} returned dtype {out.dtype}; the output must be "
+                            "floating point to be differentiated")
+
+
+def grad(f=None, argnums=0, *, has_aux=False, backend=None):
+    """Gradient of a scalar-valued `f` w.r.t. the arguments in `argnums` (torch's backward()).
+
+    Usable as `@adc.grad`, `@adc.grad(argnums=(0, 1))` or `adc.grad(f, ...)`. Returns numpy
+    arrays shaped like the differentiated arguments (a tuple when `argnums` is a tuple); with
+    `has_aux=True`, f returns `(scalar, aux)` and the result is `(grads, aux)`.
+    """
+    if f is None:
+        return functools.partial(grad, argnums=argnums, has_aux=has_aux, backend=backend)
+    vg = value_and_grad(f, argnums, has_aux=has_aux, backend=backend)
+
+    @functools.wraps(f)
+    def wrapped(*args, **kwargs):
+        value, grads = vg(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    return wrapped
+
+
+def jit(f=None, *, backend=None):
+    """The function compiled once per signature (keyword arguments are static)."""
+    if f is None:
+        return functools.partial(jit, backend=backend)
+
+    def build(avals, kwargs):
+        traced = trace(lambda *xs: f(*xs, **kwargs), avals)
+        return traced.graph, traced.captured, traced.out_tree
+
+    staged = _Staged(build, backend)
+
+    @functools.wraps(f)
+    def wrapped(*args, **kwargs):
+        outs, out_tree = staged(args, kwargs)
+        return tree_unflatten(out_tree, outs)
+
+    return wrapped
+
+
+def make_ir(f, **kwargs):
+    """`make_ir(f)(*args)`: the optimized traced IR of f (printable, one equation a line)."""
+
+    def build(*args):
+        traced = trace(lambda *xs: f(*xs, **kwargs), [as_aval(_as_input(a)) for a in args])
+        return optimize(traced.graph)
+
+    return build
+
+
+# ---- vjp, jacobian, hessian ----
+
+_VJP_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _split_by_dependence(graph: Graph, n_late: int, n_early_outs: int):
+    """Split at the last `n_late` inputs (the seeds): an early graph computing the first
+    `n_early_outs` outputs plus residuals, and a late graph (residuals + seeds → the rest)."""
+    n_in = len(graph.invars) - n_late
+    late = set(graph.invars[n_in:])
+    early_eqns, late_eqns = [], []
+    for eqn in graph.eqns:
+        if any(v in late for v in eqn.ins):
+            late_eqns.append(eqn)
+            late.update(eqn.outs)
+        else:
+            early_eqns.append(eqn)
+    late_outs = graph.outvars[n_early_outs:]
+    needed = [v for e in late_eqns for v in e.ins] + list(late_outs)
+    residuals = list(dict.fromkeys(v for v in needed if v not in late and v not in graph.consts))
+    early = Graph(graph.invars[:n_in], graph.outvars[:n_early_outs] + residuals, early_eqns,
+                  dict(graph.consts))
+    rest = Graph(residuals + graph.invars[n_in:], list(late_outs), late_eqns, dict(graph.consts))
+    return optimize(early), optimize(rest)
+
+
+def _build_vjp(f, avals, name):
+    _check_float_args(avals, range(len(avals)), f"adc.vjp of {name}")
+    fwd = trace(f, avals)
+    n_in = len(fwd.graph.invars)
+
+    def body(*xs):
+        outs, cts = backward_pass(fwd.graph, xs[:n_in], xs[n_in:], range(len(avals)))
+        return outs + cts
+
+    full = trace(body, fwd.graph.in_avals + fwd.graph.out_avals).graph
+    return fwd, full
+
+
+def vjp(f, *primals, backend=None):
+    """`(out, vjp_fn)`: `vjp_fn(seed)` returns one cotangent per primal (torch's
+    `y.backward(gradient=seed)`); the seed must have the output's structure and shapes."""
+    args = [_as_input(p) for p in primals]
+    avals = [as_aval(a) for a in args]
+    name = _fn_name(f)
+    nested = any(isinstance(a, Tracer) for a in args) or tracing()
+    if nested:
+        fwd, full = _build_vjp(f, avals, name)
+        inputs = args + list(fwd.captured)
+        outs = inline(fwd.graph, inputs)
+        out_tree, out_avals = fwd.out_tree, fwd.graph.out_avals
+
+        def run_backward(seeds):
+            return inline(full, inputs + seeds)[len(out_avals):]
+    else:
+        per_fn = _VJP_CACHE.setdefault(f, {}) if _weakrefable(f) else {}
+        key = (tuple(avals), backends.resolve(backend))
+        if key not in per_fn:
+            fwd, full = _build_vjp(f, avals, name)
+            n_out = len(fwd.graph.outvars)
+            early, rest = _split_by_dependence(full, n_out, n_out)
+            per_fn[key] = (fwd.out_tree, fwd.graph.out_avals,
+                           backends.compile_graph(early, backend),
+                           backends.compile_graph(rest, backend))
+        out_tree, out_avals, run_early, run_rest = per_fn[key]
+        early_outs = run_early(*args)
+        outs = [_user_array(o) for o in early_outs[:len(out_avals)]]
+        residuals = early_outs[len(out_avals):]
+
+        def run_backward(seeds):
+            return [_user_array(c) for c in run_rest(*residuals, *seeds)]
+
+    def vjp_fn(seed):
+        leaves, tree = tree_flatten(seed)
+        if tree != out_tree or len(leaves) != len(out_avals):
+            raise ShapeError(f"vjp_fn of {name}: the seed's structure does not match the "
+                             f"output's ({len(out_avals)} array(s)); pass one array per output")
+        seeds = []
+        for leaf, aval in zip(leaves, out_avals):
+            shp = as_aval(_as_input(leaf)).shape
+            if shp != aval.shape:
+                raise ShapeError(f"vjp_fn of {name}: seed of shape {shp} for an output of shape "
+                                 f"{aval.shape}; the seed must have the output's shape (as "
+                                 "torch's backward(gradient=...) requires)")
+            seeds.append(leaf if isinstance(leaf, Tracer) else np.asarray(leaf, aval.dtype))
+        return tuple(run_backward(seeds))
+
+    return tree_unflatten(out_tree, outs), vjp_fn
+
+
+def _weakrefable(f) -> bool:
+    try:
+        weakref.ref(f)
+        return True
+    except TypeError:
+        return False
+
+
+def jacobian(f, argnums=0, *, backend=None):
+    """Reverse-mode Jacobian: the forward pass runs once, then one VJP per output element.
+
+    Shape `out.shape + arg.shape`; a tuple over `argnums` when it is a tuple, and a tuple over
+    outputs when f returns a tuple.
+    """
+
+    @functools.wraps(f)
+    def wrapped(*args):
+        nums = _normalize_argnums(argnums, len(args), "adc.jacobian")
+        out, vjp_fn = vjp(f, *args, backend=backend)
+        leaves, tree = tree_flatten(out)
+        shapes = [as_aval(_as_input(o)) for o in leaves]
+        per_out = []
+        for k, o in enumerate(shapes):
+            rows = []
+            for flat in range(o.size):
+                seeds = [np.zeros(s.shape, s.dtype) for s in shapes]
+                seeds[k].reshape(-1)[flat] = 1
+                rows.append(vjp_fn(tree_unflatten(tree, seeds)))
+            per_arg = []
+            for i in nums:
+                arg_shape = as_aval(_as_input(args[i])).shape
+                if rows:
+                    j = anp.reshape(anp.stack([r[i] for r in rows]), o.shape + arg_shape)
+                else:
+                    j = np.zeros(o.shape + arg_shape, as_aval(_as_input(args[i])).dtype)
+                per_arg.append(j)
+            per_out.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
+        return tree_unflatten(tree, per_out)
+
+    return wrapped
+
+
+def hessian(f, argnums=0, *, backend=None):
+    """Second derivatives: the Jacobian of the gradient, both through the IR."""
+    return jacobian(grad(f, argnums, backend=backend), argnums, backend=backend)

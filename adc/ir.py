@@ -1,0 +1,151 @@
+"""The IR: typed variables, equations and graphs, a printer, and the numpy reference interpreter.
+
+Stage: shared by every stage. Invariant: a Graph is a flat, topologically ordered list of
+equations over `Var`s whose abstract values (shape, dtype) are known; every Var is defined
+once, by being an input, a constant or the output of exactly one equation.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Aval:
+    """Abstract value: what tracing knows about an array."""
+
+    shape: tuple
+    dtype: np.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __str__(self) -> str:
+        return f"{_DTYPE_SHORT.get(self.dtype.name, self.dtype.name)}[{','.join(map(str, self.shape))}]"
+
+
+_DTYPE_SHORT = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool"}
+
+
+def aval_of(x) -> Aval:
+    x = np.asarray(x)
+    return Aval(tuple(x.shape), x.dtype)
+
+
+_ids = itertools.count()
+
+
+class Var:
+    """A typed variable; identity is the object itself."""
+
+    __slots__ = ("aval", "id")
+
+    def __init__(self, aval: Aval):
+        self.aval = aval
+        self.id = next(_ids)
+
+    def __repr__(self) -> str:
+        return f"Var({self.id}:{self.aval})"
+
+
+def _freeze(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, np.dtype):
+        return value.str
+    return value
+
+
+@dataclass
+class Eqn:
+    prim: Any
+    ins: tuple
+    outs: tuple
+    params: dict
+    src: str = ""
+
+    def params_key(self) -> tuple:
+        return tuple(sorted((k, _freeze(v)) for k, v in self.params.items()))
+
+
+@dataclass
+class Graph:
+    invars: list
+    outvars: list
+    eqns: list
+    consts: dict = field(default_factory=dict)  # Var -> np.ndarray
+
+    def __str__(self) -> str:
+        return format_graph(self)
+
+    @property
+    def in_avals(self) -> list:
+        return [v.aval for v in self.invars]
+
+    @property
+    def out_avals(self) -> list:
+        return [v.aval for v in self.outvars]
+
+
+def _format_param(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array{list(value.shape)}" if value.size > 6 else np.array2string(value, separator=",")
+    if isinstance(value, np.dtype):
+        return value.name
+    return repr(value)
+
+
+def format_graph(graph: Graph) -> str:
+    """One equation per line: `c:f64[3] = mul a b` with shapes, dtypes and parameters."""
+    names: dict = {}
+
+    def name(v: Var) -> str:
+        if v not in names:
+            n, s = len(names), ""
+            while True:
+                s = chr(ord("a") + n % 26) + s
+                n = n // 26 - 1
+                if n < 0:
+                    break
+            names[v] = s
+        return names[v]
+
+    def typed(v: Var) -> str:
+        return f"{name(v)}:{v.aval}"
+
+    lines = [f"{{ lambda {' '.join(typed(v) for v in graph.invars)} ."]
+    for v, value in graph.consts.items():
+        shown = np.array2string(np.asarray(value), threshold=6, separator=",").replace("\n", "")
+        lines.append(f"    {typed(v)} = const {shown}")
+    for eqn in graph.eqns:
+        params = " ".join(f"{k}={_format_param(p)}" for k, p in eqn.params.items())
+        rhs = " ".join([eqn.prim.name] + [name(v) for v in eqn.ins])
+        lines.append(f"    {' '.join(typed(v) for v in eqn.outs)} = {rhs}{' ' if params else ''}"
+                     f"{'[' + params + ']' if params else ''}")
+    lines.append(f"  in ({', '.join(name(v) for v in graph.outvars)}) }}")
+    return "\n".join(lines)
+
+
+def eval_graph(graph: Graph, *args) -> list:
+    """Run a Graph with numpy: the reference semantics for every later stage."""
+    if len(args) != len(graph.invars):
+        raise TypeError(f"graph takes {len(graph.invars)} inputs, got {len(args)}")
+    env = dict(graph.consts)
+    for v, a in zip(graph.invars, args):
+        env[v] = a
+    for eqn in graph.eqns:
+        result = eqn.prim.impl(*[env[v] for v in eqn.ins], **eqn.params)
+        results = result if eqn.prim.multiple_results else (result,)
+        for v, r in zip(eqn.outs, results):
+            env[v] = np.asarray(r, dtype=v.aval.dtype)
+    return [env[v] for v in graph.outvars]

@@ -1,0 +1,513 @@
+"""The user namespace: numpy names on traced (and plain) arrays, built from primitives.
+
+Stage: trace. Invariant: every function here promotes dtypes as numpy does (Python scalars
+are weak), normalizes axes and shapes, and then binds primitives; composite operations
+(mean, var, logsumexp, softmax, ...) are compositions, so they need no VJP of their own.
+With plain numpy inputs the same functions evaluate eagerly.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+
+import numpy as np
+
+from . import prims as _prims  # noqa: F401  (registers primitives)
+from .errors import ShapeError, TraceError, UnsupportedError, with_location
+from .prims import elementwise as E
+from .prims.index import take_p
+from .prims.linalg import einsum_p, matmul_p
+from .prims.reduce import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
+from .prims.select import convert_p, stop_gradient_p, where_p
+from .prims.shape import (broadcast_to_p, concatenate_p, pad_p, reshape_p_bind, rev_p_bind,
+                          transpose_p)
+from .trace import Tracer, bind
+
+ndarray = np.ndarray
+pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None
+float32, float64, int32, int64, bool_ = np.float32, np.float64, np.int32, np.int64, np.bool_
+zeros, ones, full, eye, identity, arange, linspace, empty = (
+    np.zeros, np.ones, np.full, np.eye, np.identity, np.arange, np.linspace, np.empty)
+
+
+# ---- dtypes ----
+
+def _is_scalar(x) -> bool:
+    return isinstance(x, (numbers.Number, np.bool_)) and not isinstance(x, np.ndarray)
+
+
+def _dtype_of(x):
+    return x.dtype if isinstance(x, (Tracer, np.ndarray, np.generic)) else None
+
+
+def _as_operand(x):
+    if isinstance(x, (Tracer, np.ndarray)) or _is_scalar(x):
+        return x
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x)
+    raise UnsupportedError(with_location(f"cannot use a {type(x).__name__} as an array operand"))
+
+
+def astype(x, dtype):
+    dtype = np.dtype(dtype)
+    if isinstance(x, Tracer):
+        return x if x.dtype == dtype else bind(convert_p, x, dtype=dtype)
+    return np.asarray(x, dtype=dtype)
+
+
+def _promote(*args, to_float=False):
+    args = [_as_operand(a) for a in args]
+    strong = [d for d in map(_dtype_of, args) if d is not None]
+    weak = [a for a in args if _dtype_of(a) is None]
+    dtype = np.result_type(*strong, *weak)
+    if to_float and dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    return [astype(a, dtype) for a in args]
+
+
+def apply_elementwise(prim, *args):
+    return bind(prim, *_promote(*args, to_float=not prim.bool_out and prim not in _EXACT))
+
+
+_EXACT = {E.add_p, E.sub_p, E.mul_p, E.neg_p, E.maximum_p, E.minimum_p, E.clip_p, E.abs_p,
+          E.sign_p, E.relu_p, E.pow_scalar_p}
+
+
+def _elementwise(prim):
+    def fn(*args):
+        return apply_elementwise(prim, *args)
+
+    fn.__name__ = prim.name
+    return fn
+
+
+negative = _elementwise(E.neg_p)
+add, subtract, multiply = _elementwise(E.add_p), _elementwise(E.sub_p), _elementwise(E.mul_p)
+divide = true_divide = _elementwise(E.div_p)
+exp, log, log1p, expm1 = map(_elementwise, (E.exp_p, E.log_p, E.log1p_p, E.expm1_p))
+sqrt, sin, cos, tan = map(_elementwise, (E.sqrt_p, E.sin_p, E.cos_p, E.tan_p))
+tanh, arctan, sinh, cosh = map(_elementwise, (E.tanh_p, E.arctan_p, E.sinh_p, E.cosh_p))
+abs = absolute = _elementwise(E.abs_p)
+sign, sigmoid, softplus, relu = map(_elementwise, (E.sign_p, E.sigmoid_p, E.softplus_p, E.relu_p))
+maximum, minimum, logaddexp = map(_elementwise, (E.maximum_p, E.minimum_p, E.logaddexp_p))
+less, less_equal, greater = map(_elementwise, (E.less_p, E.less_equal_p, E.greater_p))
+greater_equal, equal, not_equal = map(_elementwise, (E.greater_equal_p, E.equal_p, E.not_equal_p))
+logical_and, logical_or = _elementwise(E.logical_and_p), _elementwise(E.logical_or_p)
+logical_not = _elementwise(E.logical_not_p)
+
+
+def positive(x):
+    return x
+
+
+def square(x):
+    return multiply(x, x)
+
+
+def reciprocal(x):
+    (x,) = _promote(x, to_float=True)
+    return divide(np.ones((), x.dtype), x)
+
+
+def power(x, y):
+    if _is_scalar(y) or (isinstance(y, np.ndarray) and y.ndim == 0):
+        y = float(y) if not isinstance(y, numbers.Integral) else int(y)
+        (x,) = _promote(x, to_float=not isinstance(y, int) or y < 0)
+        if y == 1:
+            return x
+        if y == 2:
+            return x * x
+        if y == 0.5:
+            return sqrt(x)
+        return bind(E.pow_scalar_p, x, exponent=y)
+    return apply_elementwise(E.pow_p, x, y)
+
+
+def clip(x, a_min=None, a_max=None):
+    (x,) = _promote(x)
+    lo = -np.inf if a_min is None else a_min
+    hi = np.inf if a_max is None else a_max
+    return apply_elementwise(E.clip_p, x, lo, hi)
+
+
+def isfinite(x):
+    return less(abs(x), np.inf)
+
+
+def where(condition, x=None, y=None):
+    if x is None or y is None:
+        raise UnsupportedError(with_location(
+            "where(condition) with one argument returns data-dependent indices; pass both "
+            "branches: where(condition, x, y)"))
+    condition = _as_operand(condition)
+    if _dtype_of(condition) != np.dtype(bool):
+        condition = not_equal(condition, 0)
+    return bind(where_p, condition, *_promote(x, y))
+
+
+def stop_gradient(x):
+    return bind(stop_gradient_p, x) if isinstance(x, Tracer) else x
+
+
+# ---- shapes ----
+
+def shape(x):
+    return tuple(np.shape(x)) if not isinstance(x, Tracer) else x.shape
+
+
+def ndim(x):
+    return len(shape(x))
+
+
+def _normalize_axis(axis, nd, op="axis"):
+    if not -nd <= axis < builtins.max(nd, 1) or (nd == 0 and axis not in (0, -1)):
+        raise ShapeError(with_location(f"{op}: axis {axis} is out of bounds for an array of "
+                                       f"dimension {nd}"))
+    return axis % nd if nd else 0
+
+
+def _normalize_axes(axis, nd, op="axis"):
+    if axis is None:
+        return tuple(range(nd))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    norm = tuple(sorted(_normalize_axis(int(a), nd, op) for a in axes))
+    if len(set(norm)) != len(norm):
+        raise ShapeError(with_location(f"{op}: repeated axis in {axis}"))
+    return norm
+
+
+def reshape(x, *newshape, order="C"):
+    if order != "C":
+        raise UnsupportedError("reshape: only order='C' is supported")
+    shp = newshape[0] if len(newshape) == 1 and not _is_scalar(newshape[0]) else newshape
+    shp = tuple(int(s) for s in (shp if isinstance(shp, (tuple, list)) else (shp,)))
+    x = _as_operand(x)
+    size = int(np.prod(shape(x), dtype=np.int64))
+    if shp.count(-1) > 1:
+        raise ShapeError(with_location(f"reshape: can only specify one unknown dimension in {shp}"))
+    if -1 in shp:
+        known = int(np.prod([s for s in shp if s != -1], dtype=np.int64))
+        if known == 0 or size % known:
+            raise ShapeError(with_location(f"reshape: cannot reshape {shape(x)} into {shp}"))
+        shp = tuple(size // known if s == -1 else s for s in shp)
+    if int(np.prod(shp, dtype=np.int64)) != size:
+        raise ShapeError(with_location(f"reshape: cannot reshape array of shape {shape(x)} "
+                                       f"({size} elements) into shape {shp}"))
+    return reshape_p_bind(x, shp) if isinstance(x, Tracer) else np.reshape(x, shp)
+
+
+def ravel(x):
+    return reshape(x, -1)
+
+
+def transpose(x, axes=None):
+    nd = ndim(x)
+    perm = tuple(reversed(range(nd))) if axes is None else tuple(
+        _normalize_axis(int(a), nd, "transpose") for a in axes)
+    if sorted(perm) != list(range(nd)):
+        raise ShapeError(with_location(f"transpose: axes {axes} is not a permutation of {nd} axes"))
+    if perm == tuple(range(nd)):
+        return x
+    return bind(transpose_p, x, perm=perm)
+
+
+def swapaxes(x, axis1, axis2):
+    nd = ndim(x)
+    perm = list(range(nd))
+    a, b = _normalize_axis(axis1, nd, "swapaxes"), _normalize_axis(axis2, nd, "swapaxes")
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(x, perm)
+
+
+def moveaxis(x, source, destination):
+    nd = ndim(x)
+    src = [_normalize_axis(s, nd, "moveaxis") for s in np.atleast_1d(source)]
+    dst = [_normalize_axis(d, nd, "moveaxis") for d in np.atleast_1d(destination)]
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+def expand_dims(x, axis):
+    nd = ndim(x) + len(axis if isinstance(axis, (tuple, list)) else (axis,))
+    axes = _normalize_axes(axis, nd, "expand_dims")
+    dims = iter(shape(x))
+    return reshape(x, tuple(1 if i in axes else next(dims) for i in range(nd)))
+
+
+def squeeze(x, axis=None):
+    shp = shape(x)
+    axes = tuple(i for i, d in enumerate(shp) if d == 1) if axis is None else \
+        _normalize_axes(axis, len(shp), "squeeze")
+    if any(shp[a] != 1 for a in axes):
+        raise ShapeError(with_location(f"squeeze: cannot select an axis of size != 1 from {shp}"))
+    return reshape(x, tuple(d for i, d in enumerate(shp) if i not in axes))
+
+
+def broadcast_to(x, shp):
+    shp = tuple(shp) if isinstance(shp, (tuple, list)) else (shp,)
+    if shape(x) == shp:
+        return x
+    return bind(broadcast_to_p, x, shape=shp)
+
+
+def sum_to_shape(g, shp):
+    """Undo numpy broadcasting: sum `g` down to `shp` (the one place broadcasting is undone)."""
+    shp = tuple(shp)
+    if g.shape == shp:
+        return g
+    lead = g.ndim - len(shp)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shp)
+                                      if d == 1 and g.shape[lead + i] != 1)
+    return reshape(reduce_sum_p.bind(g, axes=axes), shp)
+
+
+def concatenate(arrays, axis=0):
+    arrays = _promote(*arrays)
+    if axis is None:
+        arrays, axis = [ravel(a) for a in arrays], 0
+    nd = ndim(arrays[0])
+    if nd == 0:
+        raise ShapeError(with_location("concatenate: zero-dimensional arrays cannot be "
+                                       "concatenated"))
+    axis = _normalize_axis(axis, nd, "concatenate")
+    if len(arrays) == 1:
+        return arrays[0]
+    return bind(concatenate_p, *arrays, axis=axis)
+
+
+def stack(arrays, axis=0):
+    shapes = {shape(a) for a in arrays}
+    if len(shapes) != 1:
+        raise ShapeError(with_location(f"stack: all input arrays must have the same shape, got "
+                                       f"{sorted(shapes)}"))
+    axis = _normalize_axis(axis, len(next(iter(shapes))) + 1, "stack")
+    return concatenate([expand_dims(a, axis) for a in arrays], axis)
+
+
+def flip(x, axis=None):
+    return rev_p_bind(x, _normalize_axes(axis, ndim(x), "flip"))
+
+
+def repeat(x, repeats, axis=None):
+    if axis is None:
+        x, axis = ravel(x), 0
+    shp = shape(x)
+    axis = _normalize_axis(axis, len(shp), "repeat")
+    if isinstance(repeats, numbers.Integral):
+        expanded = expand_dims(x, axis + 1)
+        target = shp[:axis + 1] + (int(repeats),) + shp[axis + 1:]
+        return reshape(broadcast_to(expanded, target),
+                       shp[:axis] + (shp[axis] * int(repeats),) + shp[axis + 1:])
+    index = np.repeat(np.arange(shp[axis]), np.asarray(repeats))
+    return take(x, index, axis=axis)
+
+
+def tile(x, reps):
+    reps = (reps,) if isinstance(reps, numbers.Integral) else tuple(reps)
+    shp = shape(x)
+    nd = builtins.max(len(shp), len(reps))
+    shp = (1,) * (nd - len(shp)) + shp
+    reps = (1,) * (nd - len(reps)) + reps
+    x = reshape(x, tuple(v for d in shp for v in (1, d)))
+    x = broadcast_to(x, tuple(v for r, d in zip(reps, shp) for v in (r, d)))
+    return reshape(x, tuple(r * d for r, d in zip(reps, shp)))
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    if mode != "constant":
+        raise UnsupportedError(with_location(f"pad: mode={mode!r}; only 'constant' is supported"))
+    nd = ndim(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (nd, 2))
+    if (widths < 0).any():
+        raise ShapeError(with_location(f"pad: negative pad widths {pad_width}"))
+    x, value = _promote(x, constant_values)
+    return bind(pad_p, x, value, lo=tuple(int(w) for w in widths[:, 0]),
+                hi=tuple(int(w) for w in widths[:, 1]), interior=(0,) * nd)
+
+
+# ---- reductions ----
+
+def _reduce(prim, x, axis, keepdims, op):
+    x = _as_operand(x)
+    shp = shape(x)
+    axes = _normalize_axes(axis, len(shp), op)
+    out = prim.bind(x, axes=axes) if isinstance(x, Tracer) else prim.impl(np.asarray(x), axes=axes)
+    if keepdims:
+        out = reshape(out, tuple(1 if i in axes else d for i, d in enumerate(shp)))
+    return out
+
+
+def sum(x, axis=None, dtype=None, keepdims=False):
+    x = _as_operand(x)
+    if dtype is not None:
+        x = astype(x, dtype)
+    elif _dtype_of(x) is not None and x.dtype.kind in "bi":
+        x = astype(x, np.int64)
+    return _reduce(reduce_sum_p, x, axis, keepdims, "sum")
+
+
+def prod(x, axis=None, keepdims=False):
+    return _reduce(reduce_prod_p, x, axis, keepdims, "prod")
+
+
+def _nonempty(x, axis, op):
+    axes = _normalize_axes(axis, ndim(x), op)
+    if builtins.any(shape(x)[a] == 0 for a in axes):
+        raise ShapeError(with_location(f"{op}: zero-size reduction over axes {axes} of {shape(x)}"))
+
+
+def max(x, axis=None, keepdims=False):
+    _nonempty(x, axis, "max")
+    return _reduce(reduce_max_p, x, axis, keepdims, "max")
+
+
+def min(x, axis=None, keepdims=False):
+    _nonempty(x, axis, "min")
+    return _reduce(reduce_min_p, x, axis, keepdims, "min")
+
+
+amax, amin = max, min
+
+
+def _count(x, axis):
+    return int(np.prod([shape(x)[a] for a in _normalize_axes(axis, ndim(x))], dtype=np.int64))
+
+
+def mean(x, axis=None, keepdims=False):
+    (x,) = _promote(x, to_float=True)
+    return sum(x, axis, keepdims=keepdims) / _count(x, axis)
+
+
+def var(x, axis=None, ddof=0, keepdims=False):
+    (x,) = _promote(x, to_float=True)
+    d = x - mean(x, axis, keepdims=True)
+    return sum(d * d, axis, keepdims=keepdims) / (_count(x, axis) - ddof)
+
+
+def std(x, axis=None, ddof=0, keepdims=False):
+    return sqrt(var(x, axis, ddof=ddof, keepdims=keepdims))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    (x,) = _promote(x, to_float=True)
+    m = stop_gradient(max(x, axis, keepdims=True))
+    m = where(isfinite(m), m, np.zeros((), x.dtype))
+    out = log(sum(exp(x - m), axis, keepdims=True)) + m
+    return out if keepdims else squeeze(out, _normalize_axes(axis, ndim(x)))
+
+
+def softmax(x, axis=-1):
+    (x,) = _promote(x, to_float=True)
+    z = exp(x - stop_gradient(max(x, axis, keepdims=True)))
+    return z / sum(z, axis, keepdims=True)
+
+
+def log_softmax(x, axis=-1):
+    (x,) = _promote(x, to_float=True)
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+def zeros_like(x, dtype=None):
+    return np.zeros(shape(x), dtype or _dtype_of(_as_operand(x)))
+
+
+def ones_like(x, dtype=None):
+    return np.ones(shape(x), dtype or _dtype_of(_as_operand(x)))
+
+
+def full_like(x, fill_value, dtype=None):
+    return np.full(shape(x), fill_value, dtype or _dtype_of(_as_operand(x)))
+
+
+empty_like = zeros_like
+
+
+def einsum(subscripts, *operands):
+    return bind(einsum_p, *_promote(*operands), spec=subscripts.replace(" ", ""))
+
+
+def matmul(a, b):
+    a, b = _promote(a, b)
+    if ndim(a) == 0 or ndim(b) == 0:
+        raise ShapeError(with_location(f"matmul: scalar operands {shape(a)} and {shape(b)} are "
+                                       "not allowed; use * for scaling"))
+    squeeze_axes = []
+    if ndim(a) == 1:
+        a = reshape(a, (1, shape(a)[0]))
+        squeeze_axes.append(-2)
+    if ndim(b) == 1:
+        b = reshape(b, (shape(b)[0], 1))
+        squeeze_axes.append(-1)
+    out = bind(matmul_p, a, b)
+    return squeeze(out, tuple(squeeze_axes)) if squeeze_axes else out
+
+
+def dot(a, b):
+    if ndim(a) == 0 or ndim(b) == 0:
+        return multiply(a, b)
+    if ndim(b) > 2:
+        raise UnsupportedError(with_location(
+            f"dot with a {ndim(b)}-D second operand; use matmul or einsum"))
+    return matmul(a, b)
+
+
+def vdot(a, b):
+    return sum(ravel(a) * ravel(b))
+
+
+def inner(a, b):
+    return sum(multiply(a, b), axis=-1) if ndim(a) and ndim(b) else multiply(a, b)
+
+
+def outer(a, b):
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    nd = ndim(x)
+    x = moveaxis(x, (axis1, axis2), (nd - 2, nd - 1))
+    n, m = shape(x)[-2:]
+    rows = np.arange(builtins.max(0, -offset), builtins.min(n, m - offset))
+    flat = reshape(x, shape(x)[:-2] + (n * m,))
+    return take(flat, rows * m + rows + offset, axis=-1)
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    return sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def diag(v, k=0):
+    if ndim(v) == 2:
+        return diagonal(v, k)
+    if ndim(v) != 1:
+        raise ShapeError(with_location(f"diag: input must be 1-D or 2-D, got {shape(v)}"))
+    n = shape(v)[0] + builtins.abs(k)
+    pos = np.arange(shape(v)[0])
+    flat_index = (pos + builtins.max(0, -k)) * n + pos + builtins.max(0, k)
+    from .prims.index import scatter_add_p
+
+    return reshape(bind(scatter_add_p, flat_index, v, axis=0, size=n * n), (n, n))
+
+
+def _tri(x, k, lower):
+    n, m = shape(x)[-2:]
+    mask = np.tril(np.ones((n, m), bool), k) if lower else np.triu(np.ones((n, m), bool), k)
+    return where(mask, x, zeros_like(x))
+
+
+def tril(x, k=0):
+    return _tri(x, k, True)
+
+
+def triu(x, k=0):
+    return _tri(x, k, False)
+
+
+from . import linalg  # noqa: E402
+from .indexing import getitem, take, take_along_axis  # noqa: E402,F401
+from .tracer_methods import install as _install  # noqa: E402
+
+_install(Tracer, globals())

@@ -1,0 +1,56 @@
+"""Constant folding and algebraic identities. Stage: optimize. Invariant: an equation whose
+inputs are all constants is evaluated with its numpy reference when its result is small; an
+identity (x*1, x+0, x-0, x/1, neg(neg x)) is removed when the surviving operand already has
+the result's shape and dtype, so values are unchanged bit for bit."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import Eqn, Graph
+from ..prims import elementwise as E
+
+_FOLD_LIMIT = 4096  # elements; larger results stay as equations (no big constant arrays)
+
+# prim -> (index of the operand that survives, index of the neutral operand, neutral value)
+_IDENTITIES = {E.mul_p: [(0, 1, 1.0), (1, 0, 1.0)], E.add_p: [(0, 1, 0.0), (1, 0, 0.0)],
+               E.sub_p: [(0, 1, 0.0)], E.div_p: [(0, 1, 1.0)]}
+
+
+def fold_constants(graph: Graph) -> Graph:
+    consts = dict(graph.consts)
+    rename: dict = {}
+    producer: dict = {}
+    eqns = []
+    for eqn in graph.eqns:
+        ins = tuple(rename.get(v, v) for v in eqn.ins)
+        out_size = sum(v.aval.size for v in eqn.outs)
+        if all(v in consts for v in ins) and out_size <= _FOLD_LIMIT:
+            result = eqn.prim.impl(*[consts[v] for v in ins], **eqn.params)
+            for v, r in zip(eqn.outs, result if eqn.prim.multiple_results else (result,)):
+                consts[v] = np.asarray(r, dtype=v.aval.dtype)
+            continue
+        survivor = _identity_survivor(eqn, ins, consts, producer)
+        if survivor is not None:
+            rename[eqn.outs[0]] = survivor
+            continue
+        new = Eqn(eqn.prim, ins, eqn.outs, eqn.params, eqn.src)
+        producer.update((v, new) for v in eqn.outs)
+        eqns.append(new)
+    outvars = [rename.get(v, v) for v in graph.outvars]
+    used = {v for e in eqns for v in e.ins} | set(outvars)
+    return Graph(list(graph.invars), outvars, eqns,
+                 {v: c for v, c in consts.items() if v in used})
+
+
+def _identity_survivor(eqn, ins, consts, producer):
+    out = eqn.outs[0].aval
+    if eqn.prim is E.neg_p:
+        inner = producer.get(ins[0])
+        if inner is not None and inner.prim is E.neg_p and inner.ins[0].aval == out:
+            return inner.ins[0]
+        return None
+    for keep, neutral, value in _IDENTITIES.get(eqn.prim, ()):
+        c = consts.get(ins[neutral])
+        if c is not None and ins[keep].aval == out and np.all(c == value):
+            return ins[keep]
+    return None

@@ -1,0 +1,73 @@
+"""Gather and scatter-add along one axis: `take` and its VJP `scatter_add`.
+
+Stage: primitive definitions. Invariant: indices are int64 and already in range
+[0, size) (adc.numpy normalizes negative indices and checks constant ones); the VJP of a
+gather is a scatter-add into a zero array and vice versa, so higher orders work.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..ir import Aval
+from .base import Primitive
+
+
+def _check_index(idx):
+    if idx.dtype.kind not in "iu":
+        raise ShapeError(f"indices must be integers, got {idx.dtype}")
+
+
+def _take_shape(x, idx, axis):
+    _check_index(idx)
+    return Aval(x.shape[:axis] + idx.shape + x.shape[axis + 1:], x.dtype)
+
+
+def _take_vjp(cts, ins, outs, needed, axis):
+    from ..trace import bind
+
+    x, idx = ins
+    return (bind(scatter_add_p, idx, cts[0], axis=axis, size=x.shape[axis]), None)
+
+
+def _take_torch(t, x, idx, axis):
+    flat = t.index_select(x, axis, idx.reshape(-1))
+    return flat.reshape(x.shape[:axis] + idx.shape + x.shape[axis + 1:])
+
+
+take_p = Primitive("take", shape_rule=_take_shape,
+                   impl=lambda x, idx, axis: np.take(x, idx, axis=axis), torch_impl=_take_torch,
+                   vjp=_take_vjp, domains=("real", "index"))
+
+
+def _scatter_shape(idx, upd, axis, size):
+    _check_index(idx)
+    k = idx.ndim
+    if upd.shape[axis:axis + k] != idx.shape:
+        raise ShapeError(f"scatter_add: updates {upd.shape} do not match indices {idx.shape} "
+                         f"at axis {axis}")
+    return Aval(upd.shape[:axis] + (size,) + upd.shape[axis + k:], upd.dtype)
+
+
+def _scatter_impl(idx, upd, axis, size):
+    out = np.zeros(_scatter_shape(idx, upd, axis, size).shape, upd.dtype)
+    np.add.at(out, (slice(None),) * axis + (idx,), upd)
+    return out
+
+
+def _scatter_torch(t, idx, upd, axis, size):
+    k = idx.dim()
+    shape = upd.shape[:axis] + (size,) + upd.shape[axis + k:]
+    flat = upd.reshape(upd.shape[:axis] + (-1,) + upd.shape[axis + k:])
+    return t.zeros(shape, dtype=upd.dtype).index_add(axis, idx.reshape(-1), flat)
+
+
+def _scatter_vjp(cts, ins, outs, needed, axis, size):
+    from ..trace import bind
+
+    return (None, bind(take_p, cts[0], ins[0], axis=axis))
+
+
+scatter_add_p = Primitive("scatter_add", shape_rule=_scatter_shape, impl=_scatter_impl,
+                          torch_impl=_scatter_torch, vjp=_scatter_vjp,
+                          domains=("index", "real"))

@@ -1,0 +1,174 @@
+"""The sympy bridge: scalar forms of elementwise primitives, their derivatives, and the
+translation of sympy expressions back into traced adc operations.
+
+Stage: differentiate (elementwise VJPs are `sympy.diff` of the scalar form, cached per
+primitive and parameters). Invariant: derivative expressions only use functions that map
+to registered primitives, so every derivative is itself traceable and differentiable.
+Functions whose textbook derivative is numerically unsafe (sigmoid, softplus, logaddexp,
+pow) are sympy Functions with their own stable `fdiff`.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
+
+SYMBOLS = sp.symbols("x0 x1 x2", real=True)
+OUT = sp.Symbol("out", real=True)  # stands for the primitive's own output in a derivative
+
+
+def _piece(cond, value=1):
+    return sp.Piecewise((value, cond), (0, True))
+
+
+class Sigmoid(sp.Function):
+    def fdiff(self, argindex=1):
+        return Sigmoid(self.args[0]) * (1 - Sigmoid(self.args[0]))
+
+
+class Softplus(sp.Function):
+    def fdiff(self, argindex=1):
+        return Sigmoid(self.args[0])
+
+
+class LogAddExp(sp.Function):
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return Sigmoid(x - y) if argindex == 1 else Sigmoid(y - x)
+
+
+class Relu(sp.Function):
+    def fdiff(self, argindex=1):
+        return _piece(self.args[0] > 0)  # torch: relu'(0) = 0
+
+
+class Maximum(sp.Function):
+    def fdiff(self, argindex=1):
+        x, y = self.args if argindex == 1 else self.args[::-1]
+        return sp.Piecewise((1, x > y), (sp.S.Half, sp.Eq(x, y)), (0, True))  # torch: ties split
+
+
+class Minimum(sp.Function):
+    def fdiff(self, argindex=1):
+        x, y = self.args if argindex == 1 else self.args[::-1]
+        return sp.Piecewise((1, x < y), (sp.S.Half, sp.Eq(x, y)), (0, True))
+
+
+class Clip(sp.Function):
+    """clip(x, lo, hi); torch's clamp passes the gradient to x at the bounds (inclusive)."""
+
+    def fdiff(self, argindex=1):
+        x, lo, hi = self.args
+        return {1: _piece(sp.And(x >= lo, x <= hi)), 2: _piece(x < lo), 3: _piece(x > hi)}[argindex]
+
+
+class Power(sp.Function):
+    """x ** y with torch's masking: d/dx is 0 where y == 0, d/dy is 0 where x == 0 and y >= 0."""
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        if argindex == 1:
+            if y.is_number:
+                return y * Power(x, y - 1) if y != 0 else sp.S.Zero
+            return sp.Piecewise((0, sp.Eq(y, 0)), (y * Power(x, y - 1), True))
+        return sp.Piecewise((0, sp.And(sp.Eq(x, 0), y >= 0)), (Power(x, y) * sp.log(x), True))
+
+
+CUSTOM_FUNCTIONS = (Sigmoid, Softplus, LogAddExp, Relu, Maximum, Minimum, Clip, Power, log1p, expm1)
+
+
+@functools.lru_cache(maxsize=None)
+def derivatives(form: sp.Expr, nin: int) -> tuple:
+    """d form / d x_i for each input, with the form itself replaced by OUT where it appears."""
+    result = []
+    for sym in SYMBOLS[:nin]:
+        d = sp.diff(form, sym).replace(sp.DiracDelta, lambda *a: sp.S.Zero)
+        result.append(d.xreplace({form: OUT}))
+    return tuple(result)
+
+
+def to_ops(expr, env: dict, ops, dtype):
+    """Build traced operations computing `expr`; `env` maps sympy symbols to arrays/tracers.
+
+    `ops` is the adc.numpy module (passed in to keep this module free of import cycles);
+    numeric constants become 0-d arrays of `dtype`.
+    """
+    rec = functools.partial(to_ops, env=env, ops=ops, dtype=dtype)
+    if expr in env:
+        return env[expr]
+    if expr.is_Number or expr in (sp.pi, sp.E):
+        return np.asarray(float(expr), dtype)
+    if isinstance(expr, sp.Add):
+        terms = list(expr.args)
+        acc = rec(terms[0])
+        for t in terms[1:]:
+            acc = acc + rec(t)
+        return acc
+    if isinstance(expr, sp.Mul):
+        num, den = [], []
+        for f in expr.args:
+            base, e = f.as_base_exp()
+            if e.is_Number and e < 0:
+                den.append(base if e == -1 else sp.Pow(base, -e, evaluate=False))
+            else:
+                num.append(f)
+        if num and num[0] == -1:
+            out = -_product([rec(f) for f in num[1:]]) if num[1:] else rec(sp.S.NegativeOne)
+        else:
+            out = _product([rec(f) for f in num]) if num else rec(sp.S.One)
+        return out / _product([rec(f) for f in den]) if den else out
+    if isinstance(expr, (sp.Pow, Power)):
+        base, e = expr.args
+        return _power(rec(base), e, rec, ops, dtype)
+    if isinstance(expr, sp.Piecewise):
+        (value, cond), rest = expr.args[0], expr.args[1:]
+        if cond == sp.true:
+            return rec(value)
+        other = rec(sp.Piecewise(*rest)) if rest else rec(sp.S.Zero)
+        return ops.where(rec(cond), rec(value), other)
+    if isinstance(expr, sp.Eq):
+        return ops.equal(rec(expr.args[0]), rec(expr.args[1]))
+    if isinstance(expr, sp.core.relational.Relational):
+        return _RELATIONS[type(expr)](ops)(rec(expr.lhs), rec(expr.rhs))
+    if isinstance(expr, sp.And):
+        return functools.reduce(ops.logical_and, [rec(a) for a in expr.args])
+    if isinstance(expr, sp.Or):
+        return functools.reduce(ops.logical_or, [rec(a) for a in expr.args])
+    if isinstance(expr, sp.Not):
+        return ops.logical_not(rec(expr.args[0]))
+    from .prims.elementwise import FUNCTION_PRIMS
+
+    prim = FUNCTION_PRIMS.get(expr.func)
+    if prim is None:
+        raise NotImplementedError(f"no adc primitive for sympy function {expr.func}")
+    return ops.apply_elementwise(prim, *[rec(a) for a in expr.args])
+
+
+def _product(factors):
+    return functools.reduce(lambda a, b: a * b, factors)
+
+
+def _power(base, e, rec, ops, dtype):
+    if not e.is_Number:
+        return ops.power(base, rec(e))
+    e = sp.nsimplify(e)
+    if e == 1:
+        return base
+    if e == 2:
+        return base * base
+    if e == sp.S.Half:
+        return ops.sqrt(base)
+    if e == -1:
+        return np.asarray(1.0, dtype) / base
+    return ops.power(base, float(e))
+
+
+_RELATIONS = {
+    sp.StrictGreaterThan: lambda ops: ops.greater,
+    sp.GreaterThan: lambda ops: ops.greater_equal,
+    sp.StrictLessThan: lambda ops: ops.less,
+    sp.LessThan: lambda ops: ops.less_equal,
+    sp.Ne: lambda ops: ops.not_equal,
+}

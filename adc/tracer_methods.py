@@ -1,0 +1,76 @@
+"""Operator overloading and numpy dispatch for Tracers.
+
+Stage: trace. Invariant: every operator, method and numpy ufunc/function applied to a Tracer
+routes to the adc.numpy function of the same name; anything else raises UnsupportedError
+naming the numpy function, never evaluates wrongly.
+"""
+from __future__ import annotations
+
+from .errors import UnsupportedError, with_location
+
+_UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "positive"}
+_NOT_NUMPY = {"getitem", "apply_elementwise", "sum_to_shape", "astype", "stop_gradient",
+              "sigmoid", "softplus", "relu", "logsumexp", "softmax", "log_softmax"}
+
+
+def install(cls, ns: dict) -> None:
+    def binary(name, reflected=False):
+        fn = ns[name]
+        return (lambda self, other: fn(other, self)) if reflected else \
+            (lambda self, other: fn(self, other))
+
+    for dunder, name in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
+                         ("truediv", "divide"), ("pow", "power"), ("matmul", "matmul")]:
+        setattr(cls, f"__{dunder}__", binary(name))
+        setattr(cls, f"__r{dunder}__", binary(name, reflected=True))
+    for dunder, name in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
+                         ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal"),
+                         ("and", "logical_and"), ("or", "logical_or")]:
+        setattr(cls, f"__{dunder}__", binary(name))
+    cls.__rand__, cls.__ror__ = binary("logical_and", True), binary("logical_or", True)
+    cls.__neg__ = lambda self: ns["negative"](self)
+    cls.__pos__ = lambda self: self
+    cls.__abs__ = lambda self: ns["abs"](self)
+    cls.__invert__ = lambda self: ns["logical_not"](self)
+    cls.__getitem__ = lambda self, key: ns["getitem"](self, key)
+    cls.T = property(lambda self: ns["transpose"](self))
+    cls.mT = property(lambda self: ns["swapaxes"](self, -1, -2))
+
+    for name in ("sum", "mean", "prod", "max", "min", "var", "std", "clip", "dot", "repeat",
+                 "take", "squeeze", "swapaxes", "astype", "ravel", "diagonal", "trace"):
+        setattr(cls, name, (lambda fn: lambda self, *a, **k: fn(self, *a, **k))(ns[name]))
+    cls.flatten = lambda self: ns["ravel"](self)
+    cls.reshape = lambda self, *shape, **k: ns["reshape"](self, *shape, **k)
+    cls.transpose = lambda self, *axes: ns["transpose"](
+        self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else
+        (axes or None))
+
+    for unsupported in ("floordiv", "mod", "divmod", "lshift", "rshift", "xor"):
+        def refuse(self, other, _op=unsupported):
+            raise UnsupportedError(with_location(f"operator {_op!r} on a traced array is not "
+                                                 "supported (it has no useful gradient)"))
+        setattr(cls, f"__{unsupported}__", refuse)
+        setattr(cls, f"__r{unsupported}__", refuse)
+
+    def array_ufunc(self, ufunc, method, *inputs, **kwargs):
+        name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+        if method != "__call__" or kwargs or name not in ns or name in _NOT_NUMPY:
+            raise UnsupportedError(with_location(
+                f"numpy ufunc np.{ufunc.__name__}"
+                f"{'' if method == '__call__' else '.' + method}"
+                f"{' with ' + ', '.join(kwargs) if kwargs else ''} is not supported on traced "
+                "arrays by adc; see adc.numpy for the supported operations"))
+        return ns[name](*inputs)
+
+    def array_function(self, func, types, args, kwargs):
+        module = func.__module__ or ""
+        table = vars(ns["linalg"]) if module.endswith("linalg") else ns
+        impl = table.get(func.__name__)
+        if impl is None or not callable(impl) or func.__name__ in _NOT_NUMPY:
+            raise UnsupportedError(with_location(
+                f"np.{'linalg.' if table is not ns else ''}{func.__name__} is not supported on "
+                "traced arrays by adc; see adc.numpy for the supported operations"))
+        return impl(*args, **kwargs)
+
+    cls.__array_ufunc__ = array_ufunc
+    cls.__array_function__ = array_function

@@ -1,0 +1,149 @@
+"""Validation against PyTorch: a torch interpreter of any Graph, and `validate`, which compares
+adc's VJP with `torch.autograd.grad` on the same function.
+
+Stage: validate. Invariant: torch is imported lazily (never by `import adc`); each primitive
+runs as its native torch operation, so torch's own derivative formulas are the reference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import UnsupportedError
+from .trace import as_aval, trace, tree_flatten
+
+TOLERANCES = {np.dtype(np.float64): (1e-7, 1e-9), np.dtype(np.float32): (1e-4, 1e-5)}
+
+
+def import_torch():
+    try:
+        import torch
+    except ImportError:
+        raise UnsupportedError("validation needs PyTorch: pip install 'adc-autodiff[validate]' "
+                               "-c constraints.txt (torch==2.13.0)") from None
+    return torch
+
+
+def to_torch(x):
+    torch = import_torch()
+    return torch.from_numpy(np.array(x, copy=True))
+
+
+def run_torch(graph, *tensors):
+    """Evaluate a Graph with torch tensors (differentiable by torch.autograd)."""
+    torch = import_torch()
+    env = {v: to_torch(c) for v, c in graph.consts.items()}
+    env.update(zip(graph.invars, tensors))
+    for eqn in graph.eqns:
+        out = eqn.prim.torch_impl(torch, *[env[v] for v in eqn.ins], **eqn.params)
+        env.update(zip(eqn.outs, out if eqn.prim.multiple_results else (out,)))
+    return [env[v] for v in graph.outvars]
+
+
+def torch_vjp(f, args, seeds, argnums):
+    """(outputs, gradients) of f computed by torch.autograd.grad over f's traced graph."""
+    torch = import_torch()
+    traced = trace(f, [as_aval(np.asarray(a)) for a in args])
+    inputs = [to_torch(a).requires_grad_(i in argnums) for i, a in enumerate(args)]
+    outs = run_torch(traced.graph, *inputs)
+    wrt = [inputs[i] for i in argnums]
+    pairs = [(o, torch.as_tensor(s, dtype=o.dtype)) for o, s in zip(outs, seeds)
+             if o.requires_grad]
+    if pairs:
+        grads = torch.autograd.grad([o for o, _ in pairs], wrt, [s for _, s in pairs],
+                                    allow_unused=True)
+    else:
+        grads = [None] * len(wrt)
+    grads = [np.zeros(w.shape, dtype=np.asarray(args[i]).dtype) if g is None else
+             g.detach().numpy() for g, w, i in zip(grads, wrt, argnums)]
+    return [o.detach().numpy() for o in outs], grads
+
+
+@dataclass
+class ArgReport:
+    argnum: int
+    shape: tuple
+    dtype: str
+    max_abs_err: float
+    max_rel_err: float
+    ok: bool
+
+
+@dataclass
+class ValidationReport:
+    rows: list = field(default_factory=list)
+    output_max_abs_err: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    def __str__(self) -> str:
+        lines = [f"{'arg':>4} {'shape':>14} {'dtype':>8} {'max abs err':>12} {'max rel err':>12}"
+                 "  result"]
+        for r in self.rows:
+            lines.append(f"{r.argnum:>4} {str(r.shape):>14} {r.dtype:>8} {r.max_abs_err:>12.3e} "
+                         f"{r.max_rel_err:>12.3e}  {'ok' if r.ok else 'MISMATCH'}")
+        lines.append(f"forward max abs err {self.output_max_abs_err:.3e}; "
+                     f"{'all gradients agree with torch' if self.ok else 'GRADIENTS DISAGREE'}")
+        return "\n".join(lines)
+
+
+def compare(a, b, rtol, atol):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    both_nan = np.isnan(a) & np.isnan(b)
+    same_inf = np.isinf(a) & (a == b)
+    diff = np.where(both_nan | same_inf, 0.0, np.abs(a - b))
+    abs_err = float(np.max(diff, initial=0.0))
+    rel_err = float(np.max(diff / np.maximum(np.abs(b), np.finfo(np.float64).tiny), initial=0.0))
+    ok = bool(np.all((diff <= atol + rtol * np.abs(np.nan_to_num(b))) | both_nan | same_inf))
+    return abs_err, rel_err, ok
+
+
+def make_seeds(out_avals, seed, rng):
+    if seed is None or (isinstance(seed, str) and seed == "random"):
+        return [np.ones(a.shape, a.dtype) if a.shape == () else
+                rng.standard_normal(a.shape).astype(a.dtype) for a in out_avals]
+    if isinstance(seed, str) and seed == "ones":
+        return [np.ones(a.shape, a.dtype) for a in out_avals]
+    return [np.asarray(s, a.dtype) for s, a in zip(tree_flatten(seed)[0], out_avals)]
+
+
+def validate(f, *args, argnums=0, seed=None, backend=None, rtol=None, atol=None, rng_seed=0):
+    """Compare adc's gradient of f with torch.autograd.grad on the same function.
+
+    `seed`: None/'random' (ones for scalar outputs, standard normal otherwise), 'ones', or
+    explicit arrays shaped like the outputs. Returns a ValidationReport (`.ok`, `str()`).
+    """
+    from .api import vjp
+
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    args = [np.asarray(a) for a in args]
+    nums = tuple(i % len(args) for i in nums)
+    diff_args = list(args)
+
+    def f_wrt(*xs):
+        full = list(args)
+        for i, x in zip(nums, xs):
+            full[i] = x
+        return f(*full)
+
+    wrt_args = [diff_args[i] for i in nums]
+    out, vjp_fn = vjp(f_wrt, *wrt_args, backend=backend)
+    leaves, tree = tree_flatten(out)
+    seeds = make_seeds([as_aval(o) for o in leaves], seed, np.random.default_rng(rng_seed))
+    from .trace import tree_unflatten
+
+    adc_grads = vjp_fn(tree_unflatten(tree, seeds))
+    t_outs, t_grads = torch_vjp(f_wrt, wrt_args, seeds, tuple(range(len(nums))))
+    report = ValidationReport()
+    report.output_max_abs_err = max((compare(a, b, 0, 0)[0] for a, b in zip(leaves, t_outs)),
+                                    default=0.0)
+    for i, a, t in zip(nums, adc_grads, t_grads):
+        dt = np.asarray(args[i]).dtype
+        r0, a0 = TOLERANCES.get(dt, (1e-4, 1e-5))
+        abs_err, rel_err, ok = compare(a, t, rtol if rtol is not None else r0,
+                                       atol if atol is not None else a0)
+        report.rows.append(ArgReport(i, tuple(np.shape(args[i])), dt.name, abs_err, rel_err, ok))
+    return report
