@@ -9,8 +9,8 @@ from __future__ import annotations
 from .errors import UnsupportedError
 from .ir import Graph, eval_graph
 
-_AVAILABLE = ("numpy",)
-_PLANNED = {"cpu": "the Numba CPU backend", "cuda": "the numba.cuda GPU backend"}
+_AVAILABLE = ("cpu", "numpy")
+_PLANNED = {"cuda": "the numba.cuda GPU backend"}
 
 
 def resolve(backend: str | None) -> str:
@@ -30,4 +30,8 @@ def compile_graph(graph: Graph, backend: str | None):
     name = resolve(backend)
     if name == "numpy":
         return lambda *args: eval_graph(graph, *args)
+    if name == "cpu":
+        from .lower.cpu import compile_cpu
+
+        return compile_cpu(graph)
     raise AssertionError(name)  # resolve() admits only implemented backends

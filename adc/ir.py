@@ -66,7 +66,7 @@ def _freeze(value):
     return value
 
 
-@dataclass
+@dataclass(eq=False)
 class Eqn:
     prim: Any
     ins: tuple

@@ -24,7 +24,9 @@ def fold_constants(graph: Graph) -> Graph:
     for eqn in graph.eqns:
         ins = tuple(rename.get(v, v) for v in eqn.ins)
         out_size = sum(v.aval.size for v in eqn.outs)
-        if all(v in consts for v in ins) and out_size <= _FOLD_LIMIT:
+        in_size = max([v.aval.size for v in ins] + [1])
+        # Folding never grows constants: a broadcast of a scalar stays a (fusable) equation.
+        if all(v in consts for v in ins) and out_size <= min(_FOLD_LIMIT, in_size):
             result = eqn.prim.impl(*[consts[v] for v in ins], **eqn.params)
             for v, r in zip(eqn.outs, result if eqn.prim.multiple_results else (result,)):
                 consts[v] = np.asarray(r, dtype=v.aval.dtype)

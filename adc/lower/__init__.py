@@ -1,0 +1,1 @@
+"""Lowering: optimized Graph → compiled callable (Numba CPU now; numba.cuda later)."""

@@ -1,0 +1,110 @@
+"""Scalar code for fused loop bodies: each fusable equation becomes one Python/Numba
+expression over scalar names, printed from the primitive's sympy form.
+
+Stage: lower. Invariant: the printed expression computes the numpy reference of the
+primitive for one element; numeric literals carry the loop's dtype (np.float32(...) in float32
+code) so float32 kernels stay float32.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
+
+from .. import symbolic as S
+from ..prims import elementwise as E
+
+HELPERS = ("maximum", "minimum", "clip", "relu", "sigmoid", "logaddexp", "softplus", "sign")
+
+
+class _Printer(PythonCodePrinter):
+    def __init__(self, dtype):
+        super().__init__({"fully_qualified_modules": True, "standard": "python3"})
+        self.dtype = dtype
+
+    def _literal(self, value) -> str:
+        text = repr(float(value))
+        if text in ("inf", "-inf", "nan"):
+            text = f"math.{text.lstrip('-')}" if text != "-inf" else "-math.inf"
+        return f"np.{self.dtype.name}({text})" if self.dtype.kind == "f" else text
+
+    def _print_Integer(self, expr):
+        return self._literal(expr) if self.dtype.kind == "f" else str(int(expr))
+
+    def _print_Float(self, expr):
+        return self._literal(expr)
+
+    def _print_Rational(self, expr):
+        return self._literal(expr)
+
+    def _print_Half(self, expr):
+        return self._literal(expr)
+
+    def _print_Infinity(self, expr):
+        return self._literal(np.inf)
+
+    def _print_NegativeInfinity(self, expr):
+        return self._literal(-np.inf)
+
+    def _print_Pow(self, expr, rational=False):
+        base, e = expr.args
+        if e == sp.S.Half:
+            return f"math.sqrt({self._print(base)})"
+        if e in (2, 3):  # sympy turns x*x into x**2; keep it a product (no pow() call)
+            b = self._print(base)
+            return "(" + "*".join([b] * int(e)) + ")"
+        return f"({self._print(base)} ** {self._print(e)})"
+
+    def _print_Power(self, expr):
+        return self._print_Pow(sp.Pow(*expr.args, evaluate=False))
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_sign(self, expr):
+        return f"sign({self._print(expr.args[0])})"
+
+    def _print_And(self, expr):
+        return "(" + " and ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Or(self, expr):
+        return "(" + " or ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Not(self, expr):
+        return f"(not {self._print(expr.args[0])})"
+
+    def _print_Function(self, expr):
+        args = ", ".join(self._print(a) for a in expr.args)
+        name = {"log1p": "math.log1p", "expm1": "math.expm1", "Sigmoid": "sigmoid",
+                "Softplus": "softplus", "LogAddExp": "logaddexp", "Relu": "relu",
+                "Maximum": "maximum", "Minimum": "minimum", "Clip": "clip"}.get(
+            type(expr).__name__)
+        if name is None:
+            return super()._print_Function(expr)
+        return f"{name}({args})"
+
+    _print_log1p = _print_expm1 = _print_Function
+
+
+_BOOL_FORMS = {E.logical_and_p: "({0} and {1})", E.logical_or_p: "({0} or {1})",
+               E.logical_not_p: "(not {0})"}
+
+
+def elementwise_expr(prim, params, args, dtype) -> str:
+    """A scalar expression for one element of `prim` applied to scalar names `args`."""
+    if prim in _BOOL_FORMS:
+        return _BOOL_FORMS[prim].format(*args)
+    form = prim.form_for(params)
+    names = {sym: sp.Symbol(a, real=True) for sym, a in zip(S.SYMBOLS, args)}
+    return _Printer(np.dtype(dtype)).doprint(form.xreplace(names))
+
+
+def literal(value, dtype) -> str:
+    """A scalar literal of `dtype` for a size-1 constant."""
+    dtype = np.dtype(dtype)
+    value = np.asarray(value).reshape(-1)[0]
+    if dtype.kind == "b":
+        return "True" if value else "False"
+    if dtype.kind in "iu":
+        return f"np.{dtype.name}({int(value)})"
+    return _Printer(dtype)._literal(value)

@@ -1,0 +1,47 @@
+"""The one source builder for generated code: indented lines and unique identifiers.
+
+Stage: lower. Invariant: generated modules are assembled only through this class (no ad-hoc
+string gluing elsewhere), so indentation and naming are consistent and the source is kept.
+"""
+from __future__ import annotations
+
+import contextlib
+
+
+class SourceBuilder:
+    def __init__(self):
+        self.lines: list = []
+        self._depth = 0
+
+    def line(self, text: str = "") -> None:
+        self.lines.append("    " * self._depth + text if text else "")
+
+    @contextlib.contextmanager
+    def block(self, header: str):
+        self.line(header)
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+
+    def source(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+class Names:
+    """Stable, readable identifiers for Vars (`x3`, `t17`, ...), assigned in order of use."""
+
+    def __init__(self):
+        self._names: dict = {}
+        self._count = 0
+
+    def __call__(self, var, prefix: str = "t") -> str:
+        if var not in self._names:
+            self._names[var] = f"{prefix}{self._count}"
+            self._count += 1
+        return self._names[var]
+
+    def fresh(self, prefix: str = "tmp") -> str:
+        self._count += 1
+        return f"{prefix}{self._count}"

@@ -1,0 +1,1 @@
+"""CPU kernels (numba.njit) used by modules that adc.lower.cpu generates."""
