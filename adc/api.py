@@ -45,35 +45,41 @@ def _fn_name(f) -> str:
     return f"{name} ({code.co_filename.rsplit('/', 1)[-1]}:{code.co_firstlineno})" if code else name
 
 
-def _user_array(x):
-    x = np.asarray(x)
-    return x.copy() if not x.flags.writeable or x.base is not None else x
-
-
 class _Staged:
     """A graph built once per signature; run on arrays, or inlined when given tracers."""
 
-    def __init__(self, build, backend):
+    def __init__(self, build, backend, fastmath):
         self._build = build  # (avals, kwargs) -> (Graph, captured tracers, aux)
         self._backend = backend
+        self._fastmath = fastmath
         self._cache: dict = {}
 
     def __call__(self, args, kwargs):
-        args = [_as_input(a) for a in args]
-        key = (tuple(as_aval(a) for a in args), _freeze_kwargs(kwargs))
+        # The hot path for a cached signature: a key from shapes/dtypes, one dict look-up,
+        # one call of the compiled graph.
+        traced, key, converted = False, [], None
+        for i, a in enumerate(args):
+            kind = type(a)
+            if kind is not np.ndarray and kind is not Tracer:
+                converted = list(args) if converted is None else converted
+                converted[i] = a = _as_input(a)
+            traced = traced or type(a) is Tracer
+            key.append((a.shape, a.dtype))
+        args = args if converted is None else converted
+        key = (tuple(key), _freeze_kwargs(kwargs) if kwargs else ())
         entry = self._cache.get(key)
         if entry is None:
             graph, captured, aux = self._build([as_aval(a) for a in args], kwargs)
             graph = optimize(graph)
-            run = None if captured else backends.compile_graph(graph, self._backend)
+            run = None if captured else backends.compile_graph(graph, self._backend,
+                                                                 fastmath=self._fastmath)
             entry = (graph, captured, aux, run)
             if not captured:
                 self._cache[key] = entry
         graph, captured, aux, run = entry
-        inputs = args + list(captured)
-        if run is None or any(isinstance(a, Tracer) for a in inputs):
-            return inline(graph, inputs), aux
-        return [_user_array(o) for o in run(*inputs)], aux
+        if run is None or traced:
+            return inline(graph, list(args) + list(captured)), aux
+        return run(*args), aux
 
 
 def _normalize_argnums(argnums, nargs, fname):
@@ -94,10 +100,11 @@ def _check_float_args(avals, nums, what):
                 f"require gradients'). Pass a float array, e.g. x.astype(np.float64)")
 
 
-def value_and_grad(f=None, argnums=0, *, has_aux=False, backend=None):
+def value_and_grad(f=None, argnums=0, *, has_aux=False, backend=None, fastmath=False):
     """`(value, gradient)` of a scalar function; see `grad`."""
     if f is None:
-        return functools.partial(value_and_grad, argnums=argnums, has_aux=has_aux, backend=backend)
+        return functools.partial(value_and_grad, argnums=argnums, has_aux=has_aux, backend=backend,
+                                 fastmath=fastmath)
     name = _fn_name(f)
 
     def build(avals, kwargs):
@@ -115,7 +122,7 @@ def value_and_grad(f=None, argnums=0, *, has_aux=False, backend=None):
         full = trace(body, fwd.graph.in_avals)
         return full.graph, fwd.captured, fwd.out_tree
 
-    staged = _Staged(build, backend)
+    staged = _Staged(build, backend, fastmath)
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
@@ -151,16 +158,19 @@ def _check_scalar_output(name, has_aux, leaves, tree):
                             "floating point to be differentiated")
 
 
-def grad(f=None, argnums=0, *, has_aux=False, backend=None):
+def grad(f=None, argnums=0, *, has_aux=False, backend=None, fastmath=False):
     """Gradient of a scalar-valued `f` w.r.t. the arguments in `argnums` (torch's backward()).
 
     Usable as `@adc.grad`, `@adc.grad(argnums=(0, 1))` or `adc.grad(f, ...)`. Returns numpy
     arrays shaped like the differentiated arguments (a tuple when `argnums` is a tuple); with
     `has_aux=True`, f returns `(scalar, aux)` and the result is `(grads, aux)`.
+    `backend`: "cpu" (Numba), "numpy" (reference interpreter) or None (the best available);
+    `fastmath=True` lets compiled code reassociate floating-point math (off by default).
     """
     if f is None:
-        return functools.partial(grad, argnums=argnums, has_aux=has_aux, backend=backend)
-    vg = value_and_grad(f, argnums, has_aux=has_aux, backend=backend)
+        return functools.partial(grad, argnums=argnums, has_aux=has_aux, backend=backend,
+                                 fastmath=fastmath)
+    vg = value_and_grad(f, argnums, has_aux=has_aux, backend=backend, fastmath=fastmath)
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
@@ -170,16 +180,16 @@ def grad(f=None, argnums=0, *, has_aux=False, backend=None):
     return wrapped
 
 
-def jit(f=None, *, backend=None):
+def jit(f=None, *, backend=None, fastmath=False):
     """The function compiled once per signature (keyword arguments are static)."""
     if f is None:
-        return functools.partial(jit, backend=backend)
+        return functools.partial(jit, backend=backend, fastmath=fastmath)
 
     def build(avals, kwargs):
         traced = trace(lambda *xs: f(*xs, **kwargs), avals)
         return traced.graph, traced.captured, traced.out_tree
 
-    staged = _Staged(build, backend)
+    staged = _Staged(build, backend, fastmath)
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
@@ -195,6 +205,17 @@ def make_ir(f, **kwargs):
     def build(*args):
         traced = trace(lambda *xs: f(*xs, **kwargs), [as_aval(_as_input(a)) for a in args])
         return optimize(traced.graph)
+
+    return build
+
+
+def show_source(f, *, backend="cpu", fastmath=False, **kwargs):
+    """`show_source(f)(*args)`: the generated module for f's graph (`show_source(adc.grad(f))`
+    for the gradient), as compiled by `backend`."""
+
+    def build(*args):
+        return backends.compile_graph(make_ir(f, **kwargs)(*args), backend,
+                                      fastmath=fastmath).source
 
     return build
 
@@ -238,7 +259,7 @@ def _build_vjp(f, avals, name):
     return fwd, full
 
 
-def vjp(f, *primals, backend=None):
+def vjp(f, *primals, backend=None, fastmath=False):
     """`(out, vjp_fn)`: `vjp_fn(seed)` returns one cotangent per primal (torch's
     `y.backward(gradient=seed)`); the seed must have the output's structure and shapes."""
     args = [_as_input(p) for p in primals]
@@ -255,21 +276,21 @@ def vjp(f, *primals, backend=None):
             return inline(full, inputs + seeds)[len(out_avals):]
     else:
         per_fn = _VJP_CACHE.setdefault(f, {}) if _weakrefable(f) else {}
-        key = (tuple(avals), backends.resolve(backend))
+        key = (tuple(avals), backends.resolve(backend), fastmath)
         if key not in per_fn:
             fwd, full = _build_vjp(f, avals, name)
             n_out = len(fwd.graph.outvars)
             early, rest = _split_by_dependence(full, n_out, n_out)
             per_fn[key] = (fwd.out_tree, fwd.graph.out_avals,
-                           backends.compile_graph(early, backend),
-                           backends.compile_graph(rest, backend))
+                           backends.compile_graph(early, backend, fastmath=fastmath),
+                           backends.compile_graph(rest, backend, fastmath=fastmath))
         out_tree, out_avals, run_early, run_rest = per_fn[key]
         early_outs = run_early(*args)
-        outs = [_user_array(o) for o in early_outs[:len(out_avals)]]
+        outs = early_outs[:len(out_avals)]
         residuals = early_outs[len(out_avals):]
 
         def run_backward(seeds):
-            return [_user_array(c) for c in run_rest(*residuals, *seeds)]
+            return run_rest(*residuals, *seeds)
 
     def vjp_fn(seed):
         leaves, tree = tree_flatten(seed)

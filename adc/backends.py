@@ -6,6 +6,8 @@ never silently a different one than the user asked for.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .errors import UnsupportedError
 from .ir import Graph, eval_graph
 
@@ -25,13 +27,35 @@ def resolve(backend: str | None) -> str:
                            f"{', '.join(_AVAILABLE)} (or None for the best available)")
 
 
-def compile_graph(graph: Graph, backend: str | None):
-    """A callable taking the graph's inputs as arrays and returning its outputs as a list."""
+def compile_graph(graph: Graph, backend: str | None, *, fastmath: bool = False):
+    """A callable taking the graph's inputs as arrays and returning its outputs as a list of
+    arrays the caller owns (never views of the inputs or of cached constants)."""
     name = resolve(backend)
     if name == "numpy":
-        return lambda *args: eval_graph(graph, *args)
+        if fastmath:
+            raise UnsupportedError("fastmath=True needs a compiled backend; the numpy backend "
+                                   "is the IEEE reference")
+        return _Interpreted(graph)
     if name == "cpu":
         from .lower.cpu import compile_cpu
 
-        return compile_cpu(graph)
+        return compile_cpu(graph, fastmath=fastmath)
     raise AssertionError(name)  # resolve() admits only implemented backends
+
+
+class _Interpreted:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+
+    @property
+    def source(self) -> str:
+        raise UnsupportedError("the numpy backend interprets the IR and generates no source; "
+                               "use backend='cpu'")
+
+    def __call__(self, *args):
+        return [_owned(o) for o in eval_graph(self.graph, *args)]
+
+
+def _owned(x):
+    x = np.asarray(x)
+    return x.copy() if not x.flags.writeable or x.base is not None else x

@@ -40,6 +40,17 @@ def source_key(source: str) -> str:
     return hashlib.sha256((_versions() + "\n" + source).encode()).hexdigest()[:32]
 
 
+def purge(source: str) -> None:
+    """Delete Numba's cached machine code for `source`'s module (e.g. a corrupt index)."""
+    key = source_key(source)
+    for path in (cache_dir() / "__pycache__").glob(f"adc_{key}.*"):
+        try:
+            path.unlink()
+        except OSError:
+            pass
+    sys.modules.pop(f"adc_generated_{key}", None)
+
+
 def load_module(source: str):
     """Write (if needed) and import the generated module for `source`."""
     key = source_key(source)

@@ -1,11 +1,15 @@
 """Fusion planning: partition a Graph's equations into loop nests and single statements.
 
-Stage: lower (target-independent; CPU and CUDA code generators share it). Invariants: a Loop
-iterates one shape; its scalar equations (elementwise, where, convert, stop_gradient,
-broadcast_to) run per element, and its reductions accumulate values computed in the same
-iteration space. A value joins a loop only when all its inputs are computed in that loop or
-before the loop starts, so emitting items in order is a valid schedule. A loop's scalar is
-stored to memory only when something outside the loop (or the graph's output) reads it.
+Stage: lower (target-independent; CPU and CUDA code generators share it). Invariants:
+- A Nest iterates one shape S. Every value computed in it has a shape T that embeds in S
+  left-aligned (len(T) <= len(S), T[k] in {S[k], 1}); it varies along the axes where
+  T[k] == S[k] > 1 and is computed at the depth of its deepest varying axis. So a reduction
+  over trailing axes finishes inside the nest, and its consumers continue at a shallower depth
+  without materializing anything (the N-body gradient needs O(N) memory, not O(N^2)).
+- An equation joins a nest only when each input is computed in that nest at a compatible
+  position (same rank, or a single element) or is an array ready before the nest starts, so
+  emitting items in order is a valid schedule.
+- A nest value is stored to memory only when another item or the graph's output reads it.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field
 from ..ir import Eqn, Graph
 from ..prims.reduce import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
 from ..prims.select import convert_p, stop_gradient_p, where_p
-from ..prims.shape import broadcast_to_p
+from ..prims.shape import broadcast_to_p, reshape_p
 
 REDUCTIONS = {reduce_sum_p: "sum", reduce_prod_p: "prod", reduce_max_p: "max",
               reduce_min_p: "min"}
@@ -25,13 +29,60 @@ def is_scalar_eqn(eqn: Eqn) -> bool:
     return eqn.prim.elementwise or eqn.prim in _SCALAR_PRIMS
 
 
+def embeds(t: tuple, s: tuple) -> bool:
+    return len(t) <= len(s) and all(a == b or a == 1 for a, b in zip(t, s))
+
+
+def varying(t: tuple) -> tuple:
+    """Nest axes along which a value of shape t (embedded left-aligned) varies."""
+    return tuple(k for k, d in enumerate(t) if d != 1)
+
+
+def depth(t: tuple) -> int:
+    v = varying(t)
+    return v[-1] + 1 if v else 0
+
+
+def is_alias_reshape(eqn: Eqn) -> bool:
+    """A reshape that only inserts or removes size-1 dimensions."""
+    if eqn.prim is not reshape_p:
+        return False
+    strip = [d for d in eqn.ins[0].aval.shape if d != 1]
+    return strip == [d for d in eqn.outs[0].aval.shape if d != 1]
+
+
+def is_scalar_reduction(eqn: Eqn) -> bool:
+    """Reduced axes all deeper than the kept ones: it completes inside the nest, as a scalar."""
+    shape, axes = eqn.ins[0].aval.shape, eqn.params["axes"]
+    kept = [k for k in varying(shape) if k not in axes]
+    return not kept or all(k > max(kept) for k in axes if shape[k] != 1)
+
+
+def iteration_shape(eqn: Eqn) -> tuple:
+    return eqn.ins[0].aval.shape if eqn.prim in REDUCTIONS else eqn.outs[0].aval.shape
+
+
+def aligned(var, eqn: Eqn) -> bool:
+    """Whether `eqn` reads `var` at the position where the nest computed var's scalar."""
+    u, t = var.aval.shape, iteration_shape(eqn)
+    if var.aval.size == 1:
+        return True
+    if eqn.prim is reshape_p:
+        return _positions(u) == _positions(t)
+    return len(u) == len(t)
+
+
+def _positions(shape):
+    return [(k, d) for k, d in enumerate(shape) if d != 1]
+
+
 @dataclass
-class Loop:
+class Nest:
     shape: tuple
     position: int
-    eqns: list = field(default_factory=list)
-    reductions: list = field(default_factory=list)
-    stores: list = field(default_factory=list)  # vars computed here and needed as arrays
+    eqns: list = field(default_factory=list)  # scalar eqns, alias reshapes, reductions
+    stores: dict = field(default_factory=dict)  # values other items or the output read
+    # (a dict, not a set: iteration order must be deterministic so generated source is)
 
 
 @dataclass
@@ -41,45 +92,63 @@ class Single:
 
 
 def plan(graph: Graph) -> list:
-    """The ordered items (Loop or Single) computing the graph."""
+    """The ordered items (Nest or Single) computing the graph."""
     ready: dict = {v: -1 for v in list(graph.invars) + list(graph.consts)}
-    home: dict = {}  # var -> Loop computing it as a per-element scalar
+    home: dict = {}  # var -> Nest computing it as a per-element scalar
     items: list = []
 
-    def usable(var, loop) -> bool:
-        return home.get(var) is loop or ready[var] < loop.position
+    def usable(var, nest, eqn) -> bool:
+        if home.get(var) is nest:
+            return aligned(var, eqn)
+        return ready[var] < nest.position
 
-    def find_loop(shape, ins):
+    def place(eqn):
+        t = iteration_shape(eqn)
         for item in reversed(items):
-            if isinstance(item, Loop) and item.shape == shape and all(usable(v, item)
-                                                                     for v in ins):
+            if isinstance(item, Nest) and (embeds(t, item.shape) or embeds(item.shape, t)) \
+                    and all(usable(v, item, eqn) for v in eqn.ins):
+                if not embeds(t, item.shape):
+                    item.shape = t
                 return item
-        loop = Loop(shape, len(items))
-        items.append(loop)
-        return loop
+        nest = Nest(t, len(items))
+        items.append(nest)
+        return nest
 
     for eqn in graph.eqns:
+        out = eqn.outs[0]
+        alias = is_alias_reshape(eqn) and eqn.ins[0] in home and aligned(eqn.ins[0], eqn)
+        if alias:
+            nest = home[eqn.ins[0]]
+            t = out.aval.shape
+            if embeds(t, nest.shape) or embeds(nest.shape, t):
+                nest.shape = nest.shape if embeds(t, nest.shape) else t
+                nest.eqns.append(eqn)
+                home[out] = nest
+                ready[out] = nest.position + 0.5
+                continue
         if is_scalar_eqn(eqn):
-            out = eqn.outs[0]
-            loop = find_loop(out.aval.shape, eqn.ins)
-            loop.eqns.append(eqn)
-            home[out] = loop
-            ready[out] = loop.position
+            nest = place(eqn)
+            nest.eqns.append(eqn)
+            home[out] = nest
+            ready[out] = nest.position + 0.5
         elif eqn.prim in REDUCTIONS:
-            loop = find_loop(eqn.ins[0].aval.shape, eqn.ins)
-            loop.reductions.append(eqn)
-            ready[eqn.outs[0]] = loop.position + 0.5  # complete only after the loop
+            nest = place(eqn)
+            nest.eqns.append(eqn)
+            if is_scalar_reduction(eqn):
+                home[out] = nest
+            ready[out] = nest.position + 0.5  # as an array, complete only after the nest
         else:
             items.append(Single(eqn, len(items)))
             ready.update((v, len(items) - 1) for v in eqn.outs)
 
-    readers: dict = {}
     for item in items:
-        for eqn in (item.eqns + item.reductions) if isinstance(item, Loop) else [item.eqn]:
+        eqns = item.eqns if isinstance(item, Nest) else [item.eqn]
+        for eqn in eqns:
             for v in eqn.ins:
-                readers.setdefault(v, set()).add(id(item))
-    outputs = set(graph.outvars)
-    for var, loop in home.items():
-        if var in outputs or readers.get(var, set()) - {id(loop)}:
-            loop.stores.append(var)
+                nest = home.get(v)
+                if nest is not None and nest is not item:
+                    nest.stores[v] = None
+    for v in graph.outvars:
+        if v in home:
+            home[v].stores[v] = None
     return items

@@ -1,22 +1,25 @@
-"""Gather and scatter-add along the middle axis of (pre, n, post) arrays."""
-from numba import njit, prange
+"""Gather and scatter-add along the middle axis of (pre, n, post) arrays.
+
+Serial on purpose: a parallel=True function called from a cached generated kernel crashes
+when the caller is loaded from Numba's disk cache in a new process (seen with numba 0.68);
+generated kernels parallelize their own loops instead."""
+from numba import njit
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def take3(x, idx, out):
     pre, m, post = out.shape
-    for i in prange(pre):
+    for i in range(pre):
         for j in range(m):
             src = idx[j]
             for k in range(post):
                 out[i, j, k] = x[i, src, k]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def scatter_add3(idx, upd, out):
     pre, m, post = upd.shape
-    # Parallel over `pre` only: different j may hit the same row, so they stay sequential.
-    for i in prange(pre):
+    for i in range(pre):
         for j in range(m):
             dst = idx[j]
             for k in range(post):
