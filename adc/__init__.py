@@ -2,6 +2,7 @@
 
 Public API only. `import adc` never imports torch.
 """
+
 from . import numpy  # noqa: F401  (registers primitives and Tracer methods)
 from .api import grad, hessian, jacobian, jit, make_ir, show_source, value_and_grad, vjp
 from .check import check_grad
@@ -12,6 +13,23 @@ from .validate import validate
 
 __version__ = "0.1.0"
 
-__all__ = ["grad", "value_and_grad", "vjp", "jacobian", "hessian", "jit", "stop_gradient",
-           "make_ir", "show_source", "check_grad", "validate", "eval_graph", "Graph", "AdcError", "TraceError",
-           "ShapeError", "UnsupportedError", "GradientError"]
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jacobian",
+    "hessian",
+    "jit",
+    "stop_gradient",
+    "make_ir",
+    "show_source",
+    "check_grad",
+    "validate",
+    "eval_graph",
+    "Graph",
+    "AdcError",
+    "TraceError",
+    "ShapeError",
+    "UnsupportedError",
+    "GradientError",
+]

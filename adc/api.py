@@ -26,7 +26,9 @@ def _as_input(x):
         return x
     if isinstance(x, (np.ndarray, np.generic, int, float, bool, list, tuple)):
         return np.asarray(x)
-    raise TypeError(f"adc: cannot use an argument of type {type(x).__name__} as an array")
+    raise UnsupportedError(f"adc: cannot use an argument of type {type(x).__name__} as an array; "
+                           "pass numpy arrays or Python numbers (static settings can be passed "
+                           "as keyword arguments)")
 
 
 def _freeze_kwargs(kwargs):
@@ -70,15 +72,14 @@ class _Staged:
         entry = self._cache.get(key)
         if entry is None:
             graph, captured, aux = self._build([as_aval(a) for a in args], kwargs)
-            graph = optimize(graph)
-            run = None if captured else backends.compile_graph(graph, self._backend,
-                                                                 fastmath=self._fastmath)
-            entry = (graph, captured, aux, run)
+            entry = [optimize(graph), captured, aux, None]
             if not captured:
                 self._cache[key] = entry
         graph, captured, aux, run = entry
-        if run is None or traced:
+        if traced or captured:  # inside another transformation: inline, compile nothing
             return inline(graph, list(args) + list(captured)), aux
+        if run is None:
+            run = entry[3] = backends.compile_graph(graph, self._backend, fastmath=self._fastmath)
         return run(*args), aux
 
 
@@ -101,11 +102,20 @@ def _check_float_args(avals, nums, what):
 
 
 def value_and_grad(f=None, argnums=0, *, has_aux=False, backend=None, fastmath=False):
-    """`(value, gradient)` of a scalar function; see `grad`."""
+    """`(value, gradient)` of a scalar function (`((value, aux), gradient)` with has_aux);
+    see `grad`."""
     if f is None:
         return functools.partial(value_and_grad, argnums=argnums, has_aux=has_aux, backend=backend,
                                  fastmath=fastmath)
+    return functools.wraps(f)(_gradient_fn(f, argnums, has_aux, backend, fastmath, True))
+
+
+def _gradient_fn(f, argnums, has_aux, backend, fastmath, keep_value):
+    """Returns wrapped(*args) -> (value and aux, or aux alone, or None; gradients). Without
+    `keep_value` the loss is not an output, so the compiled code does not compute it unless
+    the gradient needs it."""
     name = _fn_name(f)
+    n_grads = 1 if isinstance(argnums, int) else len(argnums)
 
     def build(avals, kwargs):
         nums = _normalize_argnums(argnums, len(avals), "adc.grad")
@@ -117,24 +127,20 @@ def value_and_grad(f=None, argnums=0, *, has_aux=False, backend=None, fastmath=F
 
         def body(*xs):
             outs, grads = backward_pass(fwd.graph, xs, seeds, nums)
-            return outs + grads
+            return (outs if keep_value else outs[1:]) + grads
 
         full = trace(body, fwd.graph.in_avals)
         return full.graph, fwd.captured, fwd.out_tree
 
     staged = _Staged(build, backend, fastmath)
 
-    @functools.wraps(f)
     def wrapped(*args, **kwargs):
         outs, out_tree = staged(args, kwargs)
-        nums = argnums if isinstance(argnums, int) else tuple(argnums)
-        n_out = len(outs) - (1 if isinstance(nums, int) else len(nums))
-        value_and_aux = tree_unflatten(out_tree, outs[:n_out])
-        grads = outs[n_out] if isinstance(nums, int) else tuple(outs[n_out:])
-        if has_aux:
-            value, aux = value_and_aux
-            return (value, aux), grads
-        return value_and_aux, grads
+        head, tail = outs[:len(outs) - n_grads], outs[len(outs) - n_grads:]
+        grads = tail[0] if isinstance(argnums, int) else tuple(tail)
+        if keep_value:
+            return tree_unflatten(out_tree, head), grads
+        return (tree_unflatten(out_tree[1][1], head) if has_aux else None), grads
 
     return wrapped
 
@@ -170,12 +176,12 @@ def grad(f=None, argnums=0, *, has_aux=False, backend=None, fastmath=False):
     if f is None:
         return functools.partial(grad, argnums=argnums, has_aux=has_aux, backend=backend,
                                  fastmath=fastmath)
-    vg = value_and_grad(f, argnums, has_aux=has_aux, backend=backend, fastmath=fastmath)
+    gradient = _gradient_fn(f, argnums, has_aux, backend, fastmath, False)
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
-        value, grads = vg(*args, **kwargs)
-        return (grads, value[1]) if has_aux else grads
+        aux, grads = gradient(*args, **kwargs)
+        return (grads, aux) if has_aux else grads
 
     return wrapped
 
@@ -328,7 +334,14 @@ def jacobian(f, argnums=0, *, backend=None):
     @functools.wraps(f)
     def wrapped(*args):
         nums = _normalize_argnums(argnums, len(args), "adc.jacobian")
-        out, vjp_fn = vjp(f, *args, backend=backend)
+
+        def of_wrt(*xs):  # only the differentiated arguments are primals of the VJP
+            full = list(args)
+            for i, x in zip(nums, xs):
+                full[i] = x
+            return f(*full)
+
+        out, vjp_fn = vjp(of_wrt, *[args[i] for i in nums], backend=backend)
         leaves, tree = tree_flatten(out)
         shapes = [as_aval(_as_input(o)) for o in leaves]
         per_out = []
@@ -339,10 +352,10 @@ def jacobian(f, argnums=0, *, backend=None):
                 seeds[k].reshape(-1)[flat] = 1
                 rows.append(vjp_fn(tree_unflatten(tree, seeds)))
             per_arg = []
-            for i in nums:
+            for k_arg, i in enumerate(nums):
                 arg_shape = as_aval(_as_input(args[i])).shape
                 if rows:
-                    j = anp.reshape(anp.stack([r[i] for r in rows]), o.shape + arg_shape)
+                    j = anp.reshape(anp.stack([r[k_arg] for r in rows]), o.shape + arg_shape)
                 else:
                     j = np.zeros(o.shape + arg_shape, as_aval(_as_input(args[i])).dtype)
                 per_arg.append(j)

@@ -53,7 +53,9 @@ class _Interpreted:
                                "use backend='cpu'")
 
     def __call__(self, *args):
-        return [_owned(o) for o in eval_graph(self.graph, *args)]
+        outs = eval_graph(self.graph, *args)
+        shared = [id(a) for a in args] + [id(c) for c in self.graph.consts.values()]
+        return [o.copy() if id(o) in shared else _owned(o) for o in outs]
 
 
 def _owned(x):

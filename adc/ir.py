@@ -4,6 +4,7 @@ Stage: shared by every stage. Invariant: a Graph is a flat, topologically ordere
 equations over `Var`s whose abstract values (shape, dtype) are known; every Var is defined
 once, by being an input, a constant or the output of exactly one equation.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -29,7 +30,8 @@ class Aval:
         return int(np.prod(self.shape, dtype=np.int64))
 
     def __str__(self) -> str:
-        return f"{_DTYPE_SHORT.get(self.dtype.name, self.dtype.name)}[{','.join(map(str, self.shape))}]"
+        dims = ",".join(map(str, self.shape))
+        return f"{_DTYPE_SHORT.get(self.dtype.name, self.dtype.name)}[{dims}]"
 
 
 _DTYPE_SHORT = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool"}
@@ -99,7 +101,9 @@ class Graph:
 
 def _format_param(value) -> str:
     if isinstance(value, np.ndarray):
-        return f"array{list(value.shape)}" if value.size > 6 else np.array2string(value, separator=",")
+        return (
+            f"array{list(value.shape)}" if value.size > 6 else np.array2string(value, separator=",")
+        )
     if isinstance(value, np.dtype):
         return value.name
     return repr(value)
@@ -130,8 +134,10 @@ def format_graph(graph: Graph) -> str:
     for eqn in graph.eqns:
         params = " ".join(f"{k}={_format_param(p)}" for k, p in eqn.params.items())
         rhs = " ".join([eqn.prim.name] + [name(v) for v in eqn.ins])
-        lines.append(f"    {' '.join(typed(v) for v in eqn.outs)} = {rhs}{' ' if params else ''}"
-                     f"{'[' + params + ']' if params else ''}")
+        lines.append(
+            f"    {' '.join(typed(v) for v in eqn.outs)} = {rhs}{' ' if params else ''}"
+            f"{'[' + params + ']' if params else ''}"
+        )
     lines.append(f"  in ({', '.join(name(v) for v in graph.outvars)}) }}")
     return "\n".join(lines)
 

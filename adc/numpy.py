@@ -8,15 +8,13 @@ With plain numpy inputs the same functions evaluate eagerly.
 from __future__ import annotations
 
 import builtins
-import math
 import numbers
 
 import numpy as np
 
 from . import prims as _prims  # noqa: F401  (registers primitives)
-from .errors import ShapeError, TraceError, UnsupportedError, with_location
+from .errors import ShapeError, UnsupportedError, with_location
 from .prims import elementwise as E
-from .prims.index import take_p
 from .prims.linalg import einsum_p, matmul_p
 from .prims.reduce import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
 from .prims.select import convert_p, stop_gradient_p, where_p
@@ -506,7 +504,7 @@ def triu(x, k=0):
     return _tri(x, k, False)
 
 
-from . import linalg  # noqa: E402
+from . import linalg  # noqa: E402,F401  (adc.numpy.linalg)
 from .indexing import getitem, take, take_along_axis  # noqa: E402,F401
 from .tracer_methods import install as _install  # noqa: E402
 

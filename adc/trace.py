@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ShapeError, TraceError, user_location, with_location
+from .errors import ShapeError, TraceError, UnsupportedError, user_location, with_location
 from .ir import Aval, Eqn, Graph, Var, aval_of
 
 _STACK: list = []
@@ -120,6 +120,13 @@ class Tracer:
     def __hash__(self):
         return id(self)
 
+    def __getattr__(self, name):
+        if hasattr(np.ndarray, name) and not name.startswith("__"):
+            raise UnsupportedError(with_location(
+                f"ndarray.{name} is not supported on traced arrays by adc; see adc.numpy for "
+                "the supported operations"))
+        raise AttributeError(f"'Tracer' object has no attribute {name!r}")
+
 
 def is_traced(x) -> bool:
     return isinstance(x, Tracer)
@@ -147,7 +154,8 @@ def bind(prim, *args, **params):
     try:
         out_avals = prim.abstract_eval(*[v.aval for v in in_vars], **params)
     except ShapeError as err:
-        raise ShapeError(with_location(f"{prim.name}: {err}")) from None
+        message = str(err) if str(err).startswith(prim.name) else f"{prim.name}: {err}"
+        raise ShapeError(with_location(message)) from None
     outs_list = out_avals if prim.multiple_results else (out_avals,)
     out_vars = tuple(Var(a) for a in outs_list)
     builder.eqns.append(Eqn(prim, tuple(in_vars), out_vars, params, user_location()))

@@ -8,6 +8,7 @@ rewritten, never trusted.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -26,14 +27,23 @@ def cache_dir() -> Path:
     return path
 
 
+@functools.lru_cache(maxsize=None)
 def _versions() -> str:
+    """Everything besides the source that decides the machine code, including the kernels
+    library the generated code calls (Numba's cache does not track callees' changes)."""
     import numba
     import numpy
 
+    import kernels
+
     from .. import __version__
 
+    digest = hashlib.sha256()
+    for path in sorted(Path(kernels.__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
     return f"adc={__version__};numba={numba.__version__};numpy={numpy.__version__};" \
-           f"py={sys.version_info[:2]}"
+           f"py={sys.version_info[:2]};kernels={digest.hexdigest()[:16]};" \
+           f"threads={numba.config.NUMBA_NUM_THREADS}"
 
 
 def source_key(source: str) -> str:

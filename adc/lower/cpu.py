@@ -6,6 +6,7 @@ np.dot; every primitive either has a lowering here or raises NotImplementedError
 0-d values are stored as 1-element arrays inside generated code (the wrapper reshapes at the
 boundary), which keeps Numba's typing uniform.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,6 +23,7 @@ from .scalar import HELPERS, elementwise_expr, literal
 from .source import Names, SourceBuilder
 
 PARALLEL_MIN_SIZE = 1 << 15  # elements; smaller loops run serially (threading costs more)
+
 
 def _storage(shape) -> tuple:
     return tuple(shape) if shape else (1,)
@@ -90,8 +92,10 @@ class CpuCodegen:
         head.line("from kernels.cpu.reduce import combine")
         head.line("")
         head.line("")
-        head.line(f"@njit(cache=True, nogil=True, parallel={self.parallel}, "
-                  f"fastmath={self.fastmath}, error_model='numpy')")
+        head.line(
+            f"@njit(cache=True, nogil=True, parallel={self.parallel}, "
+            f"fastmath={self.fastmath}, error_model='numpy')"
+        )
         head.line(f"def kernel({', '.join(params)}):")
         return head.source() + body.source()
 
@@ -120,8 +124,9 @@ class CpuCodegen:
     def single(self, eqn) -> None:
         lower = _SINGLE.get(eqn.prim)
         if lower is None:
-            raise NotImplementedError(f"the CPU backend has no lowering for primitive "
-                                      f"{eqn.prim.name!r}")
+            raise NotImplementedError(
+                f"the CPU backend has no lowering for primitive {eqn.prim.name!r}"
+            )
         lower(self, eqn)
 
 
@@ -151,7 +156,9 @@ def _slice(gen, eqn):
     (x,), (out,) = eqn.ins, eqn.outs
     _view(gen, x, out)
     p = eqn.params
-    gen.src.line(f"{gen.arr(out)} = {gen.arr(x)}[{_slice_text(zip(p['start'], p['stop'], p['step']))}]")
+    gen.src.line(
+        f"{gen.arr(out)} = {gen.arr(x)}[{_slice_text(zip(p['start'], p['stop'], p['step']))}]"
+    )
 
 
 def _rev(gen, eqn):
@@ -164,11 +171,15 @@ def _rev(gen, eqn):
 def _pad(gen, eqn):
     (x, value), (out,) = eqn.ins, eqn.outs
     p = eqn.params
-    gen.src.line(f"{gen.arr(out)} = np.full({_storage(out.aval.shape)}, {gen.arr(value)}[0], "
-                 f"{_np_dtype(out.aval.dtype)})")
+    gen.src.line(
+        f"{gen.arr(out)} = np.full({_storage(out.aval.shape)}, {gen.arr(value)}[0], "
+        f"{_np_dtype(out.aval.dtype)})"
+    )
     if x.aval.ndim:
-        parts = [(lo, lo + (d - 1) * (it + 1) + 1 if d else lo, it + 1)
-                 for d, lo, it in zip(x.aval.shape, p["lo"], p["interior"])]
+        parts = [
+            (lo, lo + (d - 1) * (it + 1) + 1 if d else lo, it + 1)
+            for d, lo, it in zip(x.aval.shape, p["lo"], p["interior"])
+        ]
         gen.src.line(f"{gen.arr(out)}[{_slice_text(parts)}] = {gen.arr(x)}")
     gen.contiguous.add(out)
 
@@ -182,8 +193,11 @@ def _concatenate(gen, eqn):
 
 def _three(shape, axis, k=1):
     pre = int(np.prod(shape[:axis], dtype=np.int64))
-    return pre, int(np.prod(shape[axis:axis + k], dtype=np.int64)), \
-        int(np.prod(shape[axis + k:], dtype=np.int64))
+    return (
+        pre,
+        int(np.prod(shape[axis : axis + k], dtype=np.int64)),
+        int(np.prod(shape[axis + k :], dtype=np.int64)),
+    )
 
 
 def _take(gen, eqn):
@@ -193,7 +207,9 @@ def _take(gen, eqn):
     m = idx.aval.size
     tmp = gen.names.fresh("g")
     gen.src.line(f"{tmp} = np.empty(({pre}, {m}, {post}), {_np_dtype(out.aval.dtype)})")
-    gen.src.line(f"take3({gen.c(x)}.reshape(({pre}, {n}, {post})), {gen.c(idx)}.reshape({m}), {tmp})")
+    gen.src.line(
+        f"take3({gen.c(x)}.reshape(({pre}, {n}, {post})), {gen.c(idx)}.reshape({m}), {tmp})"
+    )
     gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({_storage(out.aval.shape)})")
     gen.contiguous.add(out)
 
@@ -204,8 +220,10 @@ def _scatter_add(gen, eqn):
     pre, m, post = _three(upd.aval.shape, axis, idx.aval.ndim)
     tmp = gen.names.fresh("s")
     gen.src.line(f"{tmp} = np.zeros(({pre}, {size}, {post}), {_np_dtype(out.aval.dtype)})")
-    gen.src.line(f"scatter_add3({gen.c(idx)}.reshape({m}), {gen.c(upd)}.reshape(({pre}, {m}, "
-                 f"{post})), {tmp})")
+    gen.src.line(
+        f"scatter_add3({gen.c(idx)}.reshape({m}), {gen.c(upd)}.reshape(({pre}, {m}, "
+        f"{post})), {tmp})"
+    )
     gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({_storage(out.aval.shape)})")
     gen.contiguous.add(out)
 
@@ -221,10 +239,14 @@ def _batched(gen, eqn, kernel, single_call, core_shapes):
         flat = []
         for v, core in zip(eqn.ins, core_shapes):
             target = batch + core
-            name = gen.arr(v) if v.aval.shape == target else f"np.broadcast_to({gen.arr(v)}, {target})"
+            name = (
+                gen.arr(v) if v.aval.shape == target else f"np.broadcast_to({gen.arr(v)}, {target})"
+            )
             flat.append(f"np.ascontiguousarray({name}).reshape(({nb},) + {core})")
         tmp = gen.names.fresh("b")
-        gen.src.line(f"{tmp} = np.empty(({nb},) + {out.aval.shape[-2:]}, {_np_dtype(out.aval.dtype)})")
+        gen.src.line(
+            f"{tmp} = np.empty(({nb},) + {out.aval.shape[-2:]}, {_np_dtype(out.aval.dtype)})"
+        )
         gen.src.line(f"{kernel}({', '.join(flat)}, {tmp})")
         gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({out.aval.shape})")
     gen.contiguous.add(out)
@@ -232,8 +254,13 @@ def _batched(gen, eqn, kernel, single_call, core_shapes):
 
 def _matmul(gen, eqn):
     a, b = eqn.ins
-    _batched(gen, eqn, "matmul3", lambda x, y: f"np.dot({x}, {y})",
-             [a.aval.shape[-2:], b.aval.shape[-2:]])
+    _batched(
+        gen,
+        eqn,
+        "matmul3",
+        lambda x, y: f"np.dot({x}, {y})",
+        [a.aval.shape[-2:], b.aval.shape[-2:]],
+    )
 
 
 def _inv(gen, eqn):
@@ -242,13 +269,28 @@ def _inv(gen, eqn):
 
 def _solve(gen, eqn):
     a, b = eqn.ins
-    _batched(gen, eqn, "solve3", lambda x, y: f"np.linalg.solve({x}, {y})",
-             [a.aval.shape[-2:], b.aval.shape[-2:]])
+    _batched(
+        gen,
+        eqn,
+        "solve3",
+        lambda x, y: f"np.linalg.solve({x}, {y})",
+        [a.aval.shape[-2:], b.aval.shape[-2:]],
+    )
 
 
-_SINGLE = {SH.reshape_p: _reshape, SH.transpose_p: _transpose, SH.slice_p: _slice,
-           SH.rev_p: _rev, SH.pad_p: _pad, SH.concatenate_p: _concatenate, I.take_p: _take,
-           I.scatter_add_p: _scatter_add, L.matmul_p: _matmul, L.inv_p: _inv, L.solve_p: _solve}
+_SINGLE = {
+    SH.reshape_p: _reshape,
+    SH.transpose_p: _transpose,
+    SH.slice_p: _slice,
+    SH.rev_p: _rev,
+    SH.pad_p: _pad,
+    SH.concatenate_p: _concatenate,
+    I.take_p: _take,
+    I.scatter_add_p: _scatter_add,
+    L.matmul_p: _matmul,
+    L.inv_p: _inv,
+    L.solve_p: _solve,
+}
 
 
 class CompiledGraph:
@@ -259,8 +301,9 @@ class CompiledGraph:
         self._kernel = kernel
         self._scalar_in = tuple(v.aval.shape == () for v in graph.invars)
         self._any_scalar_in = any(self._scalar_in)
-        self._post = tuple((v.aval.shape == (), i in aliased_outputs)
-                           for i, v in enumerate(graph.outvars))
+        self._post = tuple(
+            (v.aval.shape == (), i in aliased_outputs) for i, v in enumerate(graph.outvars)
+        )
         self._consts = tuple(consts)
         self._started = False
 
@@ -278,13 +321,17 @@ class CompiledGraph:
 
     def __call__(self, *args):
         if self._any_scalar_in:
-            args = [np.ascontiguousarray(a).reshape(1) if s else np.ascontiguousarray(a)
-                    for a, s in zip(args, self._scalar_in)]
+            args = [
+                np.ascontiguousarray(a).reshape(1) if s else np.ascontiguousarray(a)
+                for a, s in zip(args, self._scalar_in)
+            ]
         else:
             args = [np.ascontiguousarray(a) for a in args]
         outs = self._kernel(*args, *self._consts) if self._started else self._first_call(args)
-        return [(o.reshape(()) if scalar else o).copy() if aliased else
-                (o.reshape(()) if scalar else o) for o, (scalar, aliased) in zip(outs, self._post)]
+        return [
+            (o.reshape(()) if scalar else o).copy() if aliased else (o.reshape(()) if scalar else o)
+            for o, (scalar, aliased) in zip(outs, self._post)
+        ]
 
 
 def compile_cpu(graph: Graph, fastmath: bool = False) -> CompiledGraph:
@@ -294,7 +341,9 @@ def compile_cpu(graph: Graph, fastmath: bool = False) -> CompiledGraph:
     gen = CpuCodegen(graph, fastmath)
     source = gen.generate()
     module = cache.load_module(source)
-    consts = [np.ascontiguousarray(np.asarray(graph.consts[v]).reshape(_storage(v.aval.shape)))
-              for v in gen.consts]
+    consts = [
+        np.ascontiguousarray(np.asarray(graph.consts[v]).reshape(_storage(v.aval.shape)))
+        for v in gen.consts
+    ]
     aliased = {i for i, v in enumerate(graph.outvars) if v in gen.aliases}
     return CompiledGraph(graph, module.kernel, source, consts, aliased)

@@ -55,6 +55,7 @@ class NestEmitter:
         self.reduction_site: dict = {}  # scalar-reduction var -> (parent block, loop block, acc)
         self.stored: set = set()
         self.epilogue: list = []
+        self.parallel_blocks: list = []  # prange loops; they need `tid` if privates exist
 
     # ---- loops ----
     def ensure_depth(self, d: int) -> None:
@@ -65,7 +66,7 @@ class NestEmitter:
             rng = "prange" if self.parallel and k == 0 else "range"
             block = Block(f"for i{k} in {rng}({self.shape[k]}):")
             if self.parallel and k == 0:
-                block.items.append("tid = get_thread_id()")
+                self.parallel_blocks.append(block)
             self.chain[-1].items.append(block)
             self.chain.append(block)
 
@@ -186,6 +187,9 @@ class NestEmitter:
         self.chain[-1].items.append(_UPDATE[kind].format(t=target, v=value))
 
     def render(self, src) -> None:
+        if self.epilogue:  # private accumulators are indexed by thread
+            for block in self.parallel_blocks:
+                block.items.insert(0, "tid = get_thread_id()")
         for line in self.prologue:
             src.line(line)
         self.root.render(src)

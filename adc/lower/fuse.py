@@ -58,6 +58,15 @@ def is_scalar_reduction(eqn: Eqn) -> bool:
     return not kept or all(k > max(kept) for k in axes if shape[k] != 1)
 
 
+def _accumulates_once(eqn: Eqn, nest_shape: tuple) -> bool:
+    """A reduction may run in a nest only if no enclosing loop repeats it: every axis up to
+    its depth must have its own size (a size-1 axis inside a longer loop would add it twice)."""
+    if eqn.prim not in REDUCTIONS:
+        return True
+    u = eqn.ins[0].aval.shape
+    return all(u[k] == nest_shape[k] for k in range(depth(u)))
+
+
 def iteration_shape(eqn: Eqn) -> tuple:
     return eqn.ins[0].aval.shape if eqn.prim in REDUCTIONS else eqn.outs[0].aval.shape
 
@@ -105,8 +114,12 @@ def plan(graph: Graph) -> list:
     def place(eqn):
         t = iteration_shape(eqn)
         for item in reversed(items):
-            if isinstance(item, Nest) and (embeds(t, item.shape) or embeds(item.shape, t)) \
-                    and all(usable(v, item, eqn) for v in eqn.ins):
+            if not isinstance(item, Nest):
+                continue
+            shape = item.shape if embeds(t, item.shape) else t
+            if (embeds(t, item.shape) or embeds(item.shape, t)) \
+                    and all(usable(v, item, eqn) for v in eqn.ins) \
+                    and all(_accumulates_once(e, shape) for e in item.eqns + [eqn]):
                 if not embeds(t, item.shape):
                     item.shape = t
                 return item

@@ -5,6 +5,7 @@ numpy rules, requires them to share one dtype (adc.numpy promotes before binding
 no hand-written VJP: `Elementwise.vjp` multiplies the cotangent by `sympy.diff` of the form,
 translated back to traced ops; ad.py undoes the broadcasting.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,21 +24,33 @@ def broadcast_shapes(*shapes) -> tuple:
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
-        raise ShapeError(f"operands could not be broadcast together with shapes "
-                         f"{' '.join(map(str, shapes))}") from None
+        raise ShapeError(
+            f"operands could not be broadcast together with shapes {' '.join(map(str, shapes))}"
+        ) from None
 
 
 class Elementwise(Primitive):
     elementwise = True
 
-    def __init__(self, name, form, impl, torch_impl, domains, *, bool_out=False,
-                 differentiable=True):
+    def __init__(
+        self, name, form, impl, torch_impl, domains, *, bool_out=False, differentiable=True
+    ):
         self.form = form  # sympy expression, or a function of the params returning one
         self.bool_out = bool_out
-        super().__init__(name, shape_rule=self._shape_rule, impl=impl, torch_impl=torch_impl,
-                         vjp=None, domains=domains, differentiable=differentiable)
-        if isinstance(form, sp.Expr) and not isinstance(form, (sp.Pow, sp.Add, sp.Mul)) \
-                and form.args == S.SYMBOLS[:len(domains)]:
+        super().__init__(
+            name,
+            shape_rule=self._shape_rule,
+            impl=impl,
+            torch_impl=torch_impl,
+            vjp=None,
+            domains=domains,
+            differentiable=differentiable,
+        )
+        if (
+            isinstance(form, sp.Expr)
+            and not isinstance(form, (sp.Pow, sp.Add, sp.Mul))
+            and form.args == S.SYMBOLS[: len(domains)]
+        ):
             FUNCTION_PRIMS[form.func] = self
 
     def form_for(self, params) -> sp.Expr:
@@ -46,8 +59,10 @@ class Elementwise(Primitive):
     def _shape_rule(self, *avals, **params):
         dtypes = {a.dtype for a in avals}
         if len(dtypes) != 1:
-            raise TypeError(f"{self.name}: mixed dtypes {sorted(map(str, dtypes))} reached a "
-                            "primitive (adc.numpy should have promoted them)")
+            raise TypeError(
+                f"{self.name}: mixed dtypes {sorted(map(str, dtypes))} reached a "
+                "primitive (adc.numpy should have promoted them)"
+            )
         dtype = np.dtype(bool) if self.bool_out else avals[0].dtype
         return Aval(broadcast_shapes(*[a.shape for a in avals]), dtype)
 
@@ -81,8 +96,9 @@ def _unary(name, form, impl, torch_name, domain="real"):
 
 
 def _binary(name, form, impl, torch_name, domains=("real", "real"), **kw):
-    return Elementwise(name, form, impl, lambda t, a, b: getattr(t, torch_name)(a, b), domains,
-                       **kw)
+    return Elementwise(
+        name, form, impl, lambda t, a, b: getattr(t, torch_name)(a, b), domains, **kw
+    )
 
 
 neg_p = _unary("neg", -x0, np.negative, "neg")
@@ -101,14 +117,23 @@ cosh_p = _unary("cosh", sp.cosh(x0), np.cosh, "cosh")
 abs_p = _unary("abs", sp.Abs(x0), np.abs, "abs", "nonzero")
 sign_p = _unary("sign", sp.sign(x0), np.sign, "sign", "nonzero")
 sigmoid_p = _unary("sigmoid", S.Sigmoid(x0), _stable_sigmoid, "sigmoid")
-relu_p = _unary("relu", S.Relu(x0), lambda x: np.maximum(x, np.zeros((), x.dtype)), "relu",
-                "nonzero")
-softplus_p = Elementwise("softplus", S.Softplus(x0),
-                         lambda x: np.logaddexp(np.zeros((), x.dtype), x),
-                         lambda t, a: t.nn.functional.softplus(a), ("real",))
-pow_scalar_p = Elementwise("pow_scalar", lambda exponent: S.Power(x0, sp.nsimplify(exponent)),
-                           lambda x, exponent: np.power(x, x.dtype.type(exponent)),
-                           lambda t, a, exponent: t.pow(a, exponent), ("positive",))
+relu_p = _unary(
+    "relu", S.Relu(x0), lambda x: np.maximum(x, np.zeros((), x.dtype)), "relu", "nonzero"
+)
+softplus_p = Elementwise(
+    "softplus",
+    S.Softplus(x0),
+    lambda x: np.logaddexp(np.zeros((), x.dtype), x),
+    lambda t, a: t.nn.functional.softplus(a),
+    ("real",),
+)
+pow_scalar_p = Elementwise(
+    "pow_scalar",
+    lambda exponent: S.Power(x0, sp.nsimplify(exponent)),
+    lambda x, exponent: np.power(x, x.dtype.type(exponent)),
+    lambda t, a, exponent: t.pow(a, exponent),
+    ("positive",),
+)
 
 add_p = _binary("add", x0 + x1, np.add, "add")
 sub_p = _binary("sub", x0 - x1, np.subtract, "sub")
@@ -118,8 +143,13 @@ pow_p = _binary("pow", S.Power(x0, x1), np.power, "pow", ("positive", "real"))
 maximum_p = _binary("maximum", S.Maximum(x0, x1), np.maximum, "maximum")
 minimum_p = _binary("minimum", S.Minimum(x0, x1), np.minimum, "minimum")
 logaddexp_p = _binary("logaddexp", S.LogAddExp(x0, x1), np.logaddexp, "logaddexp")
-clip_p = Elementwise("clip", S.Clip(x0, x1, x2), lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
-                     lambda t, x, lo, hi: t.clamp(x, lo, hi), ("real", "real", "real"))
+clip_p = Elementwise(
+    "clip",
+    S.Clip(x0, x1, x2),
+    lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
+    lambda t, x, lo, hi: t.clamp(x, lo, hi),
+    ("real", "real", "real"),
+)
 
 _cmp = dict(bool_out=True, differentiable=False)
 less_p = _binary("less", x0 < x1, np.less, "lt", **_cmp)
@@ -128,9 +158,12 @@ greater_p = _binary("greater", x0 > x1, np.greater, "gt", **_cmp)
 greater_equal_p = _binary("greater_equal", x0 >= x1, np.greater_equal, "ge", **_cmp)
 equal_p = _binary("equal", sp.Eq(x0, x1), np.equal, "eq", **_cmp)
 not_equal_p = _binary("not_equal", sp.Ne(x0, x1), np.not_equal, "ne", **_cmp)
-logical_and_p = _binary("logical_and", sp.And(x0 > 0, x1 > 0), np.logical_and, "logical_and",
-                        ("bool", "bool"), **_cmp)
-logical_or_p = _binary("logical_or", sp.Or(x0 > 0, x1 > 0), np.logical_or, "logical_or",
-                       ("bool", "bool"), **_cmp)
-logical_not_p = Elementwise("logical_not", sp.Not(x0 > 0), np.logical_not,
-                            lambda t, a: t.logical_not(a), ("bool",), **_cmp)
+logical_and_p = _binary(
+    "logical_and", sp.And(x0 > 0, x1 > 0), np.logical_and, "logical_and", ("bool", "bool"), **_cmp
+)
+logical_or_p = _binary(
+    "logical_or", sp.Or(x0 > 0, x1 > 0), np.logical_or, "logical_or", ("bool", "bool"), **_cmp
+)
+logical_not_p = Elementwise(
+    "logical_not", sp.Not(x0 > 0), np.logical_not, lambda t, a: t.logical_not(a), ("bool",), **_cmp
+)

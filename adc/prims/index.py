@@ -23,6 +23,19 @@ def _take_shape(x, idx, axis):
     return Aval(x.shape[:axis] + idx.shape + x.shape[axis + 1:], x.dtype)
 
 
+def _check_bounds(idx, size):
+    """Traced indices are checked when they are known (numpy raises IndexError too)."""
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexError(f"index {bad} is out of bounds for an axis of size {size} (a negative "
+                         f"index may be at most {size} in magnitude)")
+
+
+def _take_impl(x, idx, axis):
+    _check_bounds(idx, x.shape[axis])
+    return np.take(x, idx, axis=axis)
+
+
 def _take_vjp(cts, ins, outs, needed, axis):
     from ..trace import bind
 
@@ -36,7 +49,7 @@ def _take_torch(t, x, idx, axis):
 
 
 take_p = Primitive("take", shape_rule=_take_shape,
-                   impl=lambda x, idx, axis: np.take(x, idx, axis=axis), torch_impl=_take_torch,
+                   impl=_take_impl, torch_impl=_take_torch,
                    vjp=_take_vjp, domains=("real", "index"))
 
 
@@ -50,6 +63,7 @@ def _scatter_shape(idx, upd, axis, size):
 
 
 def _scatter_impl(idx, upd, axis, size):
+    _check_bounds(idx, size)
     out = np.zeros(_scatter_shape(idx, upd, axis, size).shape, upd.dtype)
     np.add.at(out, (slice(None),) * axis + (idx,), upd)
     return out

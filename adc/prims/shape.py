@@ -4,6 +4,7 @@ Stage: primitive definitions. Invariant: parameters are static tuples of Python 
 normalized by adc.numpy (no -1 in shapes, non-negative starts, positive steps); pad and slice
 are each other's VJP, as are transpose/transpose, reshape/reshape and rev/rev.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,10 +21,13 @@ def _reshape_shape(x, shape):
 
 
 reshape_p = Primitive(
-    "reshape", shape_rule=_reshape_shape, impl=lambda x, shape: np.reshape(x, shape),
+    "reshape",
+    shape_rule=_reshape_shape,
+    impl=lambda x, shape: np.reshape(x, shape),
     torch_impl=lambda t, x, shape: x.reshape(shape),
     vjp=lambda cts, ins, outs, needed, shape: (reshape_p_bind(cts[0], ins[0].shape),),
-    domains=("real",))
+    domains=("real",),
+)
 
 
 def reshape_p_bind(x, shape):
@@ -39,9 +43,13 @@ def _transpose_vjp(cts, ins, outs, needed, perm):
 
 
 transpose_p = Primitive(
-    "transpose", shape_rule=lambda x, perm: Aval(tuple(x.shape[i] for i in perm), x.dtype),
-    impl=lambda x, perm: np.transpose(x, perm), torch_impl=lambda t, x, perm: x.permute(*perm),
-    vjp=_transpose_vjp, domains=("real",))
+    "transpose",
+    shape_rule=lambda x, perm: Aval(tuple(x.shape[i] for i in perm), x.dtype),
+    impl=lambda x, perm: np.transpose(x, perm),
+    torch_impl=lambda t, x, perm: x.permute(*perm),
+    vjp=_transpose_vjp,
+    domains=("real",),
+)
 
 
 def _broadcast_shape(x, shape):
@@ -61,18 +69,25 @@ def _broadcast_vjp(cts, ins, outs, needed, shape):
 
 
 broadcast_to_p = Primitive(
-    "broadcast_to", shape_rule=_broadcast_shape, impl=lambda x, shape: np.broadcast_to(x, shape),
-    torch_impl=lambda t, x, shape: t.broadcast_to(x, shape), vjp=_broadcast_vjp,
-    domains=("real",))
+    "broadcast_to",
+    shape_rule=_broadcast_shape,
+    impl=lambda x, shape: np.broadcast_to(x, shape),
+    torch_impl=lambda t, x, shape: t.broadcast_to(x, shape),
+    vjp=_broadcast_vjp,
+    domains=("real",),
+)
 
 
 def _concat_shape(*xs, axis):
     first = xs[0]
     for x in xs[1:]:
-        if x.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, first.shape))
-                                       if i != axis):
-            raise ShapeError(f"concatenate along axis {axis}: shapes "
-                             f"{', '.join(str(x.shape) for x in xs)} differ off that axis")
+        if x.ndim != first.ndim or any(
+            a != b for i, (a, b) in enumerate(zip(x.shape, first.shape)) if i != axis
+        ):
+            raise ShapeError(
+                f"concatenate along axis {axis}: shapes "
+                f"{', '.join(str(x.shape) for x in xs)} differ off that axis"
+            )
     shape = list(first.shape)
     shape[axis] = sum(x.shape[axis] for x in xs)
     return Aval(tuple(shape), first.dtype)
@@ -94,21 +109,29 @@ def _concat_vjp(cts, ins, outs, needed, axis):
 
 
 concatenate_p = Primitive(
-    "concatenate", shape_rule=_concat_shape, impl=lambda *xs, axis: np.concatenate(xs, axis),
-    torch_impl=lambda t, *xs, axis: t.cat(xs, axis), vjp=_concat_vjp, domains=("real", "real"))
+    "concatenate",
+    shape_rule=_concat_shape,
+    impl=lambda *xs, axis: np.concatenate(xs, axis),
+    torch_impl=lambda t, *xs, axis: t.cat(xs, axis),
+    vjp=_concat_vjp,
+    domains=("real", "real"),
+)
 
 
 def _pad_shape(x, value, lo, hi, interior):
     if value.shape != ():
         raise ShapeError("pad value must be a scalar")
-    shape = tuple(lo_ + hi_ + d + max(d - 1, 0) * it
-                  for d, lo_, hi_, it in zip(x.shape, lo, hi, interior))
+    shape = tuple(
+        lo_ + hi_ + d + max(d - 1, 0) * it for d, lo_, hi_, it in zip(x.shape, lo, hi, interior)
+    )
     return Aval(shape, x.dtype)
 
 
 def _pad_slices(x_shape, lo, interior):
-    return tuple(slice(lo_, lo_ + (d - 1) * (it + 1) + 1 if d else lo_, it + 1)
-                 for d, lo_, it in zip(x_shape, lo, interior))
+    return tuple(
+        slice(lo_, lo_ + (d - 1) * (it + 1) + 1 if d else lo_, it + 1)
+        for d, lo_, it in zip(x_shape, lo, interior)
+    )
 
 
 def _pad_impl(x, value, lo, hi, interior):
@@ -128,8 +151,9 @@ def _pad_vjp(cts, ins, outs, needed, lo, hi, interior):
 
     g, x = cts[0], ins[0]
     sl = _pad_slices(x.shape, lo, interior)
-    inner = slice_bind(g, tuple(s.start for s in sl), tuple(s.stop for s in sl),
-                       tuple(s.step for s in sl))
+    inner = slice_bind(
+        g, tuple(s.start for s in sl), tuple(s.stop for s in sl), tuple(s.step for s in sl)
+    )
     g_value = None
     if needed[1]:
         every = tuple(range(g.ndim))
@@ -137,8 +161,14 @@ def _pad_vjp(cts, ins, outs, needed, lo, hi, interior):
     return (inner if needed[0] else None, g_value)
 
 
-pad_p = Primitive("pad", shape_rule=_pad_shape, impl=_pad_impl, torch_impl=_pad_torch,
-                  vjp=_pad_vjp, domains=("real", "real"))
+pad_p = Primitive(
+    "pad",
+    shape_rule=_pad_shape,
+    impl=_pad_impl,
+    torch_impl=_pad_torch,
+    vjp=_pad_vjp,
+    domains=("real", "real"),
+)
 
 
 def _slice_shape(x, start, stop, step):
@@ -152,8 +182,7 @@ def _slice_vjp(cts, ins, outs, needed, start, stop, step):
     last = [a + (n - 1) * s if n else a for a, n, s in zip(start, out.shape, step)]
     hi = tuple(d - 1 - la if n else d - a for d, la, n, a in zip(x.shape, last, out.shape, start))
     zero = np.zeros((), x.dtype)
-    return (bind(pad_p, cts[0], zero, lo=tuple(start), hi=hi,
-                 interior=tuple(s - 1 for s in step)),)
+    return (bind(pad_p, cts[0], zero, lo=tuple(start), hi=hi, interior=tuple(s - 1 for s in step)),)
 
 
 def _slices(start, stop, step):
@@ -161,9 +190,13 @@ def _slices(start, stop, step):
 
 
 slice_p = Primitive(
-    "slice", shape_rule=_slice_shape, impl=lambda x, start, stop, step: x[_slices(start, stop, step)],
-    torch_impl=lambda t, x, start, stop, step: x[_slices(start, stop, step)], vjp=_slice_vjp,
-    domains=("real",))
+    "slice",
+    shape_rule=_slice_shape,
+    impl=lambda x, start, stop, step: x[_slices(start, stop, step)],
+    torch_impl=lambda t, x, start, stop, step: x[_slices(start, stop, step)],
+    vjp=_slice_vjp,
+    domains=("real",),
+)
 
 
 def slice_bind(x, start, stop, step):
@@ -175,9 +208,13 @@ def slice_bind(x, start, stop, step):
 
 
 rev_p = Primitive(
-    "rev", shape_rule=lambda x, axes: x, impl=lambda x, axes: np.flip(x, axes),
+    "rev",
+    shape_rule=lambda x, axes: x,
+    impl=lambda x, axes: np.flip(x, axes),
     torch_impl=lambda t, x, axes: t.flip(x, axes),
-    vjp=lambda cts, ins, outs, needed, axes: (rev_p_bind(cts[0], axes),), domains=("real",))
+    vjp=lambda cts, ins, outs, needed, axes: (rev_p_bind(cts[0], axes),),
+    domains=("real",),
+)
 
 
 def rev_p_bind(x, axes):

@@ -7,8 +7,17 @@ from numba import njit
 
 
 @njit(cache=True)
+def check_bounds(idx, n):
+    for j in range(idx.size):
+        if idx[j] < 0 or idx[j] >= n:
+            raise IndexError("adc: an index is out of bounds (a negative index may be at most "
+                             "the axis size in magnitude)")
+
+
+@njit(cache=True)
 def take3(x, idx, out):
     pre, m, post = out.shape
+    check_bounds(idx, x.shape[1])
     for i in range(pre):
         for j in range(m):
             src = idx[j]
@@ -19,6 +28,7 @@ def take3(x, idx, out):
 @njit(cache=True)
 def scatter_add3(idx, upd, out):
     pre, m, post = upd.shape
+    check_bounds(idx, out.shape[1])
     for i in range(pre):
         for j in range(m):
             dst = idx[j]
