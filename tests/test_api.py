@@ -450,13 +450,8 @@ def test_non_smooth_conventions_match_torch(name):
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: wrong second derivative of prod at zeros: _prod_vjp selects the 'product of the "
-    "others' with where() on masks of x == 0, so the derivative of the gradient entry of a "
-    "non-zero element w.r.t. the zero element is lost. hessian(prod)([0, 2, 3]) gives "
-    "[[0,3,2],[0,0,0],[0,0,0]] (not symmetric); torch gives [[0,3,2],[3,0,0],[2,0,0]]; "
-    "at [0, 0, 3] adc gives all zeros, torch has H[0,1] = H[1,0] = 3"))
-@pytest.mark.parametrize("x", [[0.0, 2.0, 3.0], [0.0, 0.0, 3.0]], ids=["one_zero", "two_zeros"])
+@pytest.mark.parametrize("x", [[0.0, 2.0, 3.0], [0.0, 0.0, 3.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 2.0]],
+                         ids=["one_zero", "two_zeros", "three_zeros", "two_zeros_of_four"])
 def test_prod_with_zeros_second_order_matches_torch(x):
     x = np.array(x)
     H = adc.hessian(lambda x: anp.prod(x))(x)

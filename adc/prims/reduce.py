@@ -38,17 +38,25 @@ def _extremum_vjp(cts, ins, outs, needed, axes):
 
 
 def _prod_vjp(cts, ins, outs, needed, axes):
-    """d prod / d x_i = product of the others, computed without dividing by zero."""
+    """d prod / d x_i = product of the others, without dividing by zero, written so that its
+    own derivative (the Hessian) is exact too: with one zero z among the factors the others'
+    entries are z * prod(non-zeros) / x_i (zero, with derivative prod(non-zeros) / x_i in z);
+    with two zeros the zeros' entries are (the other zero) * prod(non-zeros)."""
     from .. import numpy as anp
 
     x = ins[0]
+    zero, one = anp.zeros((), x.dtype), anp.ones((), x.dtype)
     is_zero = anp.equal(x, 0)
-    nonzero = anp.where(is_zero, anp.ones((), x.dtype), x)
+    nonzero = anp.where(is_zero, one, x)
     p_nonzero = _expand(reduce_prod_p.bind(nonzero, axes=axes), axes, x.shape)
-    zeros = _expand(reduce_sum_p.bind(anp.astype(is_zero, x.dtype), axes=axes), axes, x.shape)
-    others = anp.where(anp.equal(zeros, 0), p_nonzero / nonzero,
-                       anp.where(anp.logical_and(anp.equal(zeros, 1), is_zero), p_nonzero,
-                                 anp.zeros((), x.dtype)))
+    count = _expand(reduce_sum_p.bind(anp.astype(is_zero, x.dtype), axes=axes), axes, x.shape)
+    zeros_sum = _expand(reduce_sum_p.bind(anp.where(is_zero, x, zero), axes=axes), axes,
+                        x.shape)  # 0, but carries the zeros' derivatives
+    one_zero = anp.where(is_zero, p_nonzero, zeros_sum * p_nonzero / nonzero)
+    two_zeros = anp.where(is_zero, (zeros_sum - x) * p_nonzero, zero)
+    others = anp.where(anp.equal(count, 0), p_nonzero / nonzero,
+                       anp.where(anp.equal(count, 1), one_zero,
+                                 anp.where(anp.equal(count, 2), two_zeros, zero)))
     return (others * _expand(cts[0], axes, x.shape),)
 
 
