@@ -112,12 +112,18 @@ def measure_jax(name, args, nums):
 
 
 def measure_numba(name, args):
+    import adc
+
     ref = WORKLOADS[name][2]
     if ref is None:
         return None
     t = time.perf_counter()
-    ref(args[0])
-    return {"first_call_s": time.perf_counter() - t, "grad_s": timeit(lambda: ref(args[0]))}
+    expected = ref(args[0])
+    first = time.perf_counter() - t
+    got = adc.grad(WORKLOADS[name][0])(*args)
+    if not np.allclose(got, expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max()):
+        raise AssertionError(f"{name}: adc and the hand-written Numba gradient disagree")
+    return {"first_call_s": first, "grad_s": timeit(lambda: ref(args[0]))}
 
 
 def fmt(seconds):

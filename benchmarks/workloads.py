@@ -75,15 +75,17 @@ def pairwise_numba(x):
     n = x.shape[0]
     g = np.zeros_like(x)
     for i in prange(n):
+        g0 = g1 = g2 = 0.0
         for j in range(n):
             d0, d1, d2 = x[i, 0] - x[j, 0], x[i, 1] - x[j, 1], x[i, 2] - x[j, 2]
             s = 1.0 / (d0 * d0 + d1 * d1 + d2 * d2 + 0.1)
             s3 = s * s * s
             # dE/dr2 of (s3^2 - s3), counted for (i, j) and (j, i): factor 2, and d(r2)/dx_i = 2 d
             f = 4.0 * (-6.0 * s3 * s3 * s + 3.0 * s3 * s)
-            g[i, 0] += f * d0
-            g[i, 1] += f * d1
-            g[i, 2] += f * d2
+            g0 += f * d0
+            g1 += f * d1
+            g2 += f * d2
+        g[i, 0], g[i, 1], g[i, 2] = g0, g1, g2
     return g
 
 

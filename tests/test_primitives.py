@@ -17,7 +17,6 @@ torch = pytest.importorskip("torch")
 DTYPES = [np.float64, np.float32]
 BACKENDS = ["numpy", "cpu"]
 IDS = [f"{n}-{k}" for n, k in case_ids()]
-LARGEST = {}  # (check, dtype) -> largest relative disagreement seen, reported at the end
 
 
 def _fn(prim, params):
@@ -36,9 +35,9 @@ def _setup(name, k, dtype):
     return prim, params, args, float_args
 
 
-def _record(check, dtype, value):
-    key = (check, np.dtype(dtype).name)
-    LARGEST[key] = max(LARGEST.get(key, 0.0), value)
+def _record(record_property, check, dtype, value):
+    """Reported at the end of the run by conftest.py (largest disagreement with torch)."""
+    record_property("disagreement", (check, np.dtype(dtype).name, float(value)))
 
 
 def test_registry_is_complete():
@@ -49,7 +48,7 @@ def test_registry_is_complete():
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name,k", case_ids(), ids=IDS)
-def test_forward_matches_torch(name, k, dtype, backend):
+def test_forward_matches_torch(name, k, dtype, backend, record_property):
     prim, params, args, _ = _setup(name, k, dtype)
     ours = adc.jit(_fn(prim, params), backend=backend)(*args)
     graph = adc.make_ir(_fn(prim, params))(*args)
@@ -57,7 +56,7 @@ def test_forward_matches_torch(name, k, dtype, backend):
     assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
     rtol, atol = TOLERANCES[np.dtype(dtype)]
     abs_err, rel_err, ok = compare(ours, theirs, rtol, atol)
-    _record("forward", dtype, rel_err if np.isfinite(rel_err) else abs_err)
+    _record(record_property, "forward", dtype, rel_err if np.isfinite(rel_err) else abs_err)
     assert ok, (abs_err, rel_err)
     reference = np.asarray(adc.eval_graph(graph, *args)[0])
     if backend == "numpy" or dtype == np.float64:
@@ -73,7 +72,7 @@ def _differentiable(name, float_args):
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name,k", case_ids(), ids=IDS)
-def test_vjp_matches_torch(name, k, dtype, backend):
+def test_vjp_matches_torch(name, k, dtype, backend, record_property):
     prim, params, args, float_args = _setup(name, k, dtype)
     if not _differentiable(name, float_args):
         pytest.skip("not differentiable")
@@ -81,7 +80,7 @@ def test_vjp_matches_torch(name, k, dtype, backend):
         report = adc.validate(_fn(prim, params), *args, argnums=float_args, rng_seed=rng_seed,
                               backend=backend)
         for row in report.rows:
-            _record("vjp", dtype, row.max_rel_err if row.max_abs_err > 1e-12 else 0.0)
+            _record(record_property, "vjp", dtype, row.max_rel_err if row.max_abs_err > 1e-12 else 0.0)
         assert report.ok, str(report)
 
 
@@ -115,7 +114,7 @@ def _merge(args, nums, xs):
 
 @pytest.mark.parametrize("name,k", [c for c in case_ids() if c[0] in SECOND_ORDER],
                          ids=[f"{n}-{k}" for n, k in case_ids() if n in SECOND_ORDER])
-def test_second_order_matches_torch(name, k):
+def test_second_order_matches_torch(name, k, record_property):
     prim, params, args, nums = _setup(name, k, np.float64)
     f = _fn(prim, params)
     rng = np.random.default_rng(7)
@@ -135,12 +134,5 @@ def test_second_order_matches_torch(name, k):
     for a, t, w in zip(ours, theirs, wrt):
         t = np.zeros(w.shape) if t is None else t.numpy()
         abs_err, rel_err, ok = compare(a, t, 1e-7, 1e-9)
-        _record("second order", np.float64, rel_err if abs_err > 1e-12 else 0.0)
+        _record(record_property, "second order", np.float64, rel_err if abs_err > 1e-12 else 0.0)
         assert ok, (abs_err, rel_err)
-
-
-def test_zz_report_largest_disagreement(capsys):
-    """Prints the largest disagreement with torch seen by this module (for the issue note)."""
-    with capsys.disabled():
-        for (check, dtype), value in sorted(LARGEST.items()):
-            print(f"\nlargest relative disagreement with torch: {check:>12} {dtype}: {value:.3e}")
