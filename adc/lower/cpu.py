@@ -43,6 +43,7 @@ class CpuCodegen:
         self.parallel = False
         self.consts = list(graph.consts)
         self.used_consts: set = set()
+        self.fortran: set = set()  # Fortran-contiguous views (transposed matrices)
         self.aliases = set(graph.invars) | set(graph.consts)  # may share input/const memory
 
     # ---- naming and access ----
@@ -145,6 +146,11 @@ def _reshape(gen, eqn):
 def _transpose(gen, eqn):
     (x,), (out,) = eqn.ins, eqn.outs
     _view(gen, x, out)
+    if x in gen.contiguous and x.aval.ndim == 2:
+        # `.T` of a C-contiguous matrix is typed Fortran-contiguous: BLAS takes it without a copy
+        gen.fortran.add(out)
+        gen.src.line(f"{gen.arr(out)} = {gen.arr(x)}.T")
+        return
     gen.src.line(f"{gen.arr(out)} = np.transpose({gen.arr(x)}, {tuple(eqn.params['perm'])})")
 
 
@@ -233,7 +239,8 @@ def _batched(gen, eqn, kernel, single_call, core_shapes):
     out = eqn.outs[0]
     batch = out.aval.shape[:-2]
     if not batch:
-        gen.src.line(f"{gen.arr(out)} = {single_call(*[gen.c(v) for v in eqn.ins])}")
+        operands = [gen.arr(v) if v in gen.fortran else gen.c(v) for v in eqn.ins]
+        gen.src.line(f"{gen.arr(out)} = {single_call(*operands)}")
     else:
         nb = int(np.prod(batch, dtype=np.int64))
         flat = []
