@@ -293,17 +293,21 @@ def _draw_program(data):
     return n_inputs, shapes, steps
 
 
+def _draw_inputs(data):
+    """A random program's inputs, weights, steps, differentiated argnums and a description."""
+    n_inputs, shapes, steps = _draw_program(data)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="value seed"))
+    xs = [rng.uniform(-1.5, 1.5, s) for s in shapes[:n_inputs]]
+    weights = [rng.uniform(0.5, 1.5, s) for s in shapes[n_inputs:]]
+    return xs, weights, steps, tuple(range(n_inputs)), f"shapes={shapes[:n_inputs]} steps={steps}"
+
+
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.filter_too_much])
 @given(st.data())
 def test_random_programs_match_torch(data):
-    n_inputs, shapes, steps = _draw_program(data)
-    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="value seed"))
-    xs = [rng.uniform(-1.5, 1.5, s) for s in shapes[:n_inputs]]
-    weights = [rng.uniform(0.5, 1.5, s) for s in shapes[n_inputs:]]
-    nums = tuple(range(n_inputs))
-    note = f"shapes={shapes[:n_inputs]} steps={steps}"
+    xs, weights, steps, nums, note = _draw_inputs(data)
 
     # 1. adc's VJP of the traced program against torch.autograd.grad on the same graph
     f = _program(steps, weights, lib=0)
@@ -330,12 +334,7 @@ def test_random_programs_match_torch(data):
 def test_random_programs_cpu_backend_matches_numpy(data):
     """A few programs through the compiled (Numba) backend: values and gradients equal the
     numpy reference backend's. Few examples: each one compiles two generated modules."""
-    n_inputs, shapes, steps = _draw_program(data)
-    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="value seed"))
-    xs = [rng.uniform(-1.5, 1.5, s) for s in shapes[:n_inputs]]
-    weights = [rng.uniform(0.5, 1.5, s) for s in shapes[n_inputs:]]
-    nums = tuple(range(n_inputs))
-    note = f"shapes={shapes[:n_inputs]} steps={steps}"
+    xs, weights, steps, nums, note = _draw_inputs(data)
     f = _program(steps, weights, lib=0)
     v_ref, g_ref = adc.value_and_grad(f, argnums=nums, backend="numpy")(*xs)
     v_cpu, g_cpu = adc.value_and_grad(f, argnums=nums, backend="cpu")(*xs)

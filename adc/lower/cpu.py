@@ -234,9 +234,10 @@ def _scatter_add(gen, eqn):
     gen.contiguous.add(out)
 
 
-def _batched(gen, eqn, kernel, single_call, core_shapes):
+def _batched(gen, eqn, kernel, single_call):
     """Broadcast batch dims, flatten them, and loop a 2-D kernel; 2-D operands call directly."""
     out = eqn.outs[0]
+    core_shapes = [v.aval.shape[-2:] for v in eqn.ins]
     batch = out.aval.shape[:-2]
     if not batch:
         operands = [gen.arr(v) if v in gen.fortran else gen.c(v) for v in eqn.ins]
@@ -260,29 +261,15 @@ def _batched(gen, eqn, kernel, single_call, core_shapes):
 
 
 def _matmul(gen, eqn):
-    a, b = eqn.ins
-    _batched(
-        gen,
-        eqn,
-        "matmul3",
-        lambda x, y: f"np.dot({x}, {y})",
-        [a.aval.shape[-2:], b.aval.shape[-2:]],
-    )
+    _batched(gen, eqn, "matmul3", lambda x, y: f"np.dot({x}, {y})")
 
 
 def _inv(gen, eqn):
-    _batched(gen, eqn, "inv3", lambda x: f"np.linalg.inv({x})", [eqn.ins[0].aval.shape[-2:]])
+    _batched(gen, eqn, "inv3", lambda x: f"np.linalg.inv({x})")
 
 
 def _solve(gen, eqn):
-    a, b = eqn.ins
-    _batched(
-        gen,
-        eqn,
-        "solve3",
-        lambda x, y: f"np.linalg.solve({x}, {y})",
-        [a.aval.shape[-2:], b.aval.shape[-2:]],
-    )
+    _batched(gen, eqn, "solve3", lambda x, y: f"np.linalg.solve({x}, {y})")
 
 
 _SINGLE = {
