@@ -11,6 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..prims.shape import pad_p
 from .fuse import REDUCTIONS, depth, is_alias_reshape, is_scalar_reduction, varying
 from .scalar import literal
 
@@ -133,9 +134,12 @@ class NestEmitter:
                 if site is not None and site[1] in self.chain:
                     self.ensure_depth(self.chain.index(site[0]))
             self.ensure_depth(max([depth(shape)] + [self.scalar_depth(v) for v in eqn.ins]))
-        args = [self.operand(v, shape) for v in eqn.ins]
+        if eqn.prim is pad_p:
+            expr = self.pad_expr(eqn)
+        else:
+            args = [self.operand(v, shape) for v in eqn.ins]
+            expr = args[0] if is_alias_reshape(eqn) else self.gen.scalar(eqn, args)
         name = self.gen.names.fresh("s")
-        expr = args[0] if is_alias_reshape(eqn) else self.gen.scalar(eqn, args)
         block = self.chain[-1]
         block.items.append(f"{name} = {expr}")
         if not recompute:
@@ -143,6 +147,22 @@ class NestEmitter:
             if out in self.nest.stores:
                 block.items.append(f"{self.array(out)}[{own_index(shape)}] = {name}")
         return name
+
+    def pad_expr(self, eqn) -> str:
+        """One element of a constant pad: the input at the shifted position, or the value."""
+        x, value = eqn.ins
+        p = eqn.params
+        conds, idx = [], []
+        for k, (n, lo, it) in enumerate(zip(x.aval.shape, p["lo"], p["interior"])):
+            i = f"i{k}" if eqn.outs[0].aval.shape[k] != 1 else "0"
+            conds.append(f"{lo} <= {i} <= {lo + (n - 1) * (it + 1)}")
+            if it:
+                conds.append(f"({i} - {lo}) % {it + 1} == 0")
+            idx.append(f"({i} - {lo}) // {it + 1}" if it else f"{i} - {lo}")
+        fill = self.operand(value, ())
+        if not conds:
+            return f"{self.array(x)}[0]"
+        return (f"({self.array(x)}[{', '.join(idx)}] if {' and '.join(conds)} else {fill})")
 
     def scalar_depth(self, var) -> int:
         if var in self.reduction_site or var not in self.scalars:

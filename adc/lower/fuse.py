@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from ..ir import Eqn, Graph
 from ..prims.reduce import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
 from ..prims.select import convert_p, stop_gradient_p, where_p
-from ..prims.shape import broadcast_to_p, reshape_p
+from ..prims.shape import broadcast_to_p, pad_p, reshape_p
 
 REDUCTIONS = {reduce_sum_p: "sum", reduce_prod_p: "prod", reduce_max_p: "max",
               reduce_min_p: "min"}
-_SCALAR_PRIMS = {where_p, convert_p, stop_gradient_p, broadcast_to_p}
+_SCALAR_PRIMS = {where_p, convert_p, stop_gradient_p, broadcast_to_p, pad_p}
 
 
 def is_scalar_eqn(eqn: Eqn) -> bool:
@@ -74,6 +74,8 @@ def iteration_shape(eqn: Eqn) -> tuple:
 def aligned(var, eqn: Eqn) -> bool:
     """Whether `eqn` reads `var` at the position where the nest computed var's scalar."""
     u, t = var.aval.shape, iteration_shape(eqn)
+    if eqn.prim is pad_p and var is eqn.ins[0]:
+        return False  # read at shifted positions: it must be an array
     if var.aval.size == 1:
         return True
     if eqn.prim is reshape_p:
