@@ -316,6 +316,18 @@ def vjp(f, *primals, backend=None, fastmath=False):
     return tree_unflatten(out_tree, outs), vjp_fn
 
 
+def partial_in(f, args, nums):
+    """f as a function of the arguments at positions `nums`, the others fixed to `args`."""
+
+    def of_wrt(*xs):
+        full = list(args)
+        for i, x in zip(nums, xs):
+            full[i] = x
+        return f(*full)
+
+    return of_wrt
+
+
 def _weakrefable(f) -> bool:
     try:
         weakref.ref(f)
@@ -335,13 +347,8 @@ def jacobian(f, argnums=0, *, backend=None):
     def wrapped(*args):
         nums = _normalize_argnums(argnums, len(args), "adc.jacobian")
 
-        def of_wrt(*xs):  # only the differentiated arguments are primals of the VJP
-            full = list(args)
-            for i, x in zip(nums, xs):
-                full[i] = x
-            return f(*full)
-
-        out, vjp_fn = vjp(of_wrt, *[args[i] for i in nums], backend=backend)
+        # only the differentiated arguments are primals of the VJP
+        out, vjp_fn = vjp(partial_in(f, args, nums), *[args[i] for i in nums], backend=backend)
         leaves, tree = tree_flatten(out)
         shapes = [as_aval(_as_input(o)) for o in leaves]
         per_out = []

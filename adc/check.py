@@ -17,11 +17,11 @@ def _vdot(a, b) -> float:
 
 def _fd_errors(f, args, nums, eps, rng):
     """Per argument: (numerical directional derivative, adc's) for random seeds/directions."""
-    from .api import jit, vjp
+    from .api import jit, partial_in, vjp
 
     args64 = [np.asarray(a, np.float64) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
               for a in args]
-    out, vjp_fn = vjp(lambda *xs: f(*_merge(args64, nums, xs)), *[args64[i] for i in nums])
+    out, vjp_fn = vjp(partial_in(f, args64, nums), *[args64[i] for i in nums])
     leaves, tree = tree_flatten(out)
     seeds = [rng.standard_normal(np.shape(o)) for o in leaves]
     from .trace import tree_unflatten
@@ -41,13 +41,6 @@ def _fd_errors(f, args, nums, eps, rng):
         numeric = (phi(eps) - phi(-eps)) / (2 * eps)
         results.append((i, numeric, _vdot(cts[k], v)))
     return results
-
-
-def _merge(args, nums, xs):
-    full = list(args)
-    for i, x in zip(nums, xs):
-        full[i] = x
-    return full
 
 
 def check_grad(f, *args, argnums=0, order=1, rtol=1e-5, atol=1e-6, eps=1e-6, torch=True,
@@ -82,7 +75,7 @@ def _directional_vjp(f, args, nums, rng):
     """x ↦ (VJP of f at x with a fixed random seed) · fixed random directions: a scalar
     function whose gradient is a second-order quantity of f."""
     from . import numpy as anp
-    from .api import vjp
+    from .api import partial_in, vjp
     from .trace import tree_unflatten
 
     out_leaves, tree = tree_flatten(f(*[np.asarray(a) for a in args]))
@@ -90,7 +83,7 @@ def _directional_vjp(f, args, nums, rng):
     dirs = [rng.standard_normal(np.shape(args[i])) for i in nums]
 
     def g(*xs):
-        _, vjp_fn = vjp(lambda *ys: f(*_merge(list(xs), nums, ys)), *[xs[i] for i in nums])
+        _, vjp_fn = vjp(partial_in(f, xs, nums), *[xs[i] for i in nums])
         cts = vjp_fn(tree_unflatten(tree, [anp.astype(s, as_aval(o).dtype)
                                            for s, o in zip(seeds, out_leaves)]))
         return sum(anp.sum(c * d) for c, d in zip(cts, dirs))

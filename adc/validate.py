@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import UnsupportedError
-from .trace import as_aval, trace, tree_flatten
+from .trace import as_aval, trace, tree_flatten, tree_unflatten
 
 TOLERANCES = {np.dtype(np.float64): (1e-7, 1e-9), np.dtype(np.float32): (1e-4, 1e-5)}
 
@@ -116,25 +116,16 @@ def validate(f, *args, argnums=0, seed=None, backend=None, rtol=None, atol=None,
     `seed`: None/'random' (ones for scalar outputs, standard normal otherwise), 'ones', or
     explicit arrays shaped like the outputs. Returns a ValidationReport (`.ok`, `str()`).
     """
-    from .api import vjp
+    from .api import partial_in, vjp
 
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     args = [np.asarray(a) for a in args]
     nums = tuple(i % len(args) for i in nums)
-    diff_args = list(args)
-
-    def f_wrt(*xs):
-        full = list(args)
-        for i, x in zip(nums, xs):
-            full[i] = x
-        return f(*full)
-
-    wrt_args = [diff_args[i] for i in nums]
+    f_wrt = partial_in(f, args, nums)
+    wrt_args = [args[i] for i in nums]
     out, vjp_fn = vjp(f_wrt, *wrt_args, backend=backend)
     leaves, tree = tree_flatten(out)
     seeds = make_seeds([as_aval(o) for o in leaves], seed, np.random.default_rng(rng_seed))
-    from .trace import tree_unflatten
-
     adc_grads = vjp_fn(tree_unflatten(tree, seeds))
     t_outs, t_grads = torch_vjp(f_wrt, wrt_args, seeds, tuple(range(len(nums))))
     report = ValidationReport()
