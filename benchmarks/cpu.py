@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from workloads import WORKLOADS, make_inputs  # noqa: E402
 
+from adc.cli.progress import fmt_time as fmt  # noqa: E402
+
 
 def timeit(fn, min_time=0.5, max_reps=200):
     fn()
@@ -124,15 +126,6 @@ def measure_numba(name, args):
     if not np.allclose(got, expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max()):
         raise AssertionError(f"{name}: adc and the hand-written Numba gradient disagree")
     return {"first_call_s": first, "grad_s": timeit(lambda: ref(args[0]))}
-
-
-def fmt(seconds):
-    if seconds is None:
-        return "-"
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
 
 
 def main():
