@@ -118,3 +118,21 @@ def test_corrupt_cache_entries_are_rebuilt(tmp_path):
 
 def test_cache_key_is_a_content_hash():
     assert cache.source_key("a") == cache.source_key("a") != cache.source_key("b")
+
+
+def test_benchmark_script_runs_and_writes_json(tmp_path):
+    """The CPU benchmark script (smallest workload, no torch.compile) prints its table and
+    writes a JSON report; its hand-written reference must agree with adc's gradient."""
+    import json
+
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "cpu.py"), "--only",
+                          "rosenbrock", "--no-compile", "--json", str(tmp_path / "b.json")],
+                         env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "rosenbrock" in out.stdout and "vs best peer" in out.stdout
+    report = json.loads((tmp_path / "b.json").read_text())
+    row = report["rows"][0]
+    assert row["workload"] == "rosenbrock" and row["adc"]["grad_s"] > 0
+    assert row["numba"]["grad_s"] > 0 and row["torch"]["grad_s"] > 0
+    assert report["machine"]["cpus"] >= 1
