@@ -360,11 +360,11 @@ def jacobian(f, argnums=0, *, backend=None):
                 rows.append(vjp_fn(tree_unflatten(tree, seeds)))
             per_arg = []
             for k_arg, i in enumerate(nums):
-                arg_shape = as_aval(_as_input(args[i])).shape
+                arg = as_aval(_as_input(args[i]))
                 if rows:
-                    j = anp.reshape(anp.stack([r[k_arg] for r in rows]), o.shape + arg_shape)
+                    j = anp.reshape(anp.stack([r[k_arg] for r in rows]), o.shape + arg.shape)
                 else:
-                    j = np.zeros(o.shape + arg_shape, as_aval(_as_input(args[i])).dtype)
+                    j = np.zeros(o.shape + arg.shape, arg.dtype)
                 per_arg.append(j)
             per_out.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
         return tree_unflatten(tree, per_out)

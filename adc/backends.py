@@ -46,6 +46,7 @@ def compile_graph(graph: Graph, backend: str | None, *, fastmath: bool = False):
 class _Interpreted:
     def __init__(self, graph: Graph):
         self.graph = graph
+        self._const_ids = {id(c) for c in graph.consts.values()}
 
     @property
     def source(self) -> str:
@@ -54,7 +55,7 @@ class _Interpreted:
 
     def __call__(self, *args):
         outs = eval_graph(self.graph, *args)
-        shared = [id(a) for a in args] + [id(c) for c in self.graph.consts.values()]
+        shared = self._const_ids.union(map(id, args))
         return [o.copy() if id(o) in shared else _owned(o) for o in outs]
 
 

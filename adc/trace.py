@@ -154,8 +154,7 @@ def bind(prim, *args, **params):
     try:
         out_avals = prim.abstract_eval(*[v.aval for v in in_vars], **params)
     except ShapeError as err:
-        message = str(err) if str(err).startswith(prim.name) else f"{prim.name}: {err}"
-        raise ShapeError(with_location(message)) from None
+        raise ShapeError(with_location(f"{prim.name}: {err}")) from None
     outs_list = out_avals if prim.multiple_results else (out_avals,)
     out_vars = tuple(Var(a) for a in outs_list)
     builder.eqns.append(Eqn(prim, tuple(in_vars), out_vars, params, user_location()))

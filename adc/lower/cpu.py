@@ -17,7 +17,7 @@ from ..prims import linalg as L
 from ..prims import shape as SH
 from ..prims.select import convert_p, stop_gradient_p, where_p
 from . import cache
-from .cpu_nest import NestEmitter
+from .cpu_nest import NestEmitter, np_dtype as _np_dtype, storage as _storage
 from .fuse import Nest, plan
 from .scalar import HELPERS, elementwise_expr, literal
 from .source import Names, SourceBuilder
@@ -25,20 +25,12 @@ from .source import Names, SourceBuilder
 PARALLEL_MIN_SIZE = 1 << 15  # elements; smaller loops run serially (threading costs more)
 
 
-def _storage(shape) -> tuple:
-    return tuple(shape) if shape else (1,)
-
-
-def _np_dtype(dtype) -> str:
-    return "np.bool_" if np.dtype(dtype) == np.bool_ else f"np.{np.dtype(dtype).name}"
-
-
 class CpuCodegen:
     def __init__(self, graph: Graph, fastmath: bool):
         self.graph = graph
         self.fastmath = fastmath
         self.names = Names()
-        self.src = SourceBuilder()
+        self.src = SourceBuilder(depth=1)
         self.contiguous: set = set()
         self.parallel = False
         self.consts = list(graph.consts)
@@ -70,9 +62,7 @@ class CpuCodegen:
         for v in self.consts:
             self.names(v, "c")
         self.contiguous.update(g.invars, self.consts)
-        body = SourceBuilder()
-        body._depth = 1
-        self.src = body
+        body = self.src
         for item in plan(g):
             if isinstance(item, Nest):
                 self.loop(item)
@@ -106,9 +96,6 @@ class CpuCodegen:
         emitter.emit()
         emitter.render(self.src)
         self.parallel |= emitter.parallel
-
-    def np_dtype(self, dtype) -> str:
-        return _np_dtype(dtype)
 
     def scalar(self, eqn, args) -> str:
         prim = eqn.prim

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from kernels.cpu.reduce import KINDS
+
 from ..prims.shape import pad_p
 from .fuse import REDUCTIONS, depth, is_alias_reshape, is_scalar_reduction, varying
 from .scalar import literal
@@ -35,7 +37,12 @@ class Block:
 
 
 def storage(shape) -> tuple:
+    """Storage shape in generated code: 0-d values live in 1-element arrays."""
     return tuple(shape) if shape else (1,)
+
+
+def np_dtype(dtype) -> str:
+    return "np.bool_" if np.dtype(dtype) == np.bool_ else f"np.{np.dtype(dtype).name}"
 
 
 def own_index(shape) -> str:
@@ -77,7 +84,7 @@ class NestEmitter:
 
     def alloc(self, var, init=None) -> None:
         aval = var.aval
-        dtype = self.gen.np_dtype(aval.dtype)
+        dtype = np_dtype(aval.dtype)
         if init is None:
             self.prologue.append(f"{self.array(var)} = np.empty({storage(aval.shape)}, {dtype})")
         else:
@@ -194,12 +201,12 @@ class NestEmitter:
                         if k not in axes) or "0"
         if self.parallel and 0 in axes and u[0] > 1:
             private = self.gen.names.fresh("priv")
-            dtype = self.gen.np_dtype(out.aval.dtype)
+            dtype = np_dtype(out.aval.dtype)
             # get_thread_id() < NUMBA_NUM_THREADS; get_num_threads() would defeat caching.
             self.prologue.append(f"{private} = np.full(({numba.config.NUMBA_NUM_THREADS},) + "
                                  f"{storage(out.aval.shape)}, {init}, {dtype})")
             target = f"{private}[tid, {idx}]"
-            self.epilogue.append(f"{self.array(out)} = combine({private}, {_KIND[kind]})")
+            self.epilogue.append(f"{self.array(out)} = combine({private}, {KINDS[kind]})")
             self.gen.contiguous.add(out)
         else:
             self.alloc(out, init)
@@ -216,5 +223,3 @@ class NestEmitter:
         for line in self.epilogue:
             src.line(line)
 
-
-_KIND = {"sum": 0, "prod": 1, "max": 2, "min": 3}

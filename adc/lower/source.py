@@ -9,9 +9,9 @@ import contextlib
 
 
 class SourceBuilder:
-    def __init__(self):
+    def __init__(self, depth: int = 0):
         self.lines: list = []
-        self._depth = 0
+        self._depth = depth
 
     def line(self, text: str = "") -> None:
         self.lines.append("    " * self._depth + text if text else "")

@@ -57,7 +57,7 @@ def _scatter_shape(idx, upd, axis, size):
     _check_index(idx)
     k = idx.ndim
     if upd.shape[axis:axis + k] != idx.shape:
-        raise ShapeError(f"scatter_add: updates {upd.shape} do not match indices {idx.shape} "
+        raise ShapeError(f"updates {upd.shape} do not match indices {idx.shape} "
                          f"at axis {axis}")
     return Aval(upd.shape[:axis] + (size,) + upd.shape[axis + k:], upd.dtype)
 

@@ -22,7 +22,7 @@ def _mT(x):
 
 def _matmul_shape(a, b):
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
-        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
+        raise ShapeError(f"shapes {a.shape} and {b.shape} are not aligned "
                          f"(last dim of the first must equal the second-to-last of the second)")
     if a.dtype != b.dtype:
         raise TypeError(f"matmul: dtypes {a.dtype} and {b.dtype} were not promoted")
@@ -53,7 +53,7 @@ def parse_einsum(spec: str, ndims):
         raise UnsupportedError(f"einsum {spec!r}: one or two operands are supported")
     for sub, nd in zip(ins, ndims):
         if len(sub) != nd:
-            raise ShapeError(f"einsum {spec!r}: subscript {sub!r} for an operand of rank {nd}")
+            raise ShapeError(f"subscripts {spec!r}: subscript {sub!r} for an operand of rank {nd}")
         if len(set(sub)) != len(sub):
             raise UnsupportedError(f"einsum {spec!r}: repeated index within one operand; use "
                                    "adc.numpy.diagonal/trace")
@@ -66,10 +66,10 @@ def _einsum_shape(*xs, spec):
     for sub, x in zip(ins, xs):
         for c, d in zip(sub, x.shape):
             if sizes.setdefault(c, d) != d:
-                raise ShapeError(f"einsum {spec!r}: index {c!r} has sizes {sizes[c]} and {d}")
+                raise ShapeError(f"subscripts {spec!r}: index {c!r} has sizes {sizes[c]} and {d}")
     missing = set(out) - set(sizes)
     if missing:
-        raise ShapeError(f"einsum {spec!r}: output indices {sorted(missing)} not in the inputs")
+        raise ShapeError(f"subscripts {spec!r}: output indices {sorted(missing)} not in the inputs")
     return Aval(tuple(sizes[c] for c in out), xs[0].dtype)
 
 
@@ -120,7 +120,7 @@ inv_p = Primitive("inv", shape_rule=_square_shape, impl=np.linalg.inv,
 def _solve_shape(a, b):
     _square_shape(a)
     if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
-        raise ShapeError(f"solve: a {a.shape} and b {b.shape} do not match")
+        raise ShapeError(f"a {a.shape} and b {b.shape} do not match")
     return Aval(broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], a.dtype)
 
 

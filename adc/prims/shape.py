@@ -85,7 +85,7 @@ def _concat_shape(*xs, axis):
             a != b for i, (a, b) in enumerate(zip(x.shape, first.shape)) if i != axis
         ):
             raise ShapeError(
-                f"concatenate along axis {axis}: shapes "
+                f"along axis {axis}: shapes "
                 f"{', '.join(str(x.shape) for x in xs)} differ off that axis"
             )
     shape = list(first.shape)

@@ -1,5 +1,4 @@
 """Combining per-thread private accumulators (leading axis = thread) after a parallel loop."""
-import numpy as np
 from numba import njit
 
 from .scalar import maximum, minimum
@@ -25,4 +24,3 @@ def combine(private, kind):
 
 
 KINDS = {"sum": 0, "prod": 1, "max": 2, "min": 3}
-_ = np  # numpy is needed by numba's typing of .copy()/.reshape in this module
