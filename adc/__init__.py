@@ -10,6 +10,8 @@ from .errors import AdcError, GradientError, ShapeError, TraceError, Unsupported
 from .ir import Graph, eval_graph
 from .numpy import stop_gradient
 from .validate import validate
+from . import nn, optim, tensors  # noqa: I001  (tensors after the functional API)
+from .tensors import *  # noqa: F403  (the PyTorch-style tensor API: adc.tensor, adc.no_grad, ...)
 
 __version__ = "0.1.0"
 
@@ -32,4 +34,7 @@ __all__ = [
     "ShapeError",
     "UnsupportedError",
     "GradientError",
+    "nn",
+    "optim",
 ]
+__all__ += tensors.__all__

@@ -27,19 +27,32 @@ def active_vars(graph, wrt) -> set:
     return active
 
 
+def replay(graph, args) -> dict:
+    """Emit (or evaluate) `graph`'s equations on `args`; the environment of every variable."""
+    env = dict(graph.consts)
+    env.update(zip(graph.invars, args))
+    for eqn in graph.eqns:
+        out = bind(eqn.prim, *[env[v] for v in eqn.ins], **eqn.params)
+        env.update(zip(eqn.outs, out if eqn.prim.multiple_results else (out,)))
+    return env
+
+
 def backward_pass(graph, args, seeds, wrt):
     """Replay `graph` on `args` and emit its VJP for output cotangents `seeds`.
 
     Returns (outputs, cotangents for the inputs listed in `wrt`). `seeds[i]` may be None
     (no cotangent for that output).
     """
-    env = dict(graph.consts)
-    env.update(zip(graph.invars, args))
-    for eqn in graph.eqns:
-        out = bind(eqn.prim, *[env[v] for v in eqn.ins], **eqn.params)
-        env.update(zip(eqn.outs, out if eqn.prim.multiple_results else (out,)))
-    outs = [env[v] for v in graph.outvars]
+    env = replay(graph, args)
+    return [env[v] for v in graph.outvars], emit_vjp(graph, env, seeds, wrt)
 
+
+def emit_vjp(graph, env, seeds, wrt) -> list:
+    """The VJP of `graph` given the values `env` of its variables (replayed or stored).
+
+    Returns the cotangents of the inputs listed in `wrt`; one that nothing reaches is an
+    explicit zero.
+    """
     active = active_vars(graph, wrt)
     ct: dict = {}
 
@@ -67,4 +80,4 @@ def backward_pass(graph, args, seeds, wrt):
         g = ct.get(var)
         grads.append(g if g is not None else
                      anp.broadcast_to(np.zeros((), var.aval.dtype), var.aval.shape))
-    return outs, grads
+    return grads

@@ -1,0 +1,17 @@
+"""PyTorch-style tensors whose gradients run as compiled adc code (see tensor.py)."""
+from . import autograd, creation, dtypes, ops
+from .creation import *  # noqa: F403
+from .dtypes import (bool_, float32, float64, get_default_dtype, int32, int64,
+                     set_default_dtype)
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .methods import bind_methods
+from .ops import *  # noqa: F403
+from .tensor import Tensor, device
+
+bind_methods()
+
+__all__ = ["Tensor", "autograd", "bool_", "device", "dtypes", "enable_grad", "float32",
+           "float64", "get_default_dtype", "int32", "int64", "is_grad_enabled", "no_grad",
+           "ops", "set_default_dtype", "set_grad_enabled"]
+__all__ += creation.__all__
+__all__ += ops.__all__

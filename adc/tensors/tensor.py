@@ -1,0 +1,454 @@
+"""The Tensor: a numpy buffer plus torch's autograd state, recording into adc's IR.
+
+Stage: tensor front end. Invariants:
+- Every operation runs through `apply`: the operation is a function of adc.numpy ops, traced
+  once per (function, static parameters, input shapes/dtypes) into an IR graph that is both
+  evaluated for the value (eagerly, with the numpy reference semantics) and, when grad mode is
+  on and an input requires grad, recorded as the output's `grad_fn` Node. There is no second
+  copy of any math or VJP rule: backward differentiates these graphs (engine.py).
+- View operations (view, reshape of contiguous data, transpose, slicing, ...) return tensors
+  sharing the buffer and its version counter; in-place operations write into the buffer, bump
+  the counter and move the tensor's autograd identity to the recorded operation.
+"""
+from __future__ import annotations
+
+import warnings
+import weakref
+
+import numpy as np
+
+from ..errors import UnsupportedError
+from ..ir import Aval, eval_graph
+from ..trace import trace, tree_unflatten
+from . import dtypes
+from .grad_mode import is_grad_enabled
+from .node import AccumulateGrad, Node, RemovableHandle, Version
+
+_OP_GRAPHS: dict = {}
+
+
+def op_graph(fn, params, avals):
+    """The traced IR graph of `fn(*inputs, **params)` on inputs with these avals (cached)."""
+    key = (fn, params, avals)
+    entry = _OP_GRAPHS.get(key)
+    if entry is None:
+        kwargs = dict(params)
+        traced = trace(lambda *xs: fn(*xs, **kwargs), [Aval(s, d) for s, d in avals])
+        entry = _OP_GRAPHS[key] = (traced.graph, traced.out_tree, key)
+    return entry
+
+
+def apply(name: str, fn, operands, params=(), *, view: bool = False):
+    """Run one tensor operation: value now, Node recorded when gradients are tracked.
+
+    `operands` are Tensors or numpy arrays (constants such as indices or Python numbers
+    already converted to the operation's dtype); `params` a tuple of (name, value) pairs.
+    """
+    datas = [x._data if isinstance(x, Tensor) else x for x in operands]
+    graph, out_tree, key = op_graph(fn, params, tuple((d.shape, d.dtype) for d in datas))
+    outs = eval_graph(graph, *datas)
+    if not view:
+        outs = [_owned(o, datas) for o in outs]
+    results = _wrap_outputs(name, graph, key, operands, datas, outs,
+                            source=operands[0] if view else None)
+    return tree_unflatten(out_tree, results)
+
+
+def apply_graph(name: str, graph, key, operands, *, run):
+    """Like `apply` for an already built graph run by a compiled callable (`run`)."""
+    datas = [x._data if isinstance(x, Tensor) else x for x in operands]
+    outs = run(*datas)
+    return _wrap_outputs(name, graph, key, operands, datas, outs, source=None)
+
+
+def _owned(out, datas):
+    shared = not out.flags.writeable or any(np.may_share_memory(out, d) for d in datas)
+    return out.copy() if shared else out
+
+
+def _wrap_outputs(name, graph, key, operands, datas, outs, source):
+    track = is_grad_enabled() and any(isinstance(x, Tensor) and x._requires_grad for x in operands)
+    node = None
+    if track:
+        edges = tuple(x._edge() if isinstance(x, Tensor) and x._requires_grad else None
+                      for x in operands)
+        node = Node(name, graph, key, edges, None)
+    results = []
+    for k, out in enumerate(outs):
+        t = Tensor._wrap(out)
+        if source is not None:
+            t._version, t._base = source._version, source._base or source
+            t._version.tensors.add(source)
+            t._version.tensors.add(t)
+        if node is not None and out.dtype.kind == "f":
+            t._requires_grad, t._grad_fn, t._index = True, node, k
+        results.append(t)
+    if node is not None:
+        node.saved = (
+            tuple((d, x._version, x._version.n) if isinstance(x, Tensor) else (d, None, 0)
+                  for x, d in zip(operands, datas)),
+            tuple((t._data, t._version, t._version.n) for t in results))
+    return results
+
+
+class device:
+    """A device name: "cpu" or "cuda" (optionally "cuda:0")."""
+
+    __slots__ = ("index", "type")
+
+    def __init__(self, spec):
+        spec = spec.type + (f":{spec.index}" if spec.index is not None else "") \
+            if isinstance(spec, device) else str(spec)
+        kind, _, index = spec.partition(":")
+        if kind not in ("cpu", "cuda"):
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device "
+                               f"string: {spec}")
+        self.type, self.index = kind, (int(index) if index else None)
+
+    def __eq__(self, other):
+        try:
+            other = device(other)
+        except (RuntimeError, TypeError):
+            return NotImplemented
+        return (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + (f", index={self.index})" if self.index is not
+                                                  None else ")")
+
+    def __str__(self):
+        return self.type + (f":{self.index}" if self.index is not None else "")
+
+
+_CPU = device("cpu")
+
+
+class Tensor:
+    """An n-dimensional array with torch's autograd semantics (see the module docstring)."""
+
+    __slots__ = (
+        "__weakref__",
+        "_accum",
+        "_base",
+        "_data",
+        "_grad",
+        "_grad_fn",
+        "_index",
+        "_requires_grad",
+        "_retains",
+        "_version",
+    )
+    __array_priority__ = 1000  # numpy scalars and arrays defer to Tensor's operators
+
+    @classmethod
+    def _wrap(cls, array, *, edge=None):
+        t = object.__new__(cls)
+        t._data = array
+        t._requires_grad = edge is not None
+        t._grad_fn, t._index, t._accum = None, 0, None
+        if edge is not None:
+            if type(edge[0]) is Node:
+                t._grad_fn, t._index = edge
+            else:
+                t._accum = edge[0]
+        t._version = Version()
+        t._grad = t._base = None
+        t._retains = False
+        return t
+
+    # ---- metadata ----
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    def size(self, dim=None):
+        return self._data.shape if dim is None else self._data.shape[dim]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def __len__(self) -> int:
+        if not self._data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def device(self) -> device:
+        return _CPU
+
+    def is_contiguous(self) -> bool:
+        return self._data.flags.c_contiguous
+
+    # ---- autograd state ----
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self._grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
+                               "you want to use a computed variable in a subgraph that doesn't "
+                               "require differentiation use var_no_grad = var.detach().")
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
+                               f"(this tensor has dtype {self.dtype}); convert it first, e.g. "
+                               "x.float()")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self._retains and self._grad is None:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during backward(). If you indeed want "
+                "the gradient for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.",
+                UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None and (not isinstance(value, Tensor) or value.shape != self.shape):
+            raise RuntimeError("assigned grad has data of a different size"
+                               if isinstance(value, Tensor) else
+                               "assigned grad expected to be a Tensor or None")
+        self._grad = value
+
+    def _edge(self):
+        if self._grad_fn is not None:
+            return (self._grad_fn, self._index)
+        if self._accum is None:
+            self._accum = AccumulateGrad(self)
+        return (self._accum, 0)
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains:
+            return
+        self._retains = True
+        self._retain_at_edge()
+
+    def _retain_at_edge(self) -> None:
+        if self._grad_fn.retained is None:
+            self._grad_fn.retained = {}
+        self._grad_fn.retained[self._index] = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains
+
+    def _accumulate_grad(self, grad, create_graph: bool) -> None:
+        if not create_graph:
+            grad = grad.detach()
+        if self._grad is None:
+            self._grad = grad
+        elif create_graph or self._grad._requires_grad:
+            self._grad = self._grad + grad
+        else:
+            self._grad._data += grad._data
+            self._grad._version.n += 1
+
+    def register_hook(self, hook) -> RemovableHandle:
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node, index = self._edge()
+        hooks = node.output_hooks(index)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def detach(self) -> Tensor:
+        t = Tensor._wrap(self._data)
+        t._version, t._base = self._version, self._base or self
+        return t
+
+    def detach_(self) -> Tensor:
+        self._grad_fn, self._requires_grad = None, False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import backward
+
+        backward([self], [gradient], retain_graph=retain_graph, create_graph=create_graph,
+                 inputs=inputs)
+
+    # ---- leaving the tensor world ----
+    def numpy(self) -> np.ndarray:
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __iter__(self):
+        if not self._data.ndim:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", prefix="tensor(",
+                               precision=4, floatmode="maxprec_equal")
+        extras = []
+        if self.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_) or (
+                self._data.size == 0):
+            extras.append(f"dtype={self.dtype}")
+        if self._grad_fn is not None:
+            extras.append(f"grad_fn=<{self._grad_fn.name()}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # ---- conversions ----
+    def to(self, *args, **kwargs) -> Tensor:
+        """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other_tensor)`."""
+        target_dtype = kwargs.pop("dtype", None)
+        target_device = kwargs.pop("device", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                target_dtype, target_device = a.dtype, a.device
+            elif isinstance(a, (str, device)):
+                target_device = a
+            else:
+                target_dtype = a
+        if target_device is not None:
+            _check_device(target_device)
+        if target_dtype is None or np.dtype(target_dtype) == self.dtype:
+            return self
+        from . import ops
+
+        return ops.to_dtype(self, np.dtype(target_dtype))
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device=None) -> Tensor:
+        _check_device("cuda")
+        return self
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    # ---- in place ----
+    def _assign(self, result: Tensor, op: str) -> Tensor:
+        """Write an out-of-place `result` of `op` into this tensor's buffer (torch's `op_`)."""
+        recording = is_grad_enabled() and (self._requires_grad or result._requires_grad)
+        if recording and self._grad_fn is None and self._requires_grad:
+            raise RuntimeError(f"a leaf Variable that requires grad is being used in an "
+                               f"in-place operation ({op}).")
+        if recording and (self._base is not None or any(
+                t is not self and t._requires_grad for t in self._version.tensors)):
+            raise UnsupportedError(
+                f"adc: {op} writes in place into a tensor that shares its buffer with another "
+                "tensor (a view) while gradients are recorded; adc does not rebase views' "
+                "gradients as torch does. Use an out-of-place operation, or .clone() first.")
+        if result.shape != self.shape:
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
+                               f"broadcast shape {list(result.shape)}")
+        if dtypes.promote(result.dtype, self.dtype) != self.dtype:
+            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output "
+                               f"type {self.dtype}")
+        try:
+            self._data[...] = result._data
+        except ValueError as err:  # a read-only view (expand/broadcast)
+            raise RuntimeError(f"unsupported operation: {op} on a tensor whose elements share "
+                               f"memory (e.g. a result of expand); clone() it first ({err})"
+                               ) from None
+        self._version.n += 1
+        if recording and result._grad_fn is not None:
+            self._requires_grad = True
+            self._grad_fn, self._index = result._grad_fn, result._index
+            if self._retains:
+                self._retain_at_edge()
+        return self
+
+
+def _check_device(spec) -> None:
+    dev = device(spec)
+    if dev.type == "cuda":
+        raise UnsupportedError("adc: device='cuda' needs the numba.cuda backend, which this "
+                               "version of adc does not provide yet; use device='cpu'")
