@@ -48,8 +48,8 @@ class SGD(Optimizer):
                  nesterov=False):
         if lr < 0:
             raise ValueError(f"Invalid learning rate: {lr}")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+        super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
+                                  "weight_decay": weight_decay, "nesterov": nesterov})
 
     def _update(self, p, g, state, group):
         if group["weight_decay"]:
@@ -70,7 +70,8 @@ class Adam(Optimizer):
     """torch.optim.Adam (bias-corrected moments; weight decay added to the gradient)."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
+                                  "weight_decay": weight_decay})
 
     def _update(self, p, g, state, group):
         beta1, beta2 = group["betas"]

@@ -71,8 +71,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     else [None] * len(outputs))
     for i, t in enumerate(inputs):
         if not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not "
-                               "require grad")
+            raise RuntimeError(f"One of the differentiated Tensors does not require grad "
+                               f"(input {i})")
     seeds = _seeds(outputs, grad_outputs)
     retain = create_graph if retain_graph is None else retain_graph
     edges = [t._edge() for t in inputs]
@@ -83,9 +83,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, edge in enumerate(edges):
         g = found.get(edge)
         if g is None and not allow_unused:
-            raise RuntimeError(f"One of the differentiated Tensors (input {i}) appears to not "
-                               "have been used in the graph. Set allow_unused=True if this is "
-                               "the desired behavior.")
+            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                               "been used in the graph. Set allow_unused=True if this is the "
+                               "desired behavior.")
         if g is not None and not create_graph:
             g = g.detach()
         result.append(g)

@@ -24,7 +24,7 @@ def manual_seed(seed: int) -> None:
 def _finish(array, dtype, requires_grad, device=None) -> Tensor:
     if device is not None:
         _check_device(device)
-    t = Tensor._wrap(np.ascontiguousarray(array, dtype=dtype))
+    t = Tensor._wrap(np.asarray(array, dtype=dtype, order="C"))
     return t.requires_grad_() if requires_grad else t
 
 
@@ -158,6 +158,6 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
                 requires_grad=requires_grad)
 
 
-__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye",
-            "arange", "linspace", "rand", "randn", "normal", "randint", "randperm", "manual_seed",
-            "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like"]
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
+           "linspace", "rand", "randn", "normal", "randint", "randperm", "manual_seed",
+           "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like"]

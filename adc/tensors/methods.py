@@ -58,7 +58,7 @@ def bind_methods() -> None:
     for name, op in {"add": ops.add, "sub": ops.sub, "mul": ops.mul, "truediv": ops.div,
                      "pow": ops.pow, "matmul": ops.matmul}.items():
         setattr(Tensor, f"__{name}__", op)
-        setattr(Tensor, f"__r{name}__", _reflected(op))
+        setattr(Tensor, f"__r{name}__", ops.rsub if op is ops.sub else _reflected(op))
         if op.__name__ in _INPLACE:
             setattr(Tensor, f"__i{name}__", _inplace(op.__name__))
     for name, op in {"eq": ops.eq, "ne": ops.ne, "lt": ops.lt, "le": ops.le, "gt": ops.gt,

@@ -15,11 +15,21 @@ import weakref
 class Version:
     """A buffer's modification counter, shared by the tensors that view the buffer."""
 
-    __slots__ = ("__weakref__", "n", "tensors")
+    __slots__ = ("__weakref__", "_views", "n")
 
     def __init__(self):
         self.n = 0
-        self.tensors = weakref.WeakSet()
+        self._views = None  # id -> weakref of each tensor known to share the buffer
+
+    def share(self, tensor) -> None:
+        if self._views is None:
+            self._views = {}
+        self._views[id(tensor)] = weakref.ref(tensor)
+
+    def sharing(self):
+        """The live tensors that share this buffer (those created as views of each other)."""
+        refs = self._views.values() if self._views else ()
+        return [t for t in (r() for r in refs) if t is not None]
 
 
 class RemovableHandle:

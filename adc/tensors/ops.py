@@ -74,6 +74,13 @@ def sub(input, other, *, alpha=1):
     return _elementwise(_name("Sub"), anp.subtract, input, other)
 
 
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input (torch.rsub; what `number - tensor` calls)."""
+    if alpha != 1:
+        input = mul(input, alpha)
+    return _elementwise("RsubBackward1", anp.subtract, other, input)
+
+
 def mul(input, other):
     return _elementwise(_name("Mul"), anp.multiply, input, other)
 
@@ -90,7 +97,9 @@ multiply, subtract = mul, sub
 
 
 def pow(input, exponent):
-    return _elementwise(_name("Pow"), anp.power, input, exponent)
+    name = ("PowBackward2" if not isinstance(input, Tensor) else
+            "PowBackward1" if isinstance(exponent, Tensor) else "PowBackward0")
+    return _elementwise(name, anp.power, input, exponent)
 
 
 def maximum(input, other):
@@ -168,7 +177,7 @@ def clamp(input, min=None, max=None):
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     lo = -np.inf if min is None else min
     hi = np.inf if max is None else max
-    return _elementwise(_name("Clamp"), anp.clip, input, lo, hi)
+    return _elementwise("ClampBackward1", anp.clip, input, lo, hi)
 
 
 clip = clamp
@@ -185,21 +194,39 @@ def _where(c, x, y, dtype):
     return anp.where(c, anp.astype(x, dtype), anp.astype(y, dtype))
 
 
+def _masked_fill(x, mask, value, dtype):
+    return anp.where(mask, anp.astype(value, dtype), x)
+
+
 def masked_fill(input, mask, value):
-    return where(mask, _operand(value, input.dtype) if not isinstance(value, Tensor) else value,
-                 input).to(input.dtype)
+    return apply(_name("MaskedFill"), _masked_fill,
+                 [input, _as_tensor(mask), _operand(value, input.dtype)],
+                 (("dtype", input.dtype),))
+
+
+def _addcdiv(x, a, b, value):
+    return x + value * (a / b)
+
+
+def _addcmul(x, a, b, value):
+    return x + value * (a * b)
+
+
+def _lerp(x, end, weight):
+    return x + weight * (end - x)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    return add(input, mul(div(tensor1, tensor2), value))
+    return _elementwise(_name("Addcdiv"), _addcdiv, input, tensor1, tensor2, value,
+                        floating=True)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
-    return add(input, mul(mul(tensor1, tensor2), value))
+    return _elementwise(_name("Addcmul"), _addcmul, input, tensor1, tensor2, value)
 
 
 def lerp(input, end, weight):
-    return add(input, mul(sub(end, input), weight))
+    return _elementwise(_name("Lerp"), _lerp, input, end, weight)
 
 
 def _fill(x, value):
@@ -230,8 +257,11 @@ def _dims(dim, ndim):
 
 
 def _reduce(name, fn, input, dim, keepdim, **extra):
+    """`name` is torch's grad_fn name: a string, or a pair (whole tensor, along dims)."""
     axis = _dims(dim, input.ndim)
-    return apply(_name(name) if dim is None else f"{name}Backward1", fn, [input],
+    if not isinstance(name, str):
+        name = name[0] if dim is None else name[1]
+    return apply(name, fn, [input],
                  (("axis", axis), ("keepdims", keepdim)) + tuple(sorted(extra.items())))
 
 
@@ -240,7 +270,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         input = input.to(dtype)
     elif input.dtype.kind in "biu":
         input = input.to(dtypes.int64)
-    return _reduce("Sum", anp.sum, input, dim, keepdim)
+    return _reduce(("SumBackward0", "SumBackward1"), anp.sum, input, dim, keepdim)
 
 
 def _require_float(input, op):
@@ -253,13 +283,13 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     _require_float(input, "mean")
-    return _reduce("Mean", anp.mean, input, dim, keepdim)
+    return _reduce(("MeanBackward0", "MeanBackward1"), anp.mean, input, dim, keepdim)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
-    return _reduce("Prod", anp.prod, input, dim, keepdim)
+    return _reduce(("ProdBackward0", "ProdBackward1"), anp.prod, input, dim, keepdim)
 
 
 def _variance(fn):
@@ -267,7 +297,7 @@ def _variance(fn):
         _require_float(input, fn.__name__)
         ddof = correction if correction is not None else (
             0 if unbiased is False else 1)
-        return _reduce(fn.__name__.capitalize(), fn, input, dim, keepdim, ddof=ddof)
+        return _reduce(_name(fn.__name__.capitalize()), fn, input, dim, keepdim, ddof=ddof)
     op.__name__ = fn.__name__
     return op
 
@@ -277,7 +307,7 @@ std = _variance(anp.std)
 
 
 def logsumexp(input, dim, keepdim=False):
-    return _reduce("Logsumexp", anp.logsumexp, input, dim, keepdim)
+    return _reduce(_name("Logsumexp"), anp.logsumexp, input, dim, keepdim)
 
 
 def norm(input, p="fro", dim=None, keepdim=False):
@@ -289,11 +319,11 @@ def norm(input, p="fro", dim=None, keepdim=False):
 
 
 def amax(input, dim=(), keepdim=False):
-    return _reduce("Amax", anp.amax, input, dim if dim != () else None, keepdim)
+    return _reduce(_name("Amax"), anp.amax, input, dim if dim != () else None, keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
-    return _reduce("Amin", anp.amin, input, dim if dim != () else None, keepdim)
+    return _reduce(_name("Amin"), anp.amin, input, dim if dim != () else None, keepdim)
 
 
 def _selected(input, dim, keepdim, pick, name):
@@ -316,7 +346,7 @@ def max(input, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return maximum(input, dim)
     if dim is None:
-        return _reduce("Max", anp.amax, input, None, False)
+        return _reduce("MaxBackward1", anp.amax, input, None, False)
     return _selected(input, dim, keepdim, np.argmax, _name("Max"))
 
 
@@ -324,7 +354,7 @@ def min(input, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return minimum(input, dim)
     if dim is None:
-        return _reduce("Min", anp.amin, input, None, False)
+        return _reduce("MinBackward1", anp.amin, input, None, False)
     return _selected(input, dim, keepdim, np.argmin, _name("Min"))
 
 
@@ -377,7 +407,7 @@ def matmul(input, other):
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{input.ndim}D and {other.ndim}D")
-    name = {(1, 1): "Dot", (2, 1): "Mv", (2, 2): "Mm"}.get((input.ndim, other.ndim), "Matmul")
+    name = {(1, 1): "Dot", (2, 1): "Mv", (2, 2): "Mm", (3, 3): "Bmm"}.get((input.ndim, other.ndim), "Matmul")
     return apply(_name(name), anp.matmul, [input, other])
 
 
@@ -409,8 +439,12 @@ def _shape_args(shape):
     return tuple(int(s) for s in shape)
 
 
+def _reshape(x, shape):
+    return anp.reshape(x, shape)
+
+
 def reshape(input, *shape):
-    return apply(_name("View"), anp.reshape, [input], (("newshape", _shape_args(shape)),),
+    return apply(_name("View"), _reshape, [input], (("shape", _shape_args(shape)),),
                  view=input.is_contiguous())
 
 
@@ -465,7 +499,9 @@ def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input.ndim}D")
-    return transpose(input, 0, -1) if input.ndim == 2 else input.view(input.shape)
+    if input.ndim < 2:
+        return input.view(input.shape)
+    return apply(_name("T"), anp.transpose, [input], (("axes", (1, 0)),), view=True)
 
 
 def expand(input, *sizes):
@@ -572,7 +608,7 @@ def _getitem(x, *arrays, pattern):
 def getitem(input, key):
     pattern, arrays = _index_key(key)
     basic = not arrays
-    name = ("Select" if basic and all(isinstance(p, int) for p in pattern) else
+    name = ("Select" if basic and any(isinstance(p, int) for p in pattern) else
             "Slice" if basic else "Index")
     return apply(_name(name), _getitem, [input, *arrays], (("pattern", pattern),), view=basic)
 
@@ -649,12 +685,13 @@ def nonzero(input, *, as_tuple=False):
                         np.zeros((1, 0), np.int64))
 
 
-__all__ = ["add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "eq", "ne",
-       "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not", "exp", "expm1", "log",
-       "log1p", "sqrt", "rsqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "atan", "sigmoid",
-       "reciprocal", "neg", "abs", "relu", "sign", "square", "clamp", "clip", "where",
-       "masked_fill", "addcdiv", "addcmul", "lerp", "sum", "mean", "prod", "var", "std",
-       "logsumexp", "norm", "amax", "amin", "max", "min", "argmax", "argmin", "topk", "softmax",
-       "log_softmax", "matmul", "mm", "bmm", "mv", "dot", "outer", "reshape", "flatten",
-       "unsqueeze", "squeeze", "permute", "transpose", "t", "cat", "concatenate", "stack",
-       "flip", "clone", "gather", "scatter", "index_select", "masked_select", "nonzero"]
+__all__ = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "eq",
+           "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not", "exp",
+           "expm1", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
+           "atan", "sigmoid", "reciprocal", "neg", "abs", "relu", "sign", "square", "clamp",
+           "clip", "where", "masked_fill", "addcdiv", "addcmul", "lerp", "sum", "mean", "prod",
+           "var", "std", "logsumexp", "norm", "amax", "amin", "max", "min", "argmax", "argmin",
+           "topk", "softmax", "log_softmax", "matmul", "mm", "bmm", "mv", "dot", "outer",
+           "reshape", "flatten", "unsqueeze", "squeeze", "permute", "transpose", "t", "cat",
+           "concatenate", "stack", "flip", "clone", "gather", "scatter", "index_select",
+           "masked_select", "nonzero"]

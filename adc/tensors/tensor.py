@@ -77,9 +77,10 @@ def _wrap_outputs(name, graph, key, operands, datas, outs, source):
     for k, out in enumerate(outs):
         t = Tensor._wrap(out)
         if source is not None:
-            t._version, t._base = source._version, source._base or source
-            t._version.tensors.add(source)
-            t._version.tensors.add(t)
+            t._version = source._version
+            t._base = source._base if source._base is not None else source
+            t._version.share(source)
+            t._version.share(t)
         if node is not None and out.dtype.kind == "f":
             t._requires_grad, t._grad_fn, t._index = True, node, k
         results.append(t)
@@ -288,7 +289,8 @@ class Tensor:
 
     def detach(self) -> Tensor:
         t = Tensor._wrap(self._data)
-        t._version, t._base = self._version, self._base or self
+        t._version = self._version
+        t._base = self._base if self._base is not None else self
         return t
 
     def detach_(self) -> Tensor:
@@ -421,7 +423,7 @@ class Tensor:
             raise RuntimeError(f"a leaf Variable that requires grad is being used in an "
                                f"in-place operation ({op}).")
         if recording and (self._base is not None or any(
-                t is not self and t._requires_grad for t in self._version.tensors)):
+                t is not self and t._requires_grad for t in self._version.sharing())):
             raise UnsupportedError(
                 f"adc: {op} writes in place into a tensor that shares its buffer with another "
                 "tensor (a view) while gradients are recorded; adc does not rebase views' "
@@ -432,6 +434,8 @@ class Tensor:
         if dtypes.promote(result.dtype, self.dtype) != self.dtype:
             raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output "
                                f"type {self.dtype}")
+        if recording and result._grad_fn is not None:
+            _keep_old_value(result._grad_fn, self._data)
         try:
             self._data[...] = result._data
         except ValueError as err:  # a read-only view (expand/broadcast)
@@ -445,6 +449,21 @@ class Tensor:
             if self._retains:
                 self._retain_at_edge()
         return self
+
+
+def _keep_old_value(node, buffer) -> None:
+    """The in-place write is about to overwrite `buffer`: the node recording the operation
+    keeps a copy of what it read from it (torch would keep only what its formula needs)."""
+    inputs, outputs = node.saved
+    old = None
+    kept = []
+    for array, version, seen in inputs:
+        if array is buffer:
+            old = buffer.copy() if old is None else old
+            kept.append((old, None, 0))
+        else:
+            kept.append((array, version, seen))
+    node.saved = (tuple(kept), outputs)
 
 
 def _check_device(spec) -> None:
