@@ -20,7 +20,10 @@ AGREEMENT = re.compile(r"max abs difference with torch: ([0-9.eE+-]+)")
 def test_examples_exist():
     names = {p.name for p in EXAMPLES}
     assert {"quickstart.py", "linear_regression.py", "jacobian_from_seeds.py",
-            "mlp_training.py", "hessian.py"} <= names
+            "mlp_training.py", "hessian.py", "tensor_backward_basics.py",
+            "tensor_retain_graph.py", "tensor_jacobian_rows.py", "tensor_hooks.py",
+            "tensor_no_grad_detach.py", "tensor_linear_regression.py",
+            "tensor_mlp_classifier.py", "tensor_gradcheck.py"} <= names
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
@@ -34,7 +37,10 @@ def test_example_runs_and_agrees_with_torch(script):
     assert proc.returncode == 0, f"{script.name} exited with {proc.returncode}:\n{output}"
     match = AGREEMENT.search(proc.stdout)
     assert match, f"{script.name} printed no agreement line with torch:\n{output}"
-    assert float(match.group(1)) < 1e-8, match.group(0)
+    # The tensor examples compute in float32, torch's default dtype (60 training steps of
+    # rounding in the trajectories); the functional ones in float64.
+    tolerance = 2e-5 if script.name.startswith("tensor_") else 1e-8
+    assert float(match.group(1)) < tolerance, match.group(0)
 
 
 CACHE_PROBE = """
