@@ -59,6 +59,11 @@ def promote(a: np.dtype, b: np.dtype) -> np.dtype:
 
 def result_type(*operands) -> np.dtype:
     """torch.result_type over Tensors (objects with .dtype and .ndim) and Python numbers."""
+    first = operands[0]
+    dt = getattr(first, "dtype", None)
+    if dt is not None and dt.kind == "f" and first.ndim and all(
+            getattr(x, "dtype", None) is dt or type(x) in (int, float) for x in operands):
+        return dt  # the common case: a float tensor with others of its dtype or numbers
     best: dict = {}
     for x in operands:
         if hasattr(x, "dtype"):

@@ -59,7 +59,7 @@ def _elementwise(name, fn, *operands, floating=False, out_dtype=None):
     ops = [_operand(x, dt) for x in operands]
     if not any(isinstance(x, Tensor) for x in ops):
         ops[0] = Tensor._wrap(ops[0])
-    return apply(name, _cast_then(fn), ops, (("dtype", dt),))
+    return apply(name, _cast_then(fn), ops, (("dtype", dt.char),))
 
 
 def add(input, other, *, alpha=1):
@@ -114,7 +114,7 @@ def _comparison(name, fn):
     def op(input, other):
         dt = dtypes.result_type(input, other)
         return apply(name, _cast_then(fn), [_operand(x, dt) for x in (input, other)],
-                     (("dtype", dt),))
+                     (("dtype", dt.char),))
     op.__name__ = name
     return op
 
@@ -187,7 +187,7 @@ def where(condition, input, other):
     cond = _as_tensor(condition)
     dt = dtypes.result_type(input, other)
     return apply(_name("Where"), _where, [cond, _operand(input, dt), _operand(other, dt)],
-                 (("dtype", dt),))
+                 (("dtype", dt.char),))
 
 
 def _where(c, x, y, dtype):
@@ -201,7 +201,7 @@ def _masked_fill(x, mask, value, dtype):
 def masked_fill(input, mask, value):
     return apply(_name("MaskedFill"), _masked_fill,
                  [input, _as_tensor(mask), _operand(value, input.dtype)],
-                 (("dtype", input.dtype),))
+                 (("dtype", input.dtype.char),))
 
 
 def _addcdiv(x, a, b, value):
@@ -244,7 +244,7 @@ def copy_from(input, src):
 
 
 def to_dtype(input, dtype):
-    return apply("ToCopyBackward0", anp.astype, [input], (("dtype", np.dtype(dtype)),))
+    return apply("ToCopyBackward0", anp.astype, [input], (("dtype", np.dtype(dtype).char),))
 
 
 # ---- reductions ----
@@ -544,7 +544,7 @@ def _join(name, fn, tensors, dim):
     if not tensors:
         raise RuntimeError(f"{name.lower()}(): expected a non-empty list of Tensors")
     dt = dtypes.result_type(*tensors)
-    return apply(_name(name), _joined(fn), tensors, (("axis", dim), ("dtype", dt)))
+    return apply(_name(name), _joined(fn), tensors, (("axis", dim), ("dtype", dt.char)))
 
 
 @functools.cache

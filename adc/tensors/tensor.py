@@ -28,12 +28,16 @@ _OP_GRAPHS: dict = {}
 
 
 def op_graph(fn, params, avals):
-    """The traced IR graph of `fn(*inputs, **params)` on inputs with these avals (cached)."""
+    """The traced IR graph of `fn(*inputs, **params)` on inputs with these avals (cached).
+
+    Dtypes in `avals` (and in `params`) are given by their one-character codes: hashing and
+    comparing np.dtype objects costs microseconds, a large part of an eager operation."""
     key = (fn, params, avals)
     entry = _OP_GRAPHS.get(key)
     if entry is None:
         kwargs = dict(params)
-        traced = trace(lambda *xs: fn(*xs, **kwargs), [Aval(s, d) for s, d in avals])
+        traced = trace(lambda *xs: fn(*xs, **kwargs),
+                       [Aval(s, np.dtype(d)) for s, d in avals])
         entry = _OP_GRAPHS[key] = (traced.graph, traced.out_tree, key)
     return entry
 
@@ -45,7 +49,7 @@ def apply(name: str, fn, operands, params=(), *, view: bool = False):
     already converted to the operation's dtype); `params` a tuple of (name, value) pairs.
     """
     datas = [x._data if isinstance(x, Tensor) else x for x in operands]
-    graph, out_tree, key = op_graph(fn, params, tuple((d.shape, d.dtype) for d in datas))
+    graph, out_tree, key = op_graph(fn, params, tuple([(d.shape, d.dtype.char) for d in datas]))
     outs = eval_graph(graph, *datas)
     if not view:
         outs = [_owned(o, datas) for o in outs]
@@ -62,6 +66,8 @@ def apply_graph(name: str, graph, key, operands, *, run):
 
 
 def _owned(out, datas):
+    if out.base is None and out.flags.writeable:
+        return out  # a fresh array
     shared = not out.flags.writeable or any(np.may_share_memory(out, d) for d in datas)
     return out.copy() if shared else out
 
