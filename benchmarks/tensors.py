@@ -61,7 +61,7 @@ def tensor_loop(lib, optim, params, x, y):
         loss = loss_fn(lib, ps, xt, yt)
         loss.backward()
         opt.step()
-    return step
+    return step, lambda: [p.detach().numpy().copy() for p in ps]
 
 
 def functional_loop(params, x, y):
@@ -76,10 +76,22 @@ def functional_loop(params, x, y):
     def step():
         for p, dp in zip(ps, g(*ps, x, y)):
             p -= np.float32(LR) * dp
-    return step
+    return step, lambda: [p.copy() for p in ps]
 
 
-def time_steps(step, steps, repeats=7):
+def disagreement(loops, steps=3) -> float:
+    """Max abs difference of the parameters after `steps` steps of each loop (vs the first)."""
+    finals = []
+    for step, params in loops:
+        for _ in range(steps):
+            step()
+        finals.append(params())
+    return max(float(np.max(np.abs(a - b))) for other in finals[1:]
+               for a, b in zip(finals[0], other))
+
+
+def time_steps(loop, steps, repeats=7):
+    step = loop[0]
     for _ in range(3):
         step()
     samples = []
@@ -95,6 +107,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", default=os.path.join(HERE, "tensors.json"))
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--only", nargs="*", default=["linreg", "mlp"],
+                        choices=["linreg", "mlp"])
+    parser.add_argument("--batches", nargs="*", type=int, default=[64, 4096])
     opts = parser.parse_args()
     import torch
 
@@ -102,23 +117,27 @@ def main():
     rng = np.random.default_rng(0)
     rows = []
     header = (f"{'workload':<16}{'adc tensors':>13}{'torch eager':>13}{'adc.grad loop':>15}"
-              f"{'torch/tensors':>15}{'tensors/adc.grad':>18}")
+              f"{'torch/tensors':>15}{'tensors/adc.grad':>18}{'max param diff':>16}")
     print(header)
     print("-" * len(header))
-    for kind in ("linreg", "mlp"):
-        for batch in (64, 4096):
+    for kind in opts.only:
+        for batch in opts.batches:
             params, x, y = make_data(kind, batch, rng)
             steps = opts.steps if batch == 64 else max(3, opts.steps // 4)
             t_tensor = time_steps(tensor_loop(adc, adc.optim, params, x, y), steps)
             t_torch = time_steps(tensor_loop(torch, torch.optim, params, x, y), steps)
             t_func = time_steps(functional_loop(params, x, y), steps)
+            diff = disagreement([tensor_loop(adc, adc.optim, params, x, y),
+                                 tensor_loop(torch, torch.optim, params, x, y),
+                                 functional_loop(params, x, y)])
             row = {"workload": f"{kind} b{batch}", "adc_tensors_s": t_tensor,
                    "torch_eager_s": t_torch, "adc_grad_loop_s": t_func,
                    "torch_over_tensors": t_torch / t_tensor,
-                   "tensors_over_adc_grad": t_tensor / t_func}
+                   "tensors_over_adc_grad": t_tensor / t_func, "max_param_diff": diff}
             rows.append(row)
             print(f"{row['workload']:<16}{fmt(t_tensor):>13}{fmt(t_torch):>13}{fmt(t_func):>15}"
-                  f"{row['torch_over_tensors']:>14.2f}×{row['tensors_over_adc_grad']:>17.2f}×")
+                  f"{row['torch_over_tensors']:>14.2f}×{row['tensors_over_adc_grad']:>17.2f}×"
+                  f"{diff:>16.2g}")
     meta = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
             "python": platform.python_version(), "torch": torch.__version__,
             "numpy": np.__version__, "adc": adc.__version__}

@@ -29,4 +29,5 @@ except ImportError:
     print("torch not installed: no comparison")
 else:
     theirs = run(torch)
-    print(f"max abs difference with torch: {float(np.max(np.abs(ours.numpy() - theirs.numpy()))):.3g}")
+    diff = float(np.max(np.abs(ours.numpy() - theirs.numpy())))
+    print(f"max abs difference with torch: {diff:.3g}")

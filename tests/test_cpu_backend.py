@@ -136,3 +136,19 @@ def test_benchmark_script_runs_and_writes_json(tmp_path):
     assert row["workload"] == "rosenbrock" and row["adc"]["grad_s"] > 0
     assert row["numba"]["grad_s"] > 0 and row["torch"]["grad_s"] > 0
     assert report["machine"]["cpus"] >= 1
+
+
+def test_tensor_benchmark_script_runs_and_loops_agree(tmp_path):
+    """The tensor training-loop benchmark (one small case) prints its table, writes JSON, and
+    its three loops (adc tensors, torch, adc.grad) end at the same parameters."""
+    import json
+
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "tensors.py"),
+                          "--only", "linreg", "--batches", "64", "--steps", "2", "--json",
+                          str(tmp_path / "t.json")], env=dict(os.environ, PYTHONPATH=ROOT),
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "linreg b64" in out.stdout
+    row = json.loads((tmp_path / "t.json").read_text())["rows"][0]
+    assert row["adc_tensors_s"] > 0 and row["torch_eager_s"] > 0 and row["adc_grad_loop_s"] > 0
+    assert row["max_param_diff"] < 1e-5

@@ -9,9 +9,21 @@ from __future__ import annotations
 from . import ops
 from .tensor import Tensor
 
-_METHODS = ["add", "sub", "mul", "div", "true_divide", "divide", "multiply", "subtract", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not", "greater", "less", "greater_equal", "less_equal", "not_equal", "exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "atan", "arctan", "sigmoid", "reciprocal", "neg", "negative", "abs", "absolute", "relu", "sign", "square", "softplus", "clamp", "clip", "where", "masked_fill", "addcdiv", "addcmul", "lerp", "sum", "mean", "prod", "var", "std", "logsumexp", "norm", "amax", "amin", "max", "min", "argmax", "argmin", "topk", "softmax", "log_softmax", "matmul", "mm", "bmm", "mv", "dot", "outer", "reshape", "view", "flatten", "unsqueeze", "squeeze", "permute", "transpose", "swapaxes", "t", "expand", "expand_as", "broadcast_to", "repeat", "flip", "clone", "contiguous", "gather", "scatter", "index_select", "masked_select", "nonzero", "index_put"]
+_METHODS = """
+    add sub mul div true_divide divide multiply subtract pow maximum minimum eq ne lt le gt ge
+    logical_and logical_or logical_not greater less greater_equal less_equal not_equal exp
+    expm1 log log1p sqrt rsqrt sin cos tan sinh cosh tanh atan arctan sigmoid reciprocal neg
+    negative abs absolute relu sign square softplus clamp clip masked_fill addcdiv
+    addcmul lerp sum mean prod var std logsumexp norm amax amin max min argmax argmin topk
+    softmax log_softmax matmul mm bmm mv dot outer reshape view flatten unsqueeze squeeze
+    permute transpose swapaxes t expand expand_as broadcast_to repeat flip clone contiguous
+    gather scatter index_select masked_select nonzero index_put
+""".split()
 
-_INPLACE = ["add", "sub", "mul", "div", "pow", "clamp", "clip", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "neg", "abs", "reciprocal", "masked_fill", "addcdiv", "addcmul", "lerp", "scatter", "index_put"]
+_INPLACE = """
+    add sub mul div pow clamp clip exp log sqrt sin cos tanh sigmoid relu neg abs reciprocal
+    masked_fill addcdiv addcmul lerp scatter index_put
+""".split()
 
 
 def _inplace(name):
@@ -53,6 +65,7 @@ def bind_methods() -> None:
     Tensor.T = property(lambda self: ops.permute(self, tuple(reversed(range(self.ndim)))))
     Tensor.mT = property(lambda self: ops.transpose(self, -2, -1))
     Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
+    Tensor.where = lambda self, condition, other: ops.where(condition, self, other)
     Tensor.__getitem__ = ops.getitem
     Tensor.__setitem__ = _setitem
     for name, op in {"add": ops.add, "sub": ops.sub, "mul": ops.mul, "truediv": ops.div,
