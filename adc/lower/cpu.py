@@ -17,8 +17,9 @@ from ..prims import linalg as L
 from ..prims import shape as SH
 from ..prims.select import convert_p, stop_gradient_p, where_p
 from . import cache
-from .cpu_nest import NestEmitter, np_dtype as _np_dtype, storage as _storage
+from .cpu_nest import CpuNestEmitter
 from .fuse import Nest, plan
+from .nest import np_dtype as _np_dtype, storage as _storage
 from .scalar import HELPERS, elementwise_expr, literal
 from .source import Names, SourceBuilder
 
@@ -92,7 +93,8 @@ class CpuCodegen:
 
     # ---- fused loop nests ----
     def loop(self, nest) -> None:
-        emitter = NestEmitter(self, nest, PARALLEL_MIN_SIZE)
+        size = int(np.prod(nest.shape, dtype=np.int64))
+        emitter = CpuNestEmitter(self, nest, size >= PARALLEL_MIN_SIZE)
         emitter.emit()
         emitter.render(self.src)
         self.parallel |= emitter.parallel
