@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..prims.shape import pad_p
+from ..prims import shape as SH
+from ..prims.select import convert_p, stop_gradient_p, where_p
 from .fuse import REDUCTIONS, depth, is_alias_reshape, is_scalar_reduction, varying
-from .scalar import literal
+from .scalar import elementwise_expr, literal
 
 INIT = {"sum": 0, "prod": 1, "max": -np.inf, "min": np.inf}
 UPDATE = {"sum": "{t} += {v}", "prod": "{t} *= {v}", "max": "{t} = maximum({t}, {v})",
@@ -42,6 +43,27 @@ def storage(shape) -> tuple:
 
 def np_dtype(dtype) -> str:
     return "np.bool_" if np.dtype(dtype) == np.bool_ else f"np.{np.dtype(dtype).name}"
+
+
+def scalar_expr(eqn, args) -> str:
+    """One element of a fusable equation over the scalar expressions `args`."""
+    prim = eqn.prim
+    if prim is where_p:
+        return f"({args[1]} if {args[0]} else {args[2]})"
+    if prim is convert_p:
+        dtype = np.dtype(eqn.params["dtype"])
+        return f"({args[0]} != 0)" if dtype == np.bool_ else f"{np_dtype(dtype)}({args[0]})"
+    if prim in (stop_gradient_p, SH.broadcast_to_p):
+        return args[0]
+    return elementwise_expr(prim, eqn.params, args, eqn.ins[0].aval.dtype)
+
+
+def const_literal(graph, var):
+    """A literal for a size-1 constant of the graph (inlined into loop bodies), else None."""
+    value = graph.consts.get(var)
+    if value is not None and np.size(value) == 1:
+        return literal(value, var.aval.dtype)
+    return None
 
 
 def own_index(shape) -> str:
@@ -89,7 +111,7 @@ class NestEmitter:
                 self.store_reduction(var)
                 return f"{self.array(var)}[{own_index(var.aval.shape)}]"
             return self.emit_scalar(self.defining[var], recompute=True)
-        lit = self.gen.const_literal(var)
+        lit = const_literal(self.gen.graph, var)
         if lit is not None:
             return lit
         u = var.aval.shape
@@ -128,11 +150,11 @@ class NestEmitter:
                 if site is not None and site[1] in self.chain:
                     self.ensure_depth(self.chain.index(site[0]))
             self.ensure_depth(max([depth(shape)] + [self.scalar_depth(v) for v in eqn.ins]))
-        if eqn.prim is pad_p:
+        if eqn.prim is SH.pad_p:
             expr = self.pad_expr(eqn)
         else:
             args = [self.operand(v, shape) for v in eqn.ins]
-            expr = args[0] if is_alias_reshape(eqn) else self.gen.scalar(eqn, args)
+            expr = args[0] if is_alias_reshape(eqn) else scalar_expr(eqn, args)
         name = self.gen.names.fresh("s")
         block = self.chain[-1]
         block.items.append(f"{name} = {expr}")

@@ -17,7 +17,6 @@ from .. import symbolic as S
 from ..prims import elementwise as E
 
 
-
 class _Printer(PythonCodePrinter):
     def __init__(self, dtype):
         super().__init__({"fully_qualified_modules": True, "standard": "python3"})
