@@ -12,11 +12,12 @@ from .errors import UnsupportedError
 from .ir import Graph, eval_graph
 
 _AVAILABLE = ("cpu", "numpy", "cuda")
+DEFAULT = "cpu"  # what backend=None means (the test suite switches it to run all on cuda)
 
 
 def resolve(backend: str | None) -> str:
     if backend is None:
-        return _AVAILABLE[0]
+        backend = DEFAULT
     if backend == "cuda":
         from .lower.cuda import check_available
 

@@ -55,6 +55,7 @@ class CudaCodegen:
         self.used_consts: set = set()
         self.aliases = set(graph.invars) | set(graph.consts)  # may share input/const memory
         self.checks = False  # whether the launcher allocates the error-flag array
+        self.signatures: dict = {}  # kernel name -> avals of its parameters (for compile_ptx)
 
     # ---- naming, allocation, launching ----
     def arr(self, var) -> str:
@@ -78,6 +79,7 @@ class CudaCodegen:
         body(src)
         name = self.names.fresh("k")
         params = ", ".join(self.names(v) for v in self.refs)
+        self.signatures[name] = [v.aval for v in self.refs]
         self.kernels.line("")
         self.kernels.line("")
         self.kernels.line(f"@cuda.jit(cache=True, fastmath={self.fastmath})")

@@ -58,7 +58,8 @@ class CudaNestEmitter(NestEmitter):
         return self.atomic(out, kind, idx, value)
 
     def atomic(self, var, kind: str, idx: str, value: str) -> str:
-        return f"cuda.atomic.{_ATOMIC[kind]}({self.array(var)}, ({idx},), {value})"
+        index = f"({idx})" if "," in idx else idx  # numba-cuda takes no 1-tuple for 1-D arrays
+        return f"cuda.atomic.{_ATOMIC[kind]}({self.array(var)}, {index}, {value})"
 
     def render(self, src) -> None:
         self.root.render(src)
