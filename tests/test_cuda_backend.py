@@ -225,3 +225,17 @@ def test_real_gpu_matches_cpu_in_float32():
 
     np.testing.assert_allclose(adc.grad(pairwise, backend="cuda")(x), adc.grad(pairwise)(x),
                                rtol=1e-3, atol=1e-3)
+
+
+def test_gpu_benchmark_script_smoke_and_no_gpu_message():
+    """The GPU benchmark checks its workloads against torch on the simulator (`--smoke`);
+    without a GPU a plain run says so and exits cleanly."""
+    script = os.path.join(ROOT, "benchmarks", "gpu.py")
+    env = dict(os.environ, PYTHONPATH=ROOT, NUMBA_ENABLE_CUDASIM="1")
+    out = subprocess.run([sys.executable, script, "--smoke"], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "agree with torch for transcendental, pairwise, mlp" in out.stdout
+    out = subprocess.run([sys.executable, script], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0 and "no CUDA GPU available" in out.stdout, out.stderr[-3000:]
