@@ -164,8 +164,8 @@ class CudaCodegen:
                     else:
                         src.line(f"i{k} = r % {shape[k]}")
                         src.line(f"r = r // {shape[k]}")
-                idx = ", ".join(f"i{k}" for k in range(len(shape))) or "0"
-                src.line(f"{self.arr(out)}[{idx}] = {element([f'i{k}' for k in range(len(shape))])}")
+                names = [f"i{k}" for k in range(len(shape))]
+                src.line(f"{self.arr(out)}[{', '.join(names) or '0'}] = {element(names)}")
 
         self.kernel(body, self.grid(size))
 
