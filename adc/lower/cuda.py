@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir import Graph
+from ..ir import Aval, Graph, Var
 from ..prims import index as I
 from ..prims import linalg as L
 from ..prims import shape as SH
@@ -171,8 +171,6 @@ class CudaCodegen:
 
     def broadcast(self, x, shape) -> str:
         """x broadcast (numpy rules) to `shape`, as a new array (a fresh Var's name)."""
-        from ..ir import Aval, Var
-
         out = Var(Aval(tuple(shape), x.aval.dtype))
         offset = len(shape) - x.aval.ndim
 
