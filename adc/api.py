@@ -15,7 +15,7 @@ import numpy as np
 from . import backends
 from .ad import backward_pass
 from .errors import GradientError, ShapeError, UnsupportedError
-from .ir import Graph
+from .ir import Graph, is_device_array
 from .opt import optimize
 from . import numpy as anp
 from .trace import Tracer, as_aval, inline, trace, tracing, tree_flatten, tree_unflatten
@@ -26,6 +26,8 @@ def _as_input(x):
         return x
     if isinstance(x, (np.ndarray, np.generic, int, float, bool, list, tuple)):
         return np.asarray(x)
+    if is_device_array(x):
+        return x  # used in place by backend='cuda' (other backends refuse it)
     raise UnsupportedError(f"adc: cannot use an argument of type {type(x).__name__} as an array; "
                            "pass numpy arrays or Python numbers (static settings can be passed "
                            "as keyword arguments)")
@@ -65,6 +67,8 @@ class _Staged:
             if kind is not np.ndarray and kind is not Tracer:
                 converted = list(args) if converted is None else converted
                 converted[i] = a = _as_input(a)
+                if is_device_array(a):
+                    _check_device_backend(self._backend)
             traced = traced or type(a) is Tracer
             key.append((a.shape, a.dtype))
         args = args if converted is None else converted
@@ -81,6 +85,12 @@ class _Staged:
         if run is None:
             run = entry[3] = backends.compile_graph(graph, self._backend, fastmath=self._fastmath)
         return run(*args), aux
+
+
+def _check_device_backend(backend) -> None:
+    if backends.resolve(backend) != "cuda":
+        raise UnsupportedError(f"adc: a GPU array was passed to a function compiled for "
+                               f"backend={backend!r}; use backend='cuda' (or pass numpy arrays)")
 
 
 def _normalize_argnums(argnums, nargs, fname):

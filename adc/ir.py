@@ -37,7 +37,18 @@ class Aval:
 _DTYPE_SHORT = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool"}
 
 
+def is_device_array(x) -> bool:
+    """A GPU array: numba's device arrays (also the simulator's) or anything exposing
+    __cuda_array_interface__ (torch CUDA tensors, CuPy arrays)."""
+    return hasattr(x, "__cuda_array_interface__") or hasattr(x, "copy_to_host")
+
+
 def aval_of(x) -> Aval:
+    if is_device_array(x) and not isinstance(x, np.ndarray):
+        if hasattr(x, "copy_to_host"):
+            return Aval(tuple(x.shape), np.dtype(x.dtype))
+        cai = x.__cuda_array_interface__
+        return Aval(tuple(cai["shape"]), np.dtype(cai["typestr"]))
     x = np.asarray(x)
     return Aval(tuple(x.shape), x.dtype)
 

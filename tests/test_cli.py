@@ -31,15 +31,21 @@ MLP = ["--arg", "W1=f32[8,16]", "--arg", "b1=f32[16]", "--arg", "W2=f32[16,1]",
        "--arg", "X=f32[32,8]", "--arg", "Y=f32[32,1]"]
 
 
-def _env():
-    env = dict(os.environ)
+# The CUDA backend is unavailable in these children (no simulator, devices hidden), so the
+# reporting of an unavailable backend is tested wherever the suite runs.
+NO_GPU = {"NUMBA_ENABLE_CUDASIM": "0", "CUDA_VISIBLE_DEVICES": ""}
+NO_GPU_COMMANDS = {"compile_cuda", "bench"}
+
+
+def _env(overrides=None):
+    env = dict(os.environ, **(overrides or {}))
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]]
                                                        if env.get("PYTHONPATH") else []))
     return env
 
 
-def run_adc(*args, timeout=240):
-    return subprocess.run([sys.executable, "-m", "adc", *args], cwd=ROOT, env=_env(),
+def run_adc(*args, timeout=240, env=None):
+    return subprocess.run([sys.executable, "-m", "adc", *args], cwd=ROOT, env=_env(env),
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -58,6 +64,8 @@ def commands(tmp: Path) -> dict:
                                 "--backend", "numpy", "--emit", "grad-ir"],
         "compile_cuda": ["compile", f"{EX}:rosenbrock", "--arg", "x=f64[10]",
                          "--backend", "cuda"],
+        "compile_cuda_simulator": ["compile", f"{EX}:rosenbrock", "--arg", "x=f64[10]",
+                                   "--backend", "cuda", "--emit", "source"],
         "compile_numpy_source": ["compile", f"{EX}:rosenbrock", "--arg", "x=f64[10]",
                                  "--backend", "numpy", "--emit", "source"],
         "trace_error": ["compile", f"{EX}:data_dependent", "--arg", "x=f64[10]",
@@ -112,7 +120,8 @@ def results(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cli")
     cmds = commands(tmp)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {k: pool.submit(run_adc, *v) for k, v in cmds.items()}
+        futures = {k: pool.submit(run_adc, *v, env=NO_GPU if k in NO_GPU_COMMANDS else None)
+                   for k, v in cmds.items()}
         futures["tty"] = pool.submit(run_with_terminal_stderr, "compile", f"{EX}:rosenbrock",
                                      "--arg", "x=f64[20]", "--backend", "numpy")
         out = {k: f.result() for k, f in futures.items()}
@@ -171,8 +180,14 @@ def test_compile_emit_to_stdout_keeps_stdout_clean(results):
 def test_compile_unavailable_backend_is_reported_not_substituted(results):
     p = results["compile_cuda"]
     assert p.returncode == 2, _fail(p)
-    assert re.search(r"^backend\s+cuda: unavailable \(.*not available", p.stdout, re.M)
+    assert re.search(r"^backend\s+cuda: unavailable \(.*no usable GPU", p.stdout, re.M)
     assert "kernels" not in p.stdout
+
+
+def test_compile_cuda_on_the_simulator(results):
+    p = results["compile_cuda_simulator"]
+    assert p.returncode == 0, _fail(p)
+    assert "@cuda.jit" in p.stdout and "def launch(" in p.stdout
 
 
 def test_compile_source_needs_a_compiled_backend(results):
@@ -265,7 +280,7 @@ def test_bench_table_and_json(results):
     assert p.returncode == 0, _fail(p)
     out = p.stdout
     assert re.search(r"^adc\[numpy\]\s+ok\s", out, re.M)
-    assert re.search(r"^adc\[cuda\]\s+unavailable: .*not available", out, re.M)
+    assert re.search(r"^adc\[cuda\]\s+unavailable: .*no usable GPU", out, re.M)
     assert re.search(r"^torch\s+ok\s", out, re.M)
     try:
         import jax  # noqa: F401

@@ -14,6 +14,14 @@ import adc.numpy as anp
 
 torch = pytest.importorskip("torch")
 
+
+@pytest.fixture(autouse=True, params=["cpu", "cuda"])
+def default_backend(request, monkeypatch):
+    """Every workflow runs on the CPU backend and on the CUDA backend (numba's simulator
+    unless NUMBA_ENABLE_CUDASIM=0 on a GPU machine), through backend=None."""
+    monkeypatch.setattr(adc.backends, "DEFAULT", request.param)
+    return request.param
+
 RTOL64, ATOL64 = 1e-10, 1e-12
 RTOL32, ATOL32 = 2e-5, 1e-6
 

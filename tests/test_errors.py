@@ -270,7 +270,7 @@ def test_constant_boolean_mask_is_fine():
     np.testing.assert_allclose(g, [2.0, 0.0, 6.0])
 
 
-@pytest.mark.parametrize("backend", ["tpu", "cuda", "Numpy"])
+@pytest.mark.parametrize("backend", ["tpu", "Numpy"])
 def test_bad_backend_name(backend):
     msg = _raises(adc.UnsupportedError, adc.jit(lambda x: x * 2.0, backend=backend), np.ones(3))
     assert repr(backend) in msg

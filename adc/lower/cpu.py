@@ -15,11 +15,11 @@ from ..ir import Graph
 from ..prims import index as I
 from ..prims import linalg as L
 from ..prims import shape as SH
-from ..prims.select import convert_p, stop_gradient_p, where_p
 from . import cache
-from .cpu_nest import NestEmitter, np_dtype as _np_dtype, storage as _storage
+from .cpu_nest import CpuNestEmitter
 from .fuse import Nest, plan
-from .scalar import HELPERS, elementwise_expr, literal
+from .nest import np_dtype as _np_dtype, storage as _storage
+from .scalar import HELPERS
 from .source import Names, SourceBuilder
 
 PARALLEL_MIN_SIZE = 1 << 15  # elements; smaller loops run serially (threading costs more)
@@ -47,12 +47,6 @@ class CpuCodegen:
     def c(self, var) -> str:
         """The array as C-contiguous (Numba's reshape and BLAS calls need it)."""
         return self.arr(var) if var in self.contiguous else f"np.ascontiguousarray({self.arr(var)})"
-
-    def const_literal(self, var):
-        value = self.graph.consts.get(var)
-        if value is not None and np.size(value) == 1:
-            return literal(value, var.aval.dtype)
-        return None
 
     # ---- module ----
     def generate(self) -> str:
@@ -92,21 +86,11 @@ class CpuCodegen:
 
     # ---- fused loop nests ----
     def loop(self, nest) -> None:
-        emitter = NestEmitter(self, nest, PARALLEL_MIN_SIZE)
+        size = int(np.prod(nest.shape, dtype=np.int64))
+        emitter = CpuNestEmitter(self, nest, size >= PARALLEL_MIN_SIZE)
         emitter.emit()
         emitter.render(self.src)
         self.parallel |= emitter.parallel
-
-    def scalar(self, eqn, args) -> str:
-        prim = eqn.prim
-        if prim is where_p:
-            return f"({args[1]} if {args[0]} else {args[2]})"
-        if prim is convert_p:
-            dtype = np.dtype(eqn.params["dtype"])
-            return f"({args[0]} != 0)" if dtype == np.bool_ else f"{_np_dtype(dtype)}({args[0]})"
-        if prim in (stop_gradient_p, SH.broadcast_to_p):
-            return args[0]
-        return elementwise_expr(prim, eqn.params, args, eqn.ins[0].aval.dtype)
 
     # ---- single statements ----
     def single(self, eqn) -> None:

@@ -87,6 +87,10 @@ def _positions(shape):
     return [(k, d) for k, d in enumerate(shape) if d != 1]
 
 
+def _reduces_axis0(eqn: Eqn) -> bool:
+    return 0 in eqn.params["axes"] and eqn.ins[0].aval.shape[0] > 1
+
+
 @dataclass
 class Nest:
     shape: tuple
@@ -102,8 +106,12 @@ class Single:
     position: int
 
 
-def plan(graph: Graph) -> list:
-    """The ordered items (Nest or Single) computing the graph."""
+def plan(graph: Graph, *, threads_share_axis0_results: bool = True) -> list:
+    """The ordered items (Nest or Single) computing the graph.
+
+    With `threads_share_axis0_results=False` (CUDA: threads of a kernel cannot wait for each
+    other), a reduction over a nest's axis 0 completes only when the nest does: its consumers
+    start a later nest instead of reading the result inside this one."""
     ready: dict = {v: -1 for v in list(graph.invars) + list(graph.consts)}
     home: dict = {}  # var -> Nest computing it as a per-element scalar
     items: list = []
@@ -149,8 +157,11 @@ def plan(graph: Graph) -> list:
         elif eqn.prim in REDUCTIONS:
             nest = place(eqn)
             nest.eqns.append(eqn)
-            if is_scalar_reduction(eqn):
+            if is_scalar_reduction(eqn) and (threads_share_axis0_results
+                                             or not _reduces_axis0(eqn)):
                 home[out] = nest
+            else:
+                nest.stores[out] = None  # an array result, written by the nest
             ready[out] = nest.position + 0.5  # as an array, complete only after the nest
         else:
             items.append(Single(eqn, len(items)))

@@ -11,10 +11,10 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
+from kernels.scalar import HELPERS  # noqa: F401 (re-exported for the code generators)
+
 from .. import symbolic as S
 from ..prims import elementwise as E
-
-HELPERS = ("maximum", "minimum", "clip", "relu", "sigmoid", "logaddexp", "softplus", "sign")
 
 
 class _Printer(PythonCodePrinter):

@@ -1,0 +1,383 @@
+"""The numba.cuda backend: one generated Python module per Graph holding a `@cuda.jit` kernel
+per fused nest or data-movement step and a host `launch` function that runs them in order.
+
+Stage: lower. Invariants: the plan comes from `fuse.plan` (shared with the CPU backend), and
+fused loop bodies from `nest.NestEmitter`; every array inside `launch` is a C-contiguous
+device array (inputs are made so at the boundary, intermediates are allocated so), which
+lets reshapes stay views; data crosses to or from the host only at the boundary (numpy
+inputs in, numpy results out), except the small error-flag array read back after launches
+that check indices or pivots; every primitive either lowers here or raises
+NotImplementedError naming it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UnsupportedError
+from ..ir import Aval, Graph, Var
+from ..prims import index as I
+from ..prims import linalg as L
+from ..prims import shape as SH
+from . import cache
+from .cuda_nest import CudaNestEmitter
+from .fuse import Nest, plan
+from .nest import np_dtype, storage
+from .scalar import HELPERS
+from .source import Names, SourceBuilder
+
+INSTALL = "pip install 'adc-autodiff[cuda]'"
+
+
+def check_available() -> None:
+    """Raise UnsupportedError unless numba-cuda imports and a GPU (or the simulator) is there."""
+    try:
+        import numba_cuda  # noqa: F401
+        from numba import cuda
+    except ImportError:
+        raise UnsupportedError(f"backend='cuda' needs the numba-cuda package: {INSTALL}") from None
+    if not cuda.is_available():
+        raise UnsupportedError("backend='cuda': numba.cuda finds no usable GPU (driver and "
+                               "device); set NUMBA_ENABLE_CUDASIM=1 to run on the simulator")
+
+
+class CudaCodegen:
+    def __init__(self, graph: Graph, fastmath: bool):
+        from kernels.cuda import launch as config
+
+        self.graph = graph
+        self.fastmath = fastmath
+        self.config = config
+        self.names = Names()
+        self.kernels = SourceBuilder()
+        self.host = SourceBuilder(depth=1)
+        self.refs: dict = {}  # arrays the kernel being generated reads or writes
+        self.consts = list(graph.consts)
+        self.used_consts: set = set()
+        self.aliases = set(graph.invars) | set(graph.consts)  # may share input/const memory
+        self.checks = False  # whether the launcher allocates the error-flag array
+        self.signatures: dict = {}  # kernel name -> avals of its parameters (for compile_ptx)
+
+    # ---- naming, allocation, launching ----
+    def arr(self, var) -> str:
+        if var in self.graph.consts:
+            self.used_consts.add(var)
+        self.refs[var] = None
+        return self.names(var)
+
+    def allocate(self, var, init=None) -> None:
+        name, shape, dtype = self.names(var), storage(var.aval.shape), np_dtype(var.aval.dtype)
+        if init is None:
+            self.host.line(f"{name} = cuda.device_array({shape}, {dtype})")
+        else:
+            self.host.line(f"{name} = full({shape}, {init}, {dtype})")
+
+    def kernel(self, body, launch) -> None:
+        """Emit `body(src)` as a new kernel over the arrays it references and launch it with
+        `launch` ('[blocks, threads]', or a function returning it once the body exists)."""
+        self.refs = {}
+        src = SourceBuilder(depth=1)
+        body(src)
+        name = self.names.fresh("k")
+        params = ", ".join(self.names(v) for v in self.refs)
+        self.signatures[name] = [v.aval for v in self.refs]
+        self.kernels.line("")
+        self.kernels.line("")
+        self.kernels.line(f"@cuda.jit(cache=True, fastmath={self.fastmath})")
+        self.kernels.line(f"def {name}({params}):")
+        self.kernels.lines.extend(src.lines)
+        self.host.line(f"{name}{launch() if callable(launch) else launch}({params})")
+
+    def grid(self, n: int) -> str:
+        return f"[{self.config.blocks(n)}, {self.config.THREADS}]"
+
+    def error_flags(self) -> str:
+        self.checks = True
+        return "err"
+
+    # ---- module ----
+    def generate(self) -> str:
+        g = self.graph
+        for v in g.invars:
+            self.names(v, "x")
+        for v in self.consts:
+            self.names(v, "c")
+        for item in plan(g, threads_share_axis0_results=False):
+            if isinstance(item, Nest):
+                self.nest(item)
+            else:
+                self.single(item.eqn)
+        outs = [f"copy({self.arr(v)})" if v in self.aliases else self.arr(v) for v in g.outvars]
+        self.host.line(f"return ({', '.join(outs)}{',' if len(outs) == 1 else ''}), "
+                       f"{'err' if self.checks else 'None'}")
+        self.consts = [v for v in self.consts if v in self.used_consts]
+        params = [self.names(v) for v in list(g.invars) + self.consts]
+        head = SourceBuilder()
+        head.line('"""Generated by adc.lower.cuda from an optimized Graph. Do not edit."""')
+        head.line("import math")
+        head.line("import numpy as np")
+        head.line("from numba import cuda")
+        head.line(f"from kernels.cuda.scalar import {', '.join(HELPERS)}")
+        head.line("from kernels.cuda.reduce import block_reduce")
+        head.line("from kernels.cuda.launch import copy, full")
+        head.line("from kernels.cuda.index import take3, scatter_add3")
+        head.line("from kernels.cuda.linalg import matmul3, inv3, solve3")
+        launch = SourceBuilder()
+        launch.line("")
+        launch.line("")
+        launch.line(f"def launch({', '.join(params)}):")
+        if self.checks:
+            launch.line("    err = full((2,), 0, np.int32)")
+        return head.source() + self.kernels.source() + launch.source() + self.host.source()
+
+    # ---- fused loop nests ----
+    def nest(self, nest) -> None:
+        emitter = CudaNestEmitter(self, nest)
+
+        def body(src):
+            emitter.emit()
+            emitter.render(src)
+
+        def launch():
+            if not emitter.parallel or emitter.threads == "one":
+                return "[1, 1]"
+            if emitter.threads == "block":
+                return f"[1, {self.config.THREADS}]"
+            return self.grid(nest.shape[0])
+
+        self.kernel(body, launch)
+
+    # ---- data movement: one thread per output element ----
+    def map_kernel(self, out, element) -> None:
+        """out[i0, ..., ik] = element(['i0', ..., 'ik']) for every element of out."""
+        self.allocate(out)
+        shape = out.aval.shape
+        size = out.aval.size
+        if size == 0:
+            return
+
+        def body(src):
+            with src.block(f"for j in range(cuda.grid(1), {size}, cuda.gridsize(1)):"):
+                src.line("r = j")
+                for k in reversed(range(len(shape))):
+                    if k == 0:
+                        src.line("i0 = r")
+                    else:
+                        src.line(f"i{k} = r % {shape[k]}")
+                        src.line(f"r = r // {shape[k]}")
+                names = [f"i{k}" for k in range(len(shape))]
+                src.line(f"{self.arr(out)}[{', '.join(names) or '0'}] = {element(names)}")
+
+        self.kernel(body, self.grid(size))
+
+    def broadcast(self, x, shape) -> str:
+        """x broadcast (numpy rules) to `shape`, as a new array (a fresh Var's name)."""
+        out = Var(Aval(tuple(shape), x.aval.dtype))
+        offset = len(shape) - x.aval.ndim
+
+        def element(idx):
+            parts = ["0" if d == 1 else idx[offset + j] for j, d in enumerate(x.aval.shape)]
+            return f"{self.arr(x)}[{', '.join(parts) or '0'}]"
+
+        self.map_kernel(out, element)
+        return self.names(out)
+
+    # ---- single statements ----
+    def single(self, eqn) -> None:
+        lower = _SINGLE.get(eqn.prim)
+        if lower is None:
+            raise NotImplementedError(
+                f"the CUDA backend has no lowering for primitive {eqn.prim.name!r}")
+        lower(self, eqn)
+
+
+def _reshape(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    if x in gen.aliases:
+        gen.aliases.add(out)
+    gen.host.line(f"{gen.arr(out)} = {gen.arr(x)}.reshape({storage(out.aval.shape)})")
+
+
+def _transpose(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    perm = eqn.params["perm"]
+
+    def element(idx):
+        src = [""] * len(perm)
+        for k, p in enumerate(perm):
+            src[p] = idx[k]
+        return f"{gen.arr(x)}[{', '.join(src)}]"
+
+    gen.map_kernel(out, element)
+
+
+def _slice(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    p = eqn.params
+    gen.map_kernel(out, lambda idx: f"{gen.arr(x)}[" + ", ".join(
+        f"{a} + {s} * {i}" for a, s, i in zip(p["start"], p["step"], idx)) + "]")
+
+
+def _rev(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    axes, shape = eqn.params["axes"], x.aval.shape
+    gen.map_kernel(out, lambda idx: f"{gen.arr(x)}[" + ", ".join(
+        f"{shape[k] - 1} - {i}" if k in axes else i for k, i in enumerate(idx)) + "]")
+
+
+def _concatenate(gen, eqn):
+    out, axis = eqn.outs[0], eqn.params["axis"]
+
+    def element(idx):
+        parts, start = [], 0
+        for v in eqn.ins:
+            n = v.aval.shape[axis]
+            if n:
+                at = [f"{i} - {start}" if k == axis else i for k, i in enumerate(idx)]
+                parts.append((start + n, f"{gen.arr(v)}[{', '.join(at)}]"))
+            start += n
+        expr = parts[-1][1]
+        for stop, read in reversed(parts[:-1]):
+            expr = f"({read} if {idx[axis]} < {stop} else {expr})"
+        return expr
+
+    gen.map_kernel(out, element)
+
+
+def _three(shape, axis, k=1):
+    def prod(s):
+        return int(np.prod(s, dtype=np.int64))
+
+    return prod(shape[:axis]), prod(shape[axis:axis + k]), prod(shape[axis + k:])
+
+
+def _take(gen, eqn):
+    (x, idx), (out,) = eqn.ins, eqn.outs
+    pre, n, post = _three(x.aval.shape, eqn.params["axis"])
+    m = idx.aval.size
+    gen.allocate(out)
+    if out.aval.size:
+        gen.host.line(f"take3({gen.arr(x)}.reshape(({pre}, {n}, {post})), "
+                      f"{gen.arr(idx)}.reshape({m}), {gen.arr(out)}.reshape(({pre}, {m}, "
+                      f"{post})), {gen.error_flags()})")
+
+
+def _scatter_add(gen, eqn):
+    (idx, upd), (out,) = eqn.ins, eqn.outs
+    axis, size = eqn.params["axis"], eqn.params["size"]
+    pre, m, post = _three(upd.aval.shape, axis, idx.aval.ndim)
+    gen.allocate(out, "0")
+    if upd.aval.size:
+        gen.host.line(f"scatter_add3({gen.arr(idx)}.reshape({m}), {gen.arr(upd)}.reshape(("
+                      f"{pre}, {m}, {post})), {gen.arr(out)}.reshape(({pre}, {size}, {post})), "
+                      f"{gen.error_flags()})")
+
+
+def _batched(gen, eqn, own: bool):
+    """The operands as (batch, rows, cols) arrays over the output's batch: reshaped views
+    where they already match (or have a batch of one and `own` is false), else broadcast
+    copies; `own=True` always copies (the kernel overwrites them)."""
+    batch = eqn.outs[0].aval.shape[:-2]
+    nb = int(np.prod(batch, dtype=np.int64))
+    flat = []
+    for v in eqn.ins:
+        core = v.aval.shape[-2:]
+        vb = int(np.prod(v.aval.shape[:-2], dtype=np.int64))
+        if own or (v.aval.shape[:-2] != batch and vb != 1):
+            name = gen.broadcast(v, batch + core)
+            flat.append(f"{name}.reshape(({nb},) + {core})")
+        else:
+            flat.append(f"{gen.arr(v)}.reshape(({vb},) + {core})")
+    return nb, flat
+
+
+def _matmul(gen, eqn):
+    out = eqn.outs[0]
+    nb, (a, b) = _batched(gen, eqn, own=False)
+    gen.allocate(out)
+    if out.aval.size:
+        gen.host.line(f"matmul3({a}, {b}, {gen.arr(out)}.reshape(({nb},) + "
+                      f"{out.aval.shape[-2:]}))")
+
+
+def _inv(gen, eqn):
+    out = eqn.outs[0]
+    nb, (work,) = _batched(gen, eqn, own=True)
+    gen.allocate(out)
+    if out.aval.size:
+        gen.host.line(f"inv3({work}, {gen.arr(out)}.reshape(({nb},) + {out.aval.shape[-2:]}), "
+                      f"{gen.error_flags()})")
+
+
+def _solve(gen, eqn):
+    out = eqn.outs[0]
+    nb, (work, rhs) = _batched(gen, eqn, own=True)
+    if out.aval.size:
+        gen.host.line(f"solve3({work}, {rhs}, {gen.error_flags()})")
+    gen.host.line(f"{gen.arr(out)} = {rhs}.reshape({out.aval.shape})")
+
+
+_SINGLE = {
+    SH.reshape_p: _reshape,
+    SH.transpose_p: _transpose,
+    SH.slice_p: _slice,
+    SH.rev_p: _rev,
+    SH.concatenate_p: _concatenate,
+    I.take_p: _take,
+    I.scatter_add_p: _scatter_add,
+    L.matmul_p: _matmul,
+    L.inv_p: _inv,
+    L.solve_p: _solve,
+}
+
+
+class CompiledCudaGraph:
+    """Calls the generated launcher: numpy inputs give numpy results; if any input is a device
+    array (numba's, or anything exposing __cuda_array_interface__), results stay on the
+    device. `.source` is the generated module."""
+
+    def __init__(self, graph: Graph, launch, source: str, consts):
+        from kernels.cuda import launch as runtime
+
+        self.source = source
+        self._launch = launch
+        self._runtime = runtime
+        self._in_shapes = [storage(v.aval.shape) for v in graph.invars]
+        self._out_shapes = [v.aval.shape for v in graph.outvars]
+        self._consts = consts
+
+    def __call__(self, *args):
+        rt = self._runtime
+        on_device = any(rt.is_device_array(a) for a in args)
+        dev = [rt.to_device(a, s) for a, s in zip(args, self._in_shapes)]
+        outs, err = self._launch(*dev, *self._consts)
+        if err is not None:
+            _raise_flagged(err.copy_to_host())
+        if on_device:
+            return [o.reshape(s) if s == () else o for o, s in zip(outs, self._out_shapes)]
+        return [o.copy_to_host().reshape(s) for o, s in zip(outs, self._out_shapes)]
+
+
+def _raise_flagged(flags) -> None:
+    from kernels.cuda.index import OUT_OF_BOUNDS
+    from kernels.cuda.linalg import SINGULAR
+
+    if flags[OUT_OF_BOUNDS]:
+        raise IndexError("adc: an index is out of bounds (a negative index may be at most the "
+                         "axis size in magnitude)")
+    if flags[SINGULAR]:
+        raise np.linalg.LinAlgError("adc: singular matrix")
+
+
+def compile_cuda(graph: Graph, fastmath: bool = False) -> CompiledCudaGraph:
+    check_available()
+    from numba import cuda
+
+    from ..opt.decompose import decompose
+
+    graph = decompose(graph)
+    gen = CudaCodegen(graph, fastmath)
+    source = gen.generate()
+    module = cache.load_module(source)
+    consts = [cuda.to_device(np.ascontiguousarray(np.asarray(graph.consts[v]).reshape(
+        storage(v.aval.shape)))) for v in gen.consts]
+    return CompiledCudaGraph(graph, module.launch, source, consts)

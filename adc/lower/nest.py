@@ -1,0 +1,237 @@
+"""Code generation for one fused loop nest (see fuse.Nest for the invariants), shared by the
+CPU and CUDA code generators; a target subclass says how the parallel axis is looped, where
+arrays are allocated and how a reduction across the parallel axis combines.
+
+Stage: lower. Invariants: a scalar is used only inside the loop block that computed it (or
+blocks nested in it); a consumer outside that scope recomputes an elementwise value (cheap)
+or reads a reduction result from an array stored once when its loop completed. Only axis 0
+runs in parallel; every other axis is a serial loop inside one parallel iteration, so an
+update is a race only when it reduces over axis 0 (`crosses`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..prims import shape as SH
+from ..prims.select import convert_p, stop_gradient_p, where_p
+from .fuse import REDUCTIONS, depth, is_alias_reshape, is_scalar_reduction, varying
+from .scalar import elementwise_expr, literal
+
+INIT = {"sum": 0, "prod": 1, "max": -np.inf, "min": np.inf}
+UPDATE = {"sum": "{t} += {v}", "prod": "{t} *= {v}", "max": "{t} = maximum({t}, {v})",
+          "min": "{t} = minimum({t}, {v})"}
+
+
+class Block:
+    def __init__(self, header: str | None):
+        self.header = header
+        self.items: list = []
+
+    def render(self, src) -> None:
+        for item in self.items:
+            if isinstance(item, Block):
+                with src.block(item.header):
+                    item.render(src)
+            else:
+                src.line(item)
+
+
+def storage(shape) -> tuple:
+    """Storage shape in generated code: 0-d values live in 1-element arrays."""
+    return tuple(shape) if shape else (1,)
+
+
+def np_dtype(dtype) -> str:
+    return "np.bool_" if np.dtype(dtype) == np.bool_ else f"np.{np.dtype(dtype).name}"
+
+
+def scalar_expr(eqn, args) -> str:
+    """One element of a fusable equation over the scalar expressions `args`."""
+    prim = eqn.prim
+    if prim is where_p:
+        return f"({args[1]} if {args[0]} else {args[2]})"
+    if prim is convert_p:
+        dtype = np.dtype(eqn.params["dtype"])
+        return f"({args[0]} != 0)" if dtype == np.bool_ else f"{np_dtype(dtype)}({args[0]})"
+    if prim in (stop_gradient_p, SH.broadcast_to_p):
+        return args[0]
+    return elementwise_expr(prim, eqn.params, args, eqn.ins[0].aval.dtype)
+
+
+def const_literal(graph, var):
+    """A literal for a size-1 constant of the graph (inlined into loop bodies), else None."""
+    value = graph.consts.get(var)
+    if value is not None and np.size(value) == 1:
+        return literal(value, var.aval.dtype)
+    return None
+
+
+def own_index(shape) -> str:
+    """Index of a value of `shape` embedded left-aligned in the nest."""
+    return ", ".join(f"i{k}" if d != 1 else "0" for k, d in enumerate(shape)) or "0"
+
+
+class NestEmitter:
+    """The target-independent part; subclasses implement the hooks at the end."""
+
+    def __init__(self, gen, nest, parallel: bool):
+        self.gen, self.nest, self.shape = gen, nest, nest.shape
+        self.parallel = parallel and bool(self.shape) and self.shape[0] > 1
+        self.root = Block(None)
+        self.chain = [self.root]
+        self.scalars: dict = {}  # var -> (name, block)
+        self.defining = {e.outs[0]: e for e in nest.eqns}
+        # scalar-reduction var -> (parent block, loop block, accumulator, kind, crosses)
+        self.reduction_site: dict = {}
+        self.stored: set = set()
+
+    # ---- loops ----
+    def ensure_depth(self, d: int) -> None:
+        while len(self.chain) - 1 > d:
+            self.chain.pop()
+        while len(self.chain) - 1 < d:
+            k = len(self.chain) - 1
+            if self.parallel and k == 0:
+                block = self.parallel_loop()
+            else:
+                block = Block(f"for i{k} in range({self.shape[k]}):")
+            self.chain[-1].items.append(block)
+            self.chain.append(block)
+
+    # ---- values ----
+    def array(self, var) -> str:
+        return self.gen.arr(var)
+
+    def operand(self, var, consumer_shape) -> str:
+        if var in self.scalars:
+            name, block = self.scalars[var]
+            if block in self.chain:
+                return name
+            if var in self.reduction_site:
+                self.store_reduction(var)
+                return f"{self.array(var)}[{own_index(var.aval.shape)}]"
+            return self.emit_scalar(self.defining[var], recompute=True)
+        lit = const_literal(self.gen.graph, var)
+        if lit is not None:
+            return lit
+        u = var.aval.shape
+        offset = len(consumer_shape) - len(u)
+        idx = ", ".join("0" if d == 1 else f"i{offset + j}" for j, d in enumerate(u)) or "0"
+        return f"{self.array(var)}[{idx}]"
+
+    def store_reduction(self, var) -> None:
+        if var in self.stored:
+            return
+        self.stored.add(var)
+        parent, loop, acc, kind, crosses = self.reduction_site[var]
+        at = parent.items.index(loop) + 1 if loop is not None else len(parent.items)
+        parent.items[at:at] = self.store_accumulator(var, acc, kind, crosses)
+
+    # ---- equations ----
+    def emit(self) -> None:
+        for var in self.nest.stores:
+            if var in self.defining and self.defining[var].prim not in REDUCTIONS:
+                self.alloc(var)
+        for eqn in self.nest.eqns:
+            if eqn.prim in REDUCTIONS:
+                self.emit_reduction(eqn)
+            else:
+                self.emit_scalar(eqn)
+        for var in self.nest.stores:
+            if var in self.reduction_site:
+                self.store_reduction(var)
+
+    def emit_scalar(self, eqn, recompute: bool = False) -> str:
+        out = eqn.outs[0]
+        shape = out.aval.shape
+        if not recompute:
+            for v in eqn.ins:  # a reduction result is usable once its loop has closed
+                site = self.reduction_site.get(v)
+                if site is not None and site[1] in self.chain:
+                    self.ensure_depth(self.chain.index(site[0]))
+            self.ensure_depth(max([depth(shape)] + [self.scalar_depth(v) for v in eqn.ins]))
+        if eqn.prim is SH.pad_p:
+            expr = self.pad_expr(eqn)
+        else:
+            args = [self.operand(v, shape) for v in eqn.ins]
+            expr = args[0] if is_alias_reshape(eqn) else scalar_expr(eqn, args)
+        name = self.gen.names.fresh("s")
+        block = self.chain[-1]
+        block.items.append(f"{name} = {expr}")
+        if not recompute:
+            self.scalars[out] = (name, block)
+            if out in self.nest.stores:
+                block.items.append(f"{self.array(out)}[{own_index(shape)}] = {name}")
+        return name
+
+    def pad_expr(self, eqn) -> str:
+        """One element of a constant pad: the input at the shifted position, or the value."""
+        x, value = eqn.ins
+        p = eqn.params
+        conds, idx = [], []
+        for k, (n, lo, it) in enumerate(zip(x.aval.shape, p["lo"], p["interior"])):
+            i = f"i{k}" if eqn.outs[0].aval.shape[k] != 1 else "0"
+            conds.append(f"{lo} <= {i} <= {lo + (n - 1) * (it + 1)}")
+            if it:
+                conds.append(f"({i} - {lo}) % {it + 1} == 0")
+            idx.append(f"({i} - {lo}) // {it + 1}" if it else f"{i} - {lo}")
+        fill = self.operand(value, ())
+        if not conds:
+            return f"{self.array(x)}[0]"
+        return (f"({self.array(x)}[{', '.join(idx)}] if {' and '.join(conds)} else {fill})")
+
+    def scalar_depth(self, var) -> int:
+        if var in self.reduction_site or var not in self.scalars:
+            return 0
+        return depth(var.aval.shape)
+
+    def emit_reduction(self, eqn) -> None:
+        x, out = eqn.ins[0], eqn.outs[0]
+        u, axes, kind = x.aval.shape, eqn.params["axes"], REDUCTIONS[eqn.prim]
+        init = literal(INIT[kind], out.aval.dtype)
+        kept = [k for k in varying(u) if k not in axes]
+        e = kept[-1] + 1 if kept else 0
+        crosses = self.parallel and 0 in axes and u[0] > 1
+        scalar = is_scalar_reduction(eqn) and self.scalar_accumulator_ok(kind, crosses)
+        d_in = depth(u)
+        self.ensure_depth(max(d_in, e))
+        value = self.operand(x, u)
+        if scalar:
+            acc = self.gen.names.fresh("acc")
+            parent = self.chain[e]
+            loop = self.chain[e + 1] if d_in > e else None
+            parent.items.insert(parent.items.index(loop) if loop else len(parent.items),
+                                f"{acc} = {init}")
+            self.chain[-1].items.append(UPDATE[kind].format(t=acc, v=value))
+            self.scalars[out] = (acc, parent)
+            self.reduction_site[out] = (parent, loop, acc, kind, crosses)
+            return
+        idx = ", ".join(f"i{k}" if u[k] != 1 else "0" for k in range(len(u))
+                        if k not in axes) or "0"
+        if crosses:
+            line = self.crossing_update(out, kind, idx, value, init)
+        else:
+            self.alloc(out, init)
+            line = UPDATE[kind].format(t=f"{self.array(out)}[{idx}]", v=value)
+        self.chain[-1].items.append(line)
+
+    # ---- target hooks ----
+    def parallel_loop(self) -> Block:
+        """The loop block over axis 0 when it runs in parallel."""
+        raise NotImplementedError
+
+    def alloc(self, var, init=None) -> None:
+        """Allocate var's array before the nest runs, filled with `init` unless it is None."""
+        raise NotImplementedError
+
+    def scalar_accumulator_ok(self, kind: str, crosses: bool) -> bool:
+        """Whether a reduction completing inside the nest may use a scalar accumulator."""
+        raise NotImplementedError
+
+    def store_accumulator(self, var, acc: str, kind: str, crosses: bool) -> list:
+        """Allocate var and return the items that store its finished accumulator `acc`."""
+        raise NotImplementedError
+
+    def crossing_update(self, out, kind: str, idx: str, value: str, init: str) -> str:
+        """Allocate `out` and return the line adding `value` to out[idx] from any thread."""
+        raise NotImplementedError

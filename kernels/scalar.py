@@ -1,0 +1,67 @@
+"""Scalar math for fused loop bodies, written once as plain Python and compiled per target
+(kernels/cpu/scalar.py with numba.njit, kernels/cuda/scalar.py with numba.cuda device
+functions). Results match the numpy references bit for bit where numpy defines them (NaN
+propagation of maximum/minimum, torch-style clip) and stay finite where a textbook formula
+overflows (sigmoid, softplus, logaddexp)."""
+import math
+import types
+
+
+def maximum(a, b):
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
+def minimum(a, b):
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
+
+
+def clip(x, lo, hi):
+    return minimum(maximum(x, lo), hi)
+
+
+def relu(x):
+    return x if x > 0 else x * 0
+
+
+def sigmoid(x):
+    e = math.exp(-abs(x))
+    return 1 / (1 + e) if x >= 0 else e / (1 + e)
+
+
+def logaddexp(a, b):
+    if a == b:
+        return a + math.log(2.0)
+    m = maximum(a, b)
+    return m + math.log1p(math.exp(-abs(a - b)))
+
+
+def softplus(x):
+    return logaddexp(x * 0, x)
+
+
+def sign(x):
+    if x > 0:
+        return x * 0 + 1
+    if x < 0:
+        return x * 0 - 1
+    return x * 0 if x == x else x
+
+
+# In dependency order: each may call only those before it.
+HELPERS = ("maximum", "minimum", "clip", "relu", "sigmoid", "logaddexp", "softplus", "sign")
+
+
+def compile_helpers(jit, namespace: dict) -> None:
+    """Compile every helper with `jit` into `namespace` (a target module's globals), rebinding
+    each one's global names to that namespace so it calls the other compiled helpers."""
+    namespace.setdefault("math", math)
+    for name in HELPERS:
+        f = globals()[name]
+        rebound = types.FunctionType(f.__code__, namespace, name, f.__defaults__)
+        rebound.__module__ = namespace["__name__"]
+        rebound.__qualname__ = name
+        namespace[name] = jit(rebound)
