@@ -475,5 +475,6 @@ def _keep_old_value(node, buffer) -> None:
 def _check_device(spec) -> None:
     dev = device(spec)
     if dev.type == "cuda":
-        raise UnsupportedError("adc: device='cuda' needs the numba.cuda backend, which this "
-                               "version of adc does not provide yet; use device='cpu'")
+        raise UnsupportedError("adc: tensors live on the CPU in this version; for GPU gradients "
+                               "use the functional API with backend='cuda' (adc.grad(f, "
+                               "backend='cuda')), or device='cpu'")
