@@ -12,12 +12,15 @@ Stage: tensor front end. Invariants:
 """
 from __future__ import annotations
 
+import functools
 import warnings
 import weakref
 
 import numpy as np
 
+from ..backends import compile_graph
 from ..errors import UnsupportedError
+from ..prims.linalg import einsum_p, inv_p, matmul_p, solve_p
 from ..ir import Aval, eval_graph
 from ..trace import trace, tree_unflatten
 from . import dtypes
@@ -25,6 +28,7 @@ from .grad_mode import is_grad_enabled
 from .node import AccumulateGrad, Node, RemovableHandle, Version
 
 _OP_GRAPHS: dict = {}
+_BLAS_PRIMS = (matmul_p, einsum_p, inv_p, solve_p)
 
 
 def op_graph(fn, params, avals):
@@ -38,8 +42,19 @@ def op_graph(fn, params, avals):
         kwargs = dict(params)
         traced = trace(lambda *xs: fn(*xs, **kwargs),
                        [Aval(s, np.dtype(d)) for s, d in avals])
-        entry = _OP_GRAPHS[key] = (traced.graph, traced.out_tree, key)
+        graph = traced.graph
+        entry = _OP_GRAPHS[key] = (graph, traced.out_tree, key, _runner(graph))
     return entry
+
+
+def _runner(graph):
+    """How an operation's value is computed: numpy, except for BLAS/LAPACK operations, which
+    run compiled — the compiled backward calls the BLAS that Numba links (SciPy's), and
+    alternating with numpy's own BLAS makes the two libraries' thread pools spin against each
+    other (measured: 40x slower MLP steps on 2 cores)."""
+    if any(e.prim in _BLAS_PRIMS for e in graph.eqns):
+        return compile_graph(graph, "cpu")
+    return functools.partial(eval_graph, graph)
 
 
 def apply(name: str, fn, operands, params=(), *, view: bool = False):
@@ -49,8 +64,9 @@ def apply(name: str, fn, operands, params=(), *, view: bool = False):
     already converted to the operation's dtype); `params` a tuple of (name, value) pairs.
     """
     datas = [x._data if isinstance(x, Tensor) else x for x in operands]
-    graph, out_tree, key = op_graph(fn, params, tuple([(d.shape, d.dtype.char) for d in datas]))
-    outs = eval_graph(graph, *datas)
+    graph, out_tree, key, run = op_graph(fn, params,
+                                         tuple([(d.shape, d.dtype.char) for d in datas]))
+    outs = run(*datas)
     if not view:
         outs = [_owned(o, datas) for o in outs]
     results = _wrap_outputs(name, graph, key, operands, datas, outs,
