@@ -101,28 +101,16 @@ def _build_region(batch, structure, seed_slots, backend) -> _Region:
             env.update((v, values[("out", p, k)]) for k, v in enumerate(g.outvars))
             for j, grad in zip(wrt, emit_vjp(g, env, cts_out, wrt)):
                 ct[specs[j]] = grad if specs[j] not in ct else ct[specs[j]] + grad
-        return [ct[("b", b)] for b in range(n_boundary) if ("b", b) in ct]
+        produced[:] = [b for b in range(n_boundary) if ("b", b) in ct]
+        return [ct[("b", b)] for b in produced]
 
+    produced: list = []  # the boundary indices the traced body returns, in order
     traced = trace(body, avals)
     graph = optimize(traced.graph)
     used = {v for e in graph.eqns for v in e.ins} | set(graph.outvars)
     kept = [i for i, v in enumerate(graph.invars) if v in used]
     graph = Graph([graph.invars[i] for i in kept], graph.outvars, graph.eqns, graph.consts)
-    produced = _produced_boundaries(batch, structure, seed_slots, n_boundary)
     return _Region(graph, [slots[i] for i in kept], produced, backend)
-
-
-def _produced_boundaries(batch, structure, seed_slots, n_boundary) -> list:
-    """Boundary indices the region returns, in order (those some cotangent reaches)."""
-    live = {("r", p, k) for p, k in seed_slots}
-    reached = set()
-    for p, (node, (_, specs)) in enumerate(zip(batch, structure)):
-        if not any(("r", p, k) in live for k in range(len(node.graph.outvars))):
-            continue
-        for s in specs:
-            if s is not None:
-                (live if s[0] == "r" else reached).add(s if s[0] == "r" else s[1])
-    return [b for b in range(n_boundary) if b in reached]
 
 
 class Backward:
