@@ -67,11 +67,35 @@ def take_along_axis(arr, indices, axis):
     idx = _normalize_index(indices, shp[axis], axis)
     idx = anp.broadcast_to(idx, out_shape) if isinstance(idx, Tracer) else np.broadcast_to(
         idx, out_shape)
+    if ishp[axis] <= _ONE_HOT_PICKS and _dtype(arr).kind == "f":
+        return _take_along_one_hot(arr, idx, axis)
     strides = np.cumprod((shp[1:] + (1,))[::-1])[::-1]
     base = sum(np.arange(n).reshape([-1 if d == k else 1 for d in range(len(shp))]) * strides[k]
                for k, n in enumerate(out_shape) if k != axis)
     flat = idx * int(strides[axis]) + base
     return bind(take_p, anp.ravel(arr), flat, axis=0)
+
+
+# Picking at most this many elements per line, take_along_axis selects with a comparison
+# against positions and a sum: it fuses with what produces `arr`, and its gradient is an
+# elementwise select instead of a scatter-add into a zero array (softmax cross-entropy).
+_ONE_HOT_PICKS = 4
+
+
+def _dtype(x) -> np.dtype:
+    return x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+
+
+def _take_along_one_hot(arr, idx, axis):
+    n = anp.shape(arr)[axis]
+    positions = np.arange(n).reshape([n if d == axis else 1 for d in range(anp.ndim(arr))])
+    zero = np.zeros((), _dtype(arr))
+    picks = []
+    for k in range(anp.shape(idx)[axis]):
+        line = tuple(slice(k, k + 1) if d == axis else slice(None) for d in range(positions.ndim))
+        chosen = anp.equal(idx[line], positions)
+        picks.append(anp.sum(anp.where(chosen, arr, zero), axis=axis, keepdims=True))
+    return picks[0] if len(picks) == 1 else anp.concatenate(picks, axis=axis)
 
 
 def _expand_key(key, nd):

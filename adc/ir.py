@@ -34,6 +34,11 @@ class Aval:
         return f"{_DTYPE_SHORT.get(self.dtype.name, self.dtype.name)}[{dims}]"
 
 
+# Elements: while tracing, an operation on constants whose result is bigger than this and than
+# its inputs (a broadcast) is recorded, not evaluated, so it fuses and is never stored; folding
+# stores constants only up to this size.
+CONST_GROWTH_LIMIT = 4096
+
 _DTYPE_SHORT = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool"}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ShapeError, TraceError, UnsupportedError, user_location, with_location
-from .ir import Aval, Eqn, Graph, Var, aval_of
+from .ir import CONST_GROWTH_LIMIT, Aval, Eqn, Graph, Var, aval_of
 
 _STACK: list = []
 
@@ -149,7 +149,10 @@ def bind(prim, *args, **params):
     """Apply a primitive: record it when any argument is traced, else evaluate it with numpy."""
     builder = _innermost_builder(args)
     if builder is None:
-        return prim.impl(*[np.asarray(a) for a in args], **params)
+        args = [np.asarray(a) for a in args]
+        if not _STACK or not _grows_past_limit(prim, args, params):
+            return prim.impl(*args, **params)
+        builder = _STACK[-1]
     in_vars = [builder.var_of(a) for a in args]
     try:
         out_avals = prim.abstract_eval(*[v.aval for v in in_vars], **params)
@@ -160,6 +163,16 @@ def bind(prim, *args, **params):
     builder.eqns.append(Eqn(prim, tuple(in_vars), out_vars, params, user_location()))
     tracers = tuple(Tracer(v, builder) for v in out_vars)
     return tracers if prim.multiple_results else tracers[0]
+
+
+def _grows_past_limit(prim, arrays, params) -> bool:
+    """Whether evaluating `prim` on constants would store a large array bigger than its inputs."""
+    try:
+        outs = prim.abstract_eval(*[aval_of(a) for a in arrays], **params)
+    except ShapeError as err:
+        raise ShapeError(with_location(f"{prim.name}: {err}")) from None
+    out_size = sum(a.size for a in (outs if prim.multiple_results else (outs,)))
+    return out_size > max([CONST_GROWTH_LIMIT] + [a.size for a in arrays])
 
 
 # ---- pytrees: tuples, lists and dicts of arrays ----

@@ -13,6 +13,8 @@ torch = pytest.importorskip("torch")
 
 M = np.array([[True, False, True], [False, True, True]])
 IDX = np.array([[2, 0, 1], [1, 1, 0]])
+IDX_MANY = np.array([[4, 0, 4, -1, 2, 3], [1, 1, 0, 2, -5, 3]])  # > 4 picks: the scatter path
+IDX_3D = np.array([[[2, 0, 1, 2]], [[1, -3, 0, 2]]])
 
 # name: (adc function, torch function, input shapes, domain of the inputs)
 OPS = {
@@ -59,6 +61,15 @@ OPS = {
              lambda x: x.index_select(1, torch.tensor([4, 0, 4])), [(2, 5)], "real"),
     "take_along_axis": (lambda x: anp.take_along_axis(x, IDX, axis=1),
                         lambda x: torch.gather(x, 1, torch.from_numpy(IDX)), [(2, 3)], "real"),
+    "take_along_axis_many": (lambda x: anp.take_along_axis(x, IDX_MANY, axis=1),
+                             lambda x: torch.gather(x, 1, torch.from_numpy(IDX_MANY % 5)),
+                             [(2, 5)], "real"),
+    "take_along_axis_3d": (lambda x: anp.take_along_axis(x, IDX_3D, axis=1),
+                           lambda x: torch.gather(x, 1, torch.from_numpy(IDX_3D % 3)),
+                           [(2, 3, 4)], "real"),
+    "take_along_axis_0": (lambda x: anp.take_along_axis(x, IDX[:1], axis=0),
+                          lambda x: torch.gather(x, 0, torch.from_numpy(IDX[:1])), [(3, 3)],
+                          "real"),
     "repeat": (lambda x: anp.repeat(x, 2, axis=0), lambda x: x.repeat_interleave(2, 0), [(2, 3)],
                "real"),
     "repeat_array": (lambda x: anp.repeat(x, [1, 0, 2]), lambda x: x.repeat_interleave(

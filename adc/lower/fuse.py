@@ -114,6 +114,7 @@ def plan(graph: Graph, *, threads_share_axis0_results: bool = True) -> list:
     start a later nest instead of reading the result inside this one."""
     ready: dict = {v: -1 for v in list(graph.invars) + list(graph.consts)}
     home: dict = {}  # var -> Nest computing it as a per-element scalar
+    prelude: list = []  # Singles reading only graph inputs
     items: list = []
 
     def usable(var, nest, eqn) -> bool:
@@ -163,11 +164,15 @@ def plan(graph: Graph, *, threads_share_axis0_results: bool = True) -> list:
             else:
                 nest.stores[out] = None  # an array result, written by the nest
             ready[out] = nest.position + 0.5  # as an array, complete only after the nest
+        elif all(ready[v] < 0 for v in eqn.ins):
+            # reads only graph inputs: it runs before every nest, so any nest may read it
+            prelude.append(Single(eqn, -0.5))
+            ready.update((v, -0.5) for v in eqn.outs)
         else:
             items.append(Single(eqn, len(items)))
             ready.update((v, len(items) - 1) for v in eqn.outs)
 
-    for item in items:
+    for item in prelude + items:
         eqns = item.eqns if isinstance(item, Nest) else [item.eqn]
         for eqn in eqns:
             for v in eqn.ins:
@@ -177,4 +182,4 @@ def plan(graph: Graph, *, threads_share_axis0_results: bool = True) -> list:
     for v in graph.outvars:
         if v in home:
             home[v].stores[v] = None
-    return items
+    return prelude + items

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import Eqn, Graph
+from ..ir import CONST_GROWTH_LIMIT, Eqn, Graph
 from ..prims import elementwise as E
-
-_FOLD_LIMIT = 4096  # elements; larger results stay as equations (no big constant arrays)
 
 # prim -> (index of the operand that survives, index of the neutral operand, neutral value)
 _IDENTITIES = {E.mul_p: [(0, 1, 1.0), (1, 0, 1.0)], E.add_p: [(0, 1, 0.0), (1, 0, 0.0)],
@@ -26,7 +24,7 @@ def fold_constants(graph: Graph) -> Graph:
         out_size = sum(v.aval.size for v in eqn.outs)
         in_size = max([v.aval.size for v in ins] + [1])
         # Folding never grows constants: a broadcast of a scalar stays a (fusable) equation.
-        if all(v in consts for v in ins) and out_size <= min(_FOLD_LIMIT, in_size):
+        if all(v in consts for v in ins) and out_size <= min(CONST_GROWTH_LIMIT, in_size):
             result = eqn.prim.impl(*[consts[v] for v in ins], **eqn.params)
             for v, r in zip(eqn.outs, result if eqn.prim.multiple_results else (result,)):
                 consts[v] = np.asarray(r, dtype=v.aval.dtype)
