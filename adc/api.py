@@ -57,10 +57,16 @@ class _Staged:
         self._backend = backend
         self._fastmath = fastmath
         self._cache: dict = {}
+        self._compiled: dict = {}  # numpy arrays' shapes/dtypes -> (compiled graph, aux)
 
     def __call__(self, args, kwargs):
         # The hot path for a cached signature: a key from shapes/dtypes, one dict look-up,
         # one call of the compiled graph.
+        if not kwargs:
+            hit = self._compiled.get(tuple([(a.shape, a.dtype) if type(a) is np.ndarray else None
+                                            for a in args]))
+            if hit is not None and not tracing():
+                return hit[0](*args), hit[1]
         traced, key, converted = False, [], None
         for i, a in enumerate(args):
             kind = type(a)
@@ -84,6 +90,8 @@ class _Staged:
             return inline(graph, list(args) + list(captured)), aux
         if run is None:
             run = entry[3] = backends.compile_graph(graph, self._backend, fastmath=self._fastmath)
+        if not kwargs and all(type(a) is np.ndarray for a in args):
+            self._compiled[key[0]] = (run, aux)
         return run(*args), aux
 
 
@@ -121,9 +129,9 @@ def value_and_grad(f=None, argnums=0, *, has_aux=False, backend=None, fastmath=F
 
 
 def _gradient_fn(f, argnums, has_aux, backend, fastmath, keep_value):
-    """Returns wrapped(*args) -> (value and aux, or aux alone, or None; gradients). Without
-    `keep_value` the loss is not an output, so the compiled code does not compute it unless
-    the gradient needs it."""
+    """Returns wrapped(*args) -> `(value and aux, gradients)` with `keep_value`, else the
+    gradients (`(gradients, aux)` with has_aux). Without `keep_value` the loss is not an
+    output, so the compiled code does not compute it unless the gradient needs it."""
     name = _fn_name(f)
     n_grads = 1 if isinstance(argnums, int) else len(argnums)
 
@@ -144,13 +152,15 @@ def _gradient_fn(f, argnums, has_aux, backend, fastmath, keep_value):
 
     staged = _Staged(build, backend, fastmath)
 
+    single = isinstance(argnums, int)
+
     def wrapped(*args, **kwargs):
         outs, out_tree = staged(args, kwargs)
-        head, tail = outs[:len(outs) - n_grads], outs[len(outs) - n_grads:]
-        grads = tail[0] if isinstance(argnums, int) else tuple(tail)
+        k = len(outs) - n_grads
+        grads = outs[k] if single else tuple(outs[k:])
         if keep_value:
-            return tree_unflatten(out_tree, head), grads
-        return (tree_unflatten(out_tree[1][1], head) if has_aux else None), grads
+            return tree_unflatten(out_tree, outs[:k]), grads
+        return (grads, tree_unflatten(out_tree[1][1], outs[:k])) if has_aux else grads
 
     return wrapped
 
@@ -186,14 +196,7 @@ def grad(f=None, argnums=0, *, has_aux=False, backend=None, fastmath=False):
     if f is None:
         return functools.partial(grad, argnums=argnums, has_aux=has_aux, backend=backend,
                                  fastmath=fastmath)
-    gradient = _gradient_fn(f, argnums, has_aux, backend, fastmath, False)
-
-    @functools.wraps(f)
-    def wrapped(*args, **kwargs):
-        aux, grads = gradient(*args, **kwargs)
-        return (grads, aux) if has_aux else grads
-
-    return wrapped
+    return functools.wraps(f)(_gradient_fn(f, argnums, has_aux, backend, fastmath, False))
 
 
 def jit(f=None, *, backend=None, fastmath=False):

@@ -263,26 +263,27 @@ class CompiledGraph:
 
     def __init__(self, graph: Graph, kernel, source: str, consts, aliased_outputs):
         self.source = source
-        self._kernel = kernel
+        self._compiled = kernel
+        self._kernel = self._first_call  # the compiled kernel itself once it has loaded
         self._scalar_in = tuple(v.aval.shape == () for v in graph.invars)
         self._any_scalar_in = any(self._scalar_in)
         self._post = tuple(
             (v.aval.shape == (), i in aliased_outputs) for i, v in enumerate(graph.outvars)
         )
+        self._plain_out = not any(scalar or aliased for scalar, aliased in self._post)
         self._consts = tuple(consts)
-        self._started = False
 
-    def _first_call(self, args):
+    def _first_call(self, *args):
         """The first call loads or compiles the kernel; an unreadable Numba cache entry is
         deleted and the kernel compiled afresh, instead of failing the user's call."""
         try:
-            return self._kernel(*args, *self._consts)
+            return self._compiled(*args)
         except Exception:
             cache.purge(self.source)
-            self._kernel = cache.load_module(self.source).kernel
-            return self._kernel(*args, *self._consts)
+            self._compiled = cache.load_module(self.source).kernel
+            return self._compiled(*args)
         finally:
-            self._started = True
+            self._kernel = self._compiled
 
     def __call__(self, *args):
         if self._any_scalar_in:
@@ -291,8 +292,10 @@ class CompiledGraph:
                 for a, s in zip(args, self._scalar_in)
             ]
         else:
-            args = [np.ascontiguousarray(a) for a in args]
-        outs = self._kernel(*args, *self._consts) if self._started else self._first_call(args)
+            args = map(np.ascontiguousarray, args)
+        outs = self._kernel(*args, *self._consts)
+        if self._plain_out:
+            return list(outs)
         return [
             (o.reshape(()) if scalar else o).copy() if aliased else (o.reshape(()) if scalar else o)
             for o, (scalar, aliased) in zip(outs, self._post)
