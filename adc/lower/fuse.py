@@ -9,7 +9,9 @@ Stage: lower (target-independent; CPU and CUDA code generators share it). Invari
 - An equation joins a nest only when each input is computed in that nest at a compatible
   position (same rank, or a single element) or is an array ready before the nest starts, so
   emitting items in order is a valid schedule.
-- A nest value is stored to memory only when another item or the graph's output reads it.
+- A nest value is stored to memory only when another item or the graph's output reads it,
+  and not even then when each reading nest can recompute it cheaply from arrays it can read
+  (rematerialization: a later nest repeats a short elementwise chain of an earlier one).
 """
 from __future__ import annotations
 
@@ -97,6 +99,7 @@ class Nest:
     position: int
     eqns: list = field(default_factory=list)  # scalar eqns, alias reshapes, reductions
     stores: dict = field(default_factory=dict)  # values other items or the output read
+    recomputed: set = field(default_factory=set)  # values of earlier nests computed again here
     # (a dict, not a set: iteration order must be deterministic so generated source is)
 
 
@@ -172,14 +175,93 @@ def plan(graph: Graph, *, threads_share_axis0_results: bool = True) -> list:
             items.append(Single(eqn, len(items)))
             ready.update((v, len(items) - 1) for v in eqn.outs)
 
+    _rematerialize(items, home, ready, set(graph.outvars))
     for item in prelude + items:
-        eqns = item.eqns if isinstance(item, Nest) else [item.eqn]
+        eqns, local = (item.eqns, item.recomputed) if isinstance(item, Nest) else ([item.eqn], ())
         for eqn in eqns:
             for v in eqn.ins:
                 nest = home.get(v)
-                if nest is not None and nest is not item:
+                if nest is not None and nest is not item and v not in local:
                     nest.stores[v] = None
     for v in graph.outvars:
         if v in home:
             home[v].stores[v] = None
-    return prelude + items
+    for item in items:
+        if isinstance(item, Nest):
+            _drop_unused(item)
+    return prelude + [item for item in items if not isinstance(item, Nest) or item.eqns]
+
+
+_REMAT_MAX_EQNS = 8
+
+
+def _rematerialize(items, home, ready, outputs) -> None:
+    """A nest reading an earlier nest's elementwise value recomputes it from the arrays it is
+    made of (at most _REMAT_MAX_EQNS equations reading at most one array of its size) instead
+    of reading it from memory, when no other reader needs it stored: the backward pass reads
+    the forward's input again instead of storing e.g. a relu mask."""
+    readers: dict = {}  # var -> items reading it from another nest
+    for item in items:
+        for eqn in (item.eqns if isinstance(item, Nest) else [item.eqn]):
+            for v in eqn.ins:
+                if v in home and home[v] is not item:
+                    readers.setdefault(v, []).append((item, eqn))
+    plans = {}
+    for v, reads in readers.items():
+        chains = [(item, _chain(v, home[v], item, eqn, home, ready) if isinstance(item, Nest)
+                   else None) for item, eqn in reads]
+        if v not in outputs and all(chain is not None for _, chain in chains):
+            for item, chain in chains:
+                plans.setdefault(id(item), {})[v] = chain
+    for item in items:
+        if id(item) not in plans:
+            continue
+        chains, cloned, eqns = plans[id(item)], set(), []
+        for eqn in item.eqns:
+            for v in eqn.ins:
+                for e in chains.get(v, ()):
+                    if e.outs[0] not in cloned:
+                        cloned.add(e.outs[0])
+                        eqns.append(e)
+            eqns.append(eqn)
+        item.eqns = eqns
+        item.recomputed = cloned
+
+
+def _drop_unused(nest: Nest) -> None:
+    """Remove equations whose value no one reads any more (their readers recompute it)."""
+    used = set(nest.stores)
+    kept = []
+    for eqn in reversed(nest.eqns):
+        if eqn.outs[0] in used:
+            used.update(eqn.ins)
+            kept.append(eqn)
+    nest.eqns = kept[::-1]
+
+
+def _chain(v, source: Nest, nest: Nest, consumer: Eqn, home, ready):
+    """The equations of `source` computing v, in order, if `nest` can recompute them."""
+    if not aligned(v, consumer):
+        return None
+    defining = {e.outs[0]: e for e in source.eqns}
+    chain, seen, big_leaves = [], set(), set()
+
+    def visit(var) -> bool:
+        if var in seen:
+            return True
+        seen.add(var)
+        eqn = defining.get(var) if home.get(var) is source else None
+        if eqn is None:  # a leaf: an array complete before the nest starts
+            if var in home or ready[var] >= nest.position:
+                return False
+            if var.aval.size == v.aval.size and var.aval.size > 1:
+                big_leaves.add(var)
+            return True
+        if not is_scalar_eqn(eqn) or eqn.prim is pad_p \
+                or not embeds(eqn.outs[0].aval.shape, nest.shape):
+            return False
+        if not all(visit(u) for u in eqn.ins):
+            return False
+        chain.append(eqn)
+        return len(chain) <= _REMAT_MAX_EQNS
+    return chain if visit(v) and len(big_leaves) <= 1 else None
