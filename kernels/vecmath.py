@@ -2,14 +2,16 @@
 numba.njit runtime layer; inlined into loop bodies like kernels/cpu/scalar.py).
 
 Invariants: each function is straight-line float64/int64 arithmetic whose only branches are
-`a if c else b` selects, with no libm call, so a `range`/`prange` loop calling it vectorizes
-under njit(fastmath=False); every result is within 1 ulp of the exact value; special values
-(inf, nan, signed zero, overflow, gradual underflow, log of 0/negatives) are those of numpy.
-float32 arguments are computed in float64 and rounded once to float32.
+`a if c else b` selects, with no libm call (sin/cos add four loads from a 4 KB constant table,
+which vectorize as gathers), so a `range`/`prange` loop calling it vectorizes under
+njit(fastmath=False); every result is within 1 ulp of the exact value; special values (inf,
+nan, signed zero, overflow, gradual underflow, log of 0/negatives) are those of numpy. float32
+arguments are computed in float64 and rounded once to float32. The error-free transformations
+below need IEEE semantics: callers compiled with fastmath=True must not use these functions.
 
 Polynomial coefficients are Chebyshev fits made with mpmath (chebyfit, 60 digits) of the
-functions named above each tuple, rounded to double; the fit error is below 2^-55 on the
-reduced interval (slightly wider than needed, to allow for reduction rounding).
+functions named above each tuple on intervals 2^-10 wider than needed, rounded to double; each
+rounded polynomial is within 2^-54.5 of its function.
 """
 import math
 
@@ -178,8 +180,8 @@ def _mod4(v):
 
 @_vm
 def _reduce(x):
-    """(q, r, r_lo) with x = q pi/2 + r + r_lo, |r| <= pi/4 + 2^-40, q an integer-valued float;
-    q and r are nan for inf/nan x."""
+    """(q, r, r_lo) with x = q pi/2 + r + r_lo, |r| <= pi/4 + 2^-40, q an integer-valued float
+    (meaningless for inf and nan x, which the caller maps to nan)."""
     b = _bits(x)
     row = min(max(((b >> 52) & 0x7FF) - 1023, 0) >> 3, 127)
     xs = _from_bits(b - (row << 55))
