@@ -140,11 +140,14 @@ def _log(x):
     hf = 0.5 * f
     h = hf * f
     h_lo = _fma(hf, f, -h)
-    tail = _fma(s, _fma(z, w, h), _fma(s, h_lo, -h_lo) - h)
+    tail = _fma(s, _fma(z, w, h), _fma(s, h_lo, -h_lo))
+    # k ln2 + f - h summed exactly (Fast2Sum twice: |a| >= |f| unless a = 0, and |a + f| > h)
     a = kf * _LN2_HI  # exact: 42 + 11 bits
     hi = a + f
-    lo = ((a - hi) + f) + _fma(kf, _LN2_LO, tail)  # Fast2Sum: |a| >= |f| unless a = 0
-    r = hi + lo
+    lo = (a - hi) + f
+    hi2 = hi - h
+    lo = lo + ((hi - hi2) - h)
+    r = hi2 + (lo + _fma(kf, _LN2_LO, tail))
     r = r if x > 0.0 else (-_INF if x == 0.0 else math.nan)
     return r if x < _INF else x
 
