@@ -7,7 +7,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 from llvmlite import binding as llvm
-from numba import njit
+from numba import from_dtype, njit
 
 from kernels.vecmath import vcos, vexp, vlog, vsin
 
@@ -93,13 +93,15 @@ SPECIAL = {
 }
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", SPECIAL)
-def test_special_values_as_numpy(name):
-    x = np.array(SPECIAL[name])
-    got = LOOPS[name](x)
+def test_special_values_as_numpy(name, dtype):
     with np.errstate(all="ignore"):
+        x = np.array(SPECIAL[name], dtype=dtype)
         want = FUNCS[name][2](x)
-    same = (got.view(np.int64) == want.view(np.int64)) | (np.isnan(got) & np.isnan(want))
+    got = LOOPS[name](x)
+    assert got.dtype == want.dtype
+    same = (got.view(f"i{got.itemsize}") == want.view(f"i{got.itemsize}")) | (np.isnan(got) & np.isnan(want))
     assert same.all(), list(zip(x[~same], got[~same], want[~same]))
 
 
@@ -135,10 +137,13 @@ def test_float32_results_are_rounded_float64(name):
 
 @pytest.mark.skipif("+avx2" not in llvm.get_host_cpu_features().flatten(),
                     reason="checks for AVX2/AVX-512 vector instructions")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", FUNCS)
-def test_loop_vectorizes_without_libm_calls(name):
+def test_loop_vectorizes_without_libm_calls(name, dtype):
     loop = LOOPS[name]
-    asm = loop.inspect_asm(loop.signatures[0])
+    loop(np.ones(4, dtype=dtype))
+    sig = next(s for s in loop.signatures if s[0].dtype == from_dtype(np.dtype(dtype)))
+    asm = loop.inspect_asm(sig)
     assert re.search(r"\tv\w+pd\t.*%[yz]mm", asm), "no packed double instructions"
-    llvm_ir = loop.inspect_llvm(loop.signatures[0])
-    assert not re.search(r"call .*@(llvm\.)?(exp|log|sin|cos)(\.f64)?\(", llvm_ir)
+    llvm_ir = loop.inspect_llvm(sig)
+    assert not re.search(r"call .*@(llvm\.)?(exp|log|sin|cos)(\.f(32|64))?\(", llvm_ir)
