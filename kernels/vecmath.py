@@ -56,10 +56,10 @@ def _div(typingctx, a, b):
 
 @intrinsic
 def _like(typingctx, x, y):
-    """y (float64) cast to the type of x: float32 in, float32 out."""
+    """y (float64) rounded to float32 if x is float32 (float32 in, float32 out), else y."""
     def codegen(context, builder, sig, args):
         return context.cast(builder, args[1], types.float64, sig.return_type)
-    return x(x, types.float64), codegen
+    return (types.float32 if x == types.float32 else types.float64)(x, types.float64), codegen
 
 
 _MAGIC = 6755399441055744.0  # 1.5 * 2^52: v + _MAGIC - _MAGIC rounds |v| < 2^51 to an integer
