@@ -1,13 +1,15 @@
 """Vectorizable exp, log, sin and cos for the CPU loops adc generates (stage: kernels, the
-numba.njit runtime layer; inlined into loop bodies like kernels/cpu/scalar.py).
+numba.njit runtime layer, like kernels/cpu/scalar.py).
 
 Invariants: each function is straight-line float64/int64 arithmetic whose only branches are
 `a if c else b` selects, with no libm call (sin/cos add four loads from a 4 KB constant table,
-which vectorize as gathers), so a `range`/`prange` loop calling it vectorizes under
-njit(fastmath=False); every result is within 1 ulp of the exact value; special values (inf,
-nan, signed zero, overflow, gradual underflow, log of 0/negatives) are those of numpy. float32
-arguments are computed in float64 and rounded once to float32. The error-free transformations
-below need IEEE semantics: callers compiled with fastmath=True must not use these functions.
+which vectorize as gathers), so a `range`/`prange` loop calling it vectorizes; every result is
+within 1 ulp of the exact value; special values (inf, nan, signed zero, overflow, gradual
+underflow, log of 0/negatives) are those of numpy. float32 arguments are computed in float64
+and rounded once to float32. The error-free transformations below need IEEE semantics, so the
+functions are compiled on their own (fastmath=False) and marked for LLVM to always inline
+(forceinline, not Numba's inline="always"): a fastmath=True caller's flags do not reach them,
+and each is compiled once instead of re-inlined as Numba IR into every loop.
 
 Polynomial coefficients are Chebyshev fits made with mpmath (chebyfit, 60 digits) of the
 functions named above each tuple on intervals 2^-10 wider than needed, rounded to double; each
@@ -20,7 +22,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core.extending import intrinsic
 
-_vm = njit(inline="always", cache=True)
+_vm = njit(forceinline=True, cache=True)
 
 
 @intrinsic

@@ -15,8 +15,8 @@ FUNCS = {"exp": (vexp, mp.exp, np.exp), "log": (vlog, mp.log, np.log),
          "sin": (vsin, mp.sin, np.sin), "cos": (vcos, mp.cos, np.cos)}
 
 
-def _map_loop(fn):
-    @njit(error_model="numpy")
+def _map_loop(fn, fastmath=False):
+    @njit(error_model="numpy", fastmath=fastmath)
     def run(x):
         out = np.empty_like(x)
         for i in range(x.shape[0]):
@@ -147,3 +147,15 @@ def test_loop_vectorizes_without_libm_calls(name, dtype):
     assert re.search(r"\tv\w+pd\t.*%[yz]mm", asm), "no packed double instructions"
     llvm_ir = loop.inspect_llvm(sig)
     assert not re.search(r"call .*@(llvm\.)?(exp|log|sin|cos)(\.f(32|64))?\(", llvm_ir)
+
+
+@pytest.mark.parametrize("name", FUNCS)
+def test_fastmath_caller_does_not_change_results(name):
+    # the functions are compiled on their own with IEEE semantics and inlined by LLVM, so a
+    # fastmath=True loop must not reassociate their error-free transformations
+    x = np.r_[_logspace(1e-3, 700, 2000), _logspace(1e10, 1e300, 500)]
+    x = np.abs(x) if name == "log" else x
+    with np.errstate(all="ignore"):
+        got = _map_loop(FUNCS[name][0], fastmath=True)(x)
+    want = LOOPS[name](x)
+    assert np.array_equal(got, want, equal_nan=True)
