@@ -5,6 +5,7 @@ propagation of maximum/minimum, torch-style clip) and stay finite where a textbo
 overflows (sigmoid, softplus, logaddexp)."""
 import math
 import types
+from math import exp  # each target rebinds it (MATH below)
 
 
 def maximum(a, b):
@@ -28,7 +29,7 @@ def relu(x):
 
 
 def sigmoid(x):
-    e = math.exp(-abs(x))
+    e = exp(-abs(x))
     return 1 / (1 + e) if x >= 0 else e / (1 + e)
 
 
@@ -36,7 +37,7 @@ def logaddexp(a, b):
     if a == b:
         return a + math.log(2.0)
     m = maximum(a, b)
-    return m + math.log1p(math.exp(-abs(a - b)))
+    return m + math.log1p(exp(-abs(a - b)))
 
 
 def softplus(x):
@@ -53,11 +54,15 @@ def sign(x):
 
 # In dependency order: each may call only those before it.
 HELPERS = ("maximum", "minimum", "clip", "relu", "sigmoid", "logaddexp", "softplus", "sign")
+# Called unqualified by the helpers and by generated code; each target binds them (the CPU to
+# kernels/vecmath.py, whose loops vectorize, CUDA to math, i.e. libdevice).
+MATH = ("exp", "log", "sin", "cos")
 
 
 def compile_helpers(jit, namespace: dict) -> None:
-    """Compile every helper with `jit` into `namespace` (a target module's globals), rebinding
-    each one's global names to that namespace so it calls the other compiled helpers."""
+    """Compile every helper with `jit` into `namespace` (a target module's globals, which
+    already binds the MATH names), rebinding each one's global names to that namespace so it
+    calls the target's functions and the other compiled helpers."""
     namespace.setdefault("math", math)
     for name in HELPERS:
         f = globals()[name]

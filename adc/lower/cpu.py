@@ -19,7 +19,7 @@ from . import cache
 from .cpu_nest import CpuNestEmitter
 from .fuse import Nest, plan
 from .nest import np_dtype as _np_dtype, storage as _storage
-from .scalar import HELPERS
+from .scalar import HELPERS, MATH
 from .source import Names, SourceBuilder
 
 PARALLEL_MIN_SIZE = 1 << 15  # elements; smaller loops run serially (threading costs more)
@@ -71,7 +71,7 @@ class CpuCodegen:
         head.line("import math")
         head.line("import numpy as np")
         head.line("from numba import get_thread_id, njit, prange")
-        head.line(f"from kernels.cpu.scalar import {', '.join(HELPERS)}")
+        head.line(f"from kernels.cpu.scalar import {', '.join(HELPERS + MATH)}")
         head.line("from kernels.cpu.index import take3, scatter_add3")
         head.line("from kernels.cpu.linalg import matmul3, inv3, solve3")
         head.line("from kernels.cpu.reduce import combine")

@@ -22,7 +22,7 @@ from . import cache
 from .cuda_nest import CudaNestEmitter
 from .fuse import Nest, plan
 from .nest import np_dtype, storage
-from .scalar import HELPERS
+from .scalar import HELPERS, MATH
 from .source import Names, SourceBuilder
 
 INSTALL = "pip install 'adc-autodiff[cuda]'"
@@ -116,7 +116,7 @@ class CudaCodegen:
         head.line("import math")
         head.line("import numpy as np")
         head.line("from numba import cuda")
-        head.line(f"from kernels.cuda.scalar import {', '.join(HELPERS)}")
+        head.line(f"from kernels.cuda.scalar import {', '.join(HELPERS + MATH)}")
         head.line("from kernels.cuda.reduce import block_reduce")
         head.line("from kernels.cuda.launch import copy, full")
         head.line("from kernels.cuda.index import take3, scatter_add3")

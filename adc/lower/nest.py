@@ -10,28 +10,39 @@ update is a race only when it reduces over axis 0 (`crosses`).
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..prims import shape as SH
 from ..prims.select import convert_p, stop_gradient_p, where_p
 from .fuse import REDUCTIONS, depth, is_alias_reshape, is_scalar_reduction, varying
-from .scalar import elementwise_expr, literal
+from .scalar import MATH, elementwise_expr, literal
 
 INIT = {"sum": 0, "prod": 1, "max": -np.inf, "min": np.inf}
 UPDATE = {"sum": "{t} += {v}", "prod": "{t} *= {v}", "max": "{t} = maximum({t}, {v})",
           "min": "{t} = minimum({t}, {v})"}
 
 
+# exp/log/sin/cos print unqualified (bound per target, kernels.scalar.MATH); a loop carrying a
+# floating-point reduction cannot vectorize without reassociation, and there the scalar libm
+# functions are faster than the vectorizable ones, so its own lines call math.* instead.
+_MATH_CALL = re.compile(r"(?<![\w.])(" + "|".join(MATH) + r")\(")
+
+
 class Block:
     def __init__(self, header: str | None):
         self.header = header
         self.items: list = []
+        self.carries_reduction = False
 
     def render(self, src) -> None:
         for item in self.items:
             if isinstance(item, Block):
                 with src.block(item.header):
                     item.render(src)
+            elif self.carries_reduction:
+                src.line(_MATH_CALL.sub(r"math.\1(", item))
             else:
                 src.line(item)
 
@@ -203,6 +214,7 @@ class NestEmitter:
             parent.items.insert(parent.items.index(loop) if loop else len(parent.items),
                                 f"{acc} = {init}")
             self.chain[-1].items.append(UPDATE[kind].format(t=acc, v=value))
+            self.chain[-1].carries_reduction = True
             self.scalars[out] = (acc, parent)
             self.reduction_site[out] = (parent, loop, acc, kind, crosses)
             return
@@ -214,6 +226,9 @@ class NestEmitter:
             self.alloc(out, init)
             line = UPDATE[kind].format(t=f"{self.array(out)}[{idx}]", v=value)
         self.chain[-1].items.append(line)
+        loop_index = f"i{len(self.chain) - 2}"
+        if loop_index not in idx.split(", "):  # the same element updated on every iteration
+            self.chain[-1].carries_reduction = True
 
     # ---- target hooks ----
     def parallel_loop(self) -> Block:

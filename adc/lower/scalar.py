@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from kernels.scalar import HELPERS  # noqa: F401 (re-exported for the code generators)
+from kernels.scalar import HELPERS, MATH  # noqa: F401 (re-exported for the code generators)
 
 from .. import symbolic as S
 from ..prims import elementwise as E
@@ -75,7 +75,8 @@ class _Printer(PythonCodePrinter):
 
     def _print_Function(self, expr):
         args = ", ".join(self._print(a) for a in expr.args)
-        name = {"log1p": "math.log1p", "expm1": "math.expm1", "Sigmoid": "sigmoid",
+        name = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos",
+                "log1p": "math.log1p", "expm1": "math.expm1", "Sigmoid": "sigmoid",
                 "Softplus": "softplus", "LogAddExp": "logaddexp", "Relu": "relu",
                 "Maximum": "maximum", "Minimum": "minimum", "Clip": "clip"}.get(
             type(expr).__name__)
@@ -83,6 +84,8 @@ class _Printer(PythonCodePrinter):
             return super()._print_Function(expr)
         return f"{name}({args})"
 
+    # exp/log/sin/cos print unqualified: each target module binds them (kernels.scalar.MATH)
+    _print_exp = _print_log = _print_sin = _print_cos = _print_Function
     _print_log1p = _print_expm1 = _print_Function
 
 
