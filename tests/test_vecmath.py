@@ -32,7 +32,8 @@ OVERFLOW = mp.mpf(2) ** 1024 - mp.mpf(2) ** 970  # halfway between the largest d
 
 
 def ulp_errors(name, x):
-    """|computed - exact| in units of the exact value's float64 ulp (subnormal ulp below 2^-1022)."""
+    """|computed - exact| in units of the exact value's float64 ulp (subnormal ulp below
+    2^-1022)."""
     y = LOOPS[name](np.ascontiguousarray(x, dtype=np.float64))
     errs = []
     with mp.workprec(160):
@@ -101,7 +102,8 @@ def test_special_values_as_numpy(name, dtype):
         want = FUNCS[name][2](x)
     got = LOOPS[name](x)
     assert got.dtype == want.dtype
-    same = (got.view(f"i{got.itemsize}") == want.view(f"i{got.itemsize}")) | (np.isnan(got) & np.isnan(want))
+    bits = f"i{got.itemsize}"
+    same = (got.view(bits) == want.view(bits)) | (np.isnan(got) & np.isnan(want))
     assert same.all(), list(zip(x[~same], got[~same], want[~same]))
 
 
