@@ -73,7 +73,7 @@ def test_backward_recomputes_cheap_forward_values_instead_of_storing_them():
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
 
 
-def test_math_is_vectorizable_in_map_loops_and_libm_where_a_loop_carries_a_sum():
+def test_math_vectorizes_in_map_loops_and_strip_mined_reductions():
     def f(x):
         return anp.sum(anp.exp(anp.sin(x)))
 
@@ -81,10 +81,17 @@ def test_math_is_vectorizable_in_map_loops_and_libm_where_a_loop_carries_a_sum()
     gradient = adc.show_source(adc.grad(f))(x)  # a map: kernels/vecmath.py, which vectorizes
     assert re.search(r"= exp\(", gradient) and re.search(r"= cos\(", gradient), gradient
     assert "math.exp(" not in gradient, gradient
-    primal = adc.show_source(f)(x)  # the sum is carried by the loop: scalar libm is faster
-    assert "math.exp(" in primal and "math.sin(" in primal, primal
+    # the sum: values computed a chunk at a time into a buffer (vectorized), then added in order
+    primal = adc.show_source(f)(x)
+    assert re.search(r"buf\d+\[i0 - c\d+ \* 256\] = ", primal), primal
+    assert re.search(r"acc\d+ \+= buf\d+\[", primal) and "math.exp(" not in primal, primal
     np.testing.assert_allclose(adc.grad(f)(x), np.exp(np.sin(x)) * np.cos(x), rtol=4e-15)
     np.testing.assert_allclose(adc.jit(f)(x), np.sum(np.exp(np.sin(x))), rtol=1e-13)
+    # a max across threads updates per-thread arrays; that loop cannot vectorize: libm there
+    y = np.linspace(-3, 3, 1 << 16)
+    source = adc.show_source(lambda y: anp.max(anp.exp(y)))(y)
+    assert "priv" in source and "math.exp(" in source, source
+    np.testing.assert_allclose(adc.jit(lambda y: anp.max(anp.exp(y)))(y), np.exp(3.0), rtol=1e-15)
 
 
 def test_long_elementwise_chain_is_one_loop():

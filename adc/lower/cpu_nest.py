@@ -7,11 +7,15 @@ any loop of the nest reads or updates them.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numba
 
 from kernels.cpu.reduce import KINDS
 
-from .nest import UPDATE, Block, NestEmitter, np_dtype, own_index, storage
+from .nest import MATH_CALL, UPDATE, Accumulate, Block, NestEmitter, np_dtype, own_index, storage
+
+STRIP = 256  # elements per chunk of a strip-mined reduction loop
 
 
 class CpuNestEmitter(NestEmitter):
@@ -22,7 +26,7 @@ class CpuNestEmitter(NestEmitter):
         self.parallel_blocks: list = []  # prange loops; they need `tid` if privates exist
 
     def parallel_loop(self) -> Block:
-        block = Block(f"for i0 in prange({self.shape[0]}):")
+        block = Block(f"for i0 in prange({self.shape[0]}):", ("i0", self.shape[0]))
         self.parallel_blocks.append(block)
         return block
 
@@ -59,6 +63,46 @@ class CpuNestEmitter(NestEmitter):
                 block.items.insert(0, "tid = get_thread_id()")
         for line in self.prologue:
             src.line(line)
-        self.root.render(src)
+        self.render_items(self.root, src)
         for line in self.epilogue:
             src.line(line)
+
+    def render_block(self, block: Block, src) -> None:
+        """A serial loop whose sums or products accumulate values computed with exp/log/sin/
+        cos runs strip-mined: a chunk of values goes to a small buffer in a loop free of
+        carried updates (it vectorizes, with kernels/vecmath.py), then a second loop adds them
+        up in order. Same accumulation order, so the same result."""
+        accumulates = [it for it in block.items if isinstance(it, Accumulate)]
+        lines = [it for it in block.items if isinstance(it, str)]
+        if (block.loop is None or not accumulates or block.array_carried
+                or len(lines) + len(accumulates) != len(block.items)
+                or not any(MATH_CALL.search(line) for line in lines)):
+            return super().render_block(block, src)
+        index, extent = block.loop
+        parallel = block in self.parallel_blocks
+        buffers = [self.gen.names.fresh("buf") for _ in accumulates]
+        allocs = [f"{buf} = np.empty({min(extent, STRIP)}, {acc.dtype})"
+                  for buf, acc in zip(buffers, accumulates)]
+        if extent <= STRIP and not parallel:
+            chunks, loop, slot = contextlib.nullcontext(), block.header, index
+        else:
+            chunk = self.gen.names.fresh("c")
+            start = f"{chunk} * {STRIP}"
+            chunks = src.block(f"for {chunk} in {'prange' if parallel else 'range'}"
+                               f"({-(-extent // STRIP)}):")
+            loop = f"for {index} in range({start}, min({start} + {STRIP}, {extent})):"
+            slot = f"{index} - {start}"
+        if not parallel:
+            for line in allocs:
+                src.line(line)
+        with chunks:
+            if parallel:  # one buffer per chunk: chunks run on different threads
+                for line in allocs:
+                    src.line(line)
+            with src.block(loop):
+                for item in block.items:
+                    src.line(f"{buffers[accumulates.index(item)]}[{slot}] = {item.value}"
+                             if isinstance(item, Accumulate) else item)
+            with src.block(loop):
+                for buf, acc in zip(buffers, accumulates):
+                    src.line(acc.line(f"{buf}[{slot}]"))

@@ -62,4 +62,4 @@ class CudaNestEmitter(NestEmitter):
         return f"cuda.atomic.{_ATOMIC[kind]}({self.array(var)}, {index}, {value})"
 
     def render(self, src) -> None:
-        self.root.render(src)
+        self.render_items(self.root, src)

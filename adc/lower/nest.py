@@ -27,24 +27,26 @@ UPDATE = {"sum": "{t} += {v}", "prod": "{t} *= {v}", "max": "{t} = maximum({t}, 
 # exp/log/sin/cos print unqualified (bound per target, kernels.scalar.MATH); a loop carrying a
 # floating-point reduction cannot vectorize without reassociation, and there the scalar libm
 # functions are faster than the vectorizable ones, so its own lines call math.* instead.
-_MATH_CALL = re.compile(r"(?<![\w.])(" + "|".join(MATH) + r")\(")
+MATH_CALL = re.compile(r"(?<![\w.])(" + "|".join(MATH) + r")\(")
 
 
 class Block:
-    def __init__(self, header: str | None):
+    def __init__(self, header: str | None, loop: tuple | None = None):
         self.header = header
-        self.items: list = []
-        self.carries_reduction = False
+        self.loop = loop  # (index name, extent) of a serial loop
+        self.items: list = []  # str lines, Accumulate updates and nested Blocks
+        self.carries_reduction = False  # some update reads what the previous iteration wrote
+        self.array_carried = False  # ... an array element (not an Accumulate)
 
-    def render(self, src) -> None:
-        for item in self.items:
-            if isinstance(item, Block):
-                with src.block(item.header):
-                    item.render(src)
-            elif self.carries_reduction:
-                src.line(_MATH_CALL.sub(r"math.\1(", item))
-            else:
-                src.line(item)
+
+class Accumulate:
+    """`acc <op>= value` on a scalar accumulator, carried from iteration to iteration."""
+
+    def __init__(self, acc: str, kind: str, value: str, dtype: str):
+        self.acc, self.kind, self.value, self.dtype = acc, kind, value, dtype
+
+    def line(self, value: str | None = None) -> str:
+        return UPDATE[self.kind].format(t=self.acc, v=self.value if value is None else value)
 
 
 def storage(shape) -> tuple:
@@ -105,7 +107,7 @@ class NestEmitter:
             if self.parallel and k == 0:
                 block = self.parallel_loop()
             else:
-                block = Block(f"for i{k} in range({self.shape[k]}):")
+                block = Block(f"for i{k} in range({self.shape[k]}):", (f"i{k}", self.shape[k]))
             self.chain[-1].items.append(block)
             self.chain.append(block)
 
@@ -213,7 +215,7 @@ class NestEmitter:
             loop = self.chain[e + 1] if d_in > e else None
             parent.items.insert(parent.items.index(loop) if loop else len(parent.items),
                                 f"{acc} = {init}")
-            self.chain[-1].items.append(UPDATE[kind].format(t=acc, v=value))
+            self.chain[-1].items.append(Accumulate(acc, kind, value, np_dtype(out.aval.dtype)))
             self.chain[-1].carries_reduction = True
             self.scalars[out] = (acc, parent)
             self.reduction_site[out] = (parent, loop, acc, kind, crosses)
@@ -228,7 +230,23 @@ class NestEmitter:
         self.chain[-1].items.append(line)
         loop_index = f"i{len(self.chain) - 2}"
         if loop_index not in idx.split(", "):  # the same element updated on every iteration
-            self.chain[-1].carries_reduction = True
+            self.chain[-1].carries_reduction = self.chain[-1].array_carried = True
+
+    # ---- rendering ----
+    def render_items(self, block: Block, src) -> None:
+        for item in block.items:
+            if isinstance(item, Block):
+                self.render_block(item, src)
+            elif isinstance(item, Accumulate):
+                src.line(item.line())
+            elif block.carries_reduction:
+                src.line(MATH_CALL.sub(r"math.\1(", item))
+            else:
+                src.line(item)
+
+    def render_block(self, block: Block, src) -> None:
+        with src.block(block.header):
+            self.render_items(block, src)
 
     # ---- target hooks ----
     def parallel_loop(self) -> Block:
