@@ -157,6 +157,28 @@ def _run_child(cache_dir):
     return hits, misses, out.stdout.split("\n")[1]
 
 
+_POOL_CHILD = textwrap.dedent("""
+    import os, numpy as np, numba, adc, adc.numpy as anp
+    x = np.linspace(-1, 1, 1 << 16)
+    assert "prange(" in adc.show_source(lambda x: anp.sin(x) * 2)(x)
+    adc.jit(lambda x: anp.sin(x) * 2)(x)
+    print(numba.threading_layer(), os.environ.get("GOMP_SPINCOUNT"))
+""")
+
+
+@pytest.mark.parametrize("user_policy", [None, "300000"])
+def test_thread_pool_start_leaves_the_environment_as_the_user_set_it(user_policy):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.pop("GOMP_SPINCOUNT", None)
+    if user_policy:
+        env["GOMP_SPINCOUNT"] = user_policy
+    out = subprocess.run([sys.executable, "-c", _POOL_CHILD], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    layer, policy = out.stdout.split()
+    assert layer in ("omp", "tbb", "workqueue") and policy == str(user_policy)
+
+
 def test_second_process_reuses_the_disk_cache(tmp_path):
     hits1, misses1, result1 = _run_child(tmp_path)
     hits2, misses2, result2 = _run_child(tmp_path)

@@ -21,6 +21,7 @@ from .fuse import Nest, plan
 from .nest import np_dtype as _np_dtype, storage as _storage
 from .scalar import HELPERS, MATH
 from .source import Names, SourceBuilder
+from .threads import start_pool
 
 PARALLEL_MIN_SIZE = 1 << 15  # elements; smaller loops run serially (threading costs more)
 
@@ -276,6 +277,7 @@ class CompiledGraph:
     def _first_call(self, *args):
         """The first call loads or compiles the kernel; an unreadable Numba cache entry is
         deleted and the kernel compiled afresh, instead of failing the user's call."""
+        start_pool()
         try:
             return self._compiled(*args)
         except Exception:
