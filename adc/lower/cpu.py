@@ -74,7 +74,7 @@ class CpuCodegen:
         head.line("from numba import get_thread_id, njit, prange")
         head.line(f"from kernels.cpu.scalar import {', '.join(HELPERS + MATH)}")
         head.line("from kernels.cpu.index import take3, scatter_add3")
-        head.line("from kernels.cpu.linalg import matmul3, inv3, solve3")
+        head.line("from kernels.cpu.linalg import matmul2, inv2, solve2, matmul3, inv3, solve3")
         head.line("from kernels.cpu.reduce import combine")
         head.line("")
         head.line("")
@@ -233,15 +233,15 @@ def _batched(gen, eqn, kernel, single_call):
 
 
 def _matmul(gen, eqn):
-    _batched(gen, eqn, "matmul3", lambda x, y: f"np.dot({x}, {y})")
+    _batched(gen, eqn, "matmul3", lambda x, y: f"matmul2({x}, {y})")
 
 
 def _inv(gen, eqn):
-    _batched(gen, eqn, "inv3", lambda x: f"np.linalg.inv({x})")
+    _batched(gen, eqn, "inv3", lambda x: f"inv2({x})")
 
 
 def _solve(gen, eqn):
-    _batched(gen, eqn, "solve3", lambda x, y: f"np.linalg.solve({x}, {y})")
+    _batched(gen, eqn, "solve3", lambda x, y: f"solve2({x}, {y})")
 
 
 _SINGLE = {

@@ -1,7 +1,25 @@
-"""Batched BLAS/LAPACK glue: loops over a leading batch axis around numpy's dot, inv, solve
-(which Numba routes to BLAS/LAPACK through SciPy)."""
+"""BLAS/LAPACK glue: numpy's dot, inv and solve (which Numba routes to BLAS/LAPACK through
+SciPy) compiled once into Numba's cache, for one matrix and looped over a leading batch axis.
+Generated modules call these instead of inlining np.dot: Numba then loads the cached machine
+code instead of compiling its dot/inv/solve implementations into every new module (about
+0.9 s of a cold MLP gradient compile)."""
 import numpy as np
 from numba import njit
+
+
+@njit(cache=True)
+def matmul2(a, b):
+    return np.dot(a, b)
+
+
+@njit(cache=True)
+def inv2(a):
+    return np.linalg.inv(a)
+
+
+@njit(cache=True)
+def solve2(a, b):
+    return np.linalg.solve(a, b)
 
 
 @njit(cache=True)
