@@ -262,8 +262,10 @@ _SINGLE = {
 class CompiledGraph:
     """Calls the generated kernel: arrays in, list of arrays out; `.source` is the module."""
 
-    def __init__(self, graph: Graph, kernel, source: str, consts, aliased_outputs):
+    def __init__(self, graph: Graph, kernel, source: str, consts, aliased_outputs,
+                 parallel: bool):
         self.source = source
+        self._parallel = parallel
         self._compiled = kernel
         self._kernel = self._first_call  # the compiled kernel itself once it has loaded
         self._scalar_in = tuple(v.aval.shape == () for v in graph.invars)
@@ -277,7 +279,8 @@ class CompiledGraph:
     def _first_call(self, *args):
         """The first call loads or compiles the kernel; an unreadable Numba cache entry is
         deleted and the kernel compiled afresh, instead of failing the user's call."""
-        start_pool()
+        if self._parallel:  # a serial kernel never needs Numba's threads
+            start_pool()
         try:
             return self._compiled(*args)
         except Exception:
@@ -316,4 +319,4 @@ def compile_cpu(graph: Graph, fastmath: bool = False) -> CompiledGraph:
         for v in gen.consts
     ]
     aliased = {i for i, v in enumerate(graph.outvars) if v in gen.aliases}
-    return CompiledGraph(graph, module.kernel, source, consts, aliased)
+    return CompiledGraph(graph, module.kernel, source, consts, aliased, gen.parallel)
