@@ -25,16 +25,16 @@ def solve2(a, b):
 @njit(cache=True)
 def matmul3(a, b, out):
     for t in range(out.shape[0]):
-        out[t] = np.dot(a[t], b[t])
+        out[t] = matmul2(a[t], b[t])
 
 
 @njit(cache=True)
 def inv3(a, out):
     for t in range(out.shape[0]):
-        out[t] = np.linalg.inv(a[t])
+        out[t] = inv2(a[t])
 
 
 @njit(cache=True)
 def solve3(a, b, out):
     for t in range(out.shape[0]):
-        out[t] = np.linalg.solve(a[t], b[t])
+        out[t] = solve2(a[t], b[t])
