@@ -75,7 +75,7 @@ class CpuNestEmitter(NestEmitter):
         accumulates = [it for it in block.items if isinstance(it, Accumulate)]
         lines = [it for it in block.items if isinstance(it, str)]
         if (block.loop is None or not accumulates or block.array_carried
-                or len(lines) + len(accumulates) != len(block.items)
+                or any(isinstance(it, Block) for it in block.items)  # only innermost loops
                 or not any(MATH_CALL.search(line) for line in lines)):
             return super().render_block(block, src)
         index, extent = block.loop
