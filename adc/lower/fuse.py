@@ -54,10 +54,12 @@ def is_alias_reshape(eqn: Eqn) -> bool:
 
 
 def is_scalar_reduction(eqn: Eqn) -> bool:
-    """Reduced axes all deeper than the kept ones: it completes inside the nest, as a scalar."""
+    """Reduced axes all deeper than the kept varying ones: it completes inside the nest, as a
+    scalar, and its result embeds left-aligned at the kept axes' positions. A reduced axis of
+    length 1 counts too: before a kept axis it would shift that axis left in the result."""
     shape, axes = eqn.ins[0].aval.shape, eqn.params["axes"]
     kept = [k for k in varying(shape) if k not in axes]
-    return not kept or all(k > max(kept) for k in axes if shape[k] != 1)
+    return not kept or all(k > max(kept) for k in axes)
 
 
 def _accumulates_once(eqn: Eqn, nest_shape: tuple) -> bool:
@@ -192,12 +194,12 @@ def plan(graph: Graph, *, threads_share_axis0_results: bool = True) -> list:
     return prelude + [item for item in items if not isinstance(item, Nest) or item.eqns]
 
 
-_REMAT_MAX_EQNS = 8
+REMAT_MAX_EQNS = 8
 
 
 def _rematerialize(items, home, ready, outputs) -> None:
     """A nest reading an earlier nest's elementwise value recomputes it from the arrays it is
-    made of (at most _REMAT_MAX_EQNS equations reading at most one array of its size) instead
+    made of (at most REMAT_MAX_EQNS equations reading at most one array of its size) instead
     of reading it from memory, when no other reader needs it stored: the backward pass reads
     the forward's input again instead of storing e.g. a relu mask."""
     readers: dict = {}  # var -> items reading it from another nest
@@ -263,5 +265,5 @@ def _chain(v, source: Nest, nest: Nest, consumer: Eqn, home, ready):
         if not all(visit(u) for u in eqn.ins):
             return False
         chain.append(eqn)
-        return len(chain) <= _REMAT_MAX_EQNS
+        return len(chain) <= REMAT_MAX_EQNS
     return chain if visit(v) and len(big_leaves) <= 1 else None

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..prims import shape as SH
 from ..prims.select import convert_p, stop_gradient_p, where_p
-from .fuse import REDUCTIONS, depth, is_alias_reshape, is_scalar_reduction, varying
+from .fuse import (REDUCTIONS, REMAT_MAX_EQNS, depth, is_alias_reshape, is_scalar_reduction,
+                   varying)
 from .scalar import MATH, elementwise_expr, literal
 
 INIT = {"sum": 0, "prod": 1, "max": -np.inf, "min": np.inf}
@@ -97,6 +98,8 @@ class NestEmitter:
         # scalar-reduction var -> (parent block, loop block, accumulator, kind, crosses)
         self.reduction_site: dict = {}
         self.stored: set = set()
+        self.recomputed: dict = {}  # var -> (name, block) of its latest recomputation
+        self.expressions: dict = {}  # var -> the expression its scalar was first computed by
 
     # ---- loops ----
     def ensure_depth(self, d: int) -> None:
@@ -123,7 +126,15 @@ class NestEmitter:
             if var in self.reduction_site:
                 self.store_reduction(var)
                 return f"{self.array(var)}[{own_index(var.aval.shape)}]"
-            return self.emit_scalar(self.defining[var], recompute=True)
+            hit = self.recomputed.get(var)
+            if hit is not None and hit[1] in self.chain:
+                return hit[0]
+            if var in self.nest.stores or self.recompute_cost(var) > REMAT_MAX_EQNS:
+                self.store_scalar(var)
+                return f"{self.array(var)}[{own_index(var.aval.shape)}]"
+            name = self.emit_scalar(self.defining[var], recompute=True)
+            self.recomputed[var] = (name, self.chain[-1])
+            return name
         lit = const_literal(self.gen.graph, var)
         if lit is not None:
             return lit
@@ -131,6 +142,35 @@ class NestEmitter:
         offset = len(consumer_shape) - len(u)
         idx = ", ".join("0" if d == 1 else f"i{offset + j}" for j, d in enumerate(u)) or "0"
         return f"{self.array(var)}[{idx}]"
+
+    def recompute_cost(self, var) -> int:
+        """How many equations recomputing the out-of-scope scalar `var` would emit."""
+        seen, stack = set(), [var]
+        while stack:
+            v = stack.pop()
+            if v in seen or v not in self.scalars or self.scalars[v][1] in self.chain \
+                    or v in self.reduction_site or v in self.nest.stores:
+                continue
+            hit = self.recomputed.get(v)
+            if hit is not None and hit[1] in self.chain:
+                continue
+            seen.add(v)
+            if len(seen) > REMAT_MAX_EQNS:
+                break
+            stack.extend(self.defining[v].ins)
+        return len(seen)
+
+    def store_scalar(self, var) -> None:
+        """Store an elementwise scalar where it was computed, for consumers out of its scope
+        (instead of recomputing a long chain, whose size would grow with every use)."""
+        if var in self.stored:
+            return
+        self.stored.add(var)
+        name, block = self.scalars[var]
+        if var not in self.nest.stores:
+            self.alloc(var)
+            block.items.insert(block.items.index(f"{name} = {self.expressions[var]}") + 1,
+                               f"{self.array(var)}[{own_index(var.aval.shape)}] = {name}")
 
     def store_reduction(self, var) -> None:
         if var in self.stored:
@@ -173,6 +213,7 @@ class NestEmitter:
         block.items.append(f"{name} = {expr}")
         if not recompute:
             self.scalars[out] = (name, block)
+            self.expressions[out] = expr
             if out in self.nest.stores:
                 block.items.append(f"{self.array(out)}[{own_index(shape)}] = {name}")
         return name
@@ -213,10 +254,13 @@ class NestEmitter:
             acc = self.gen.names.fresh("acc")
             parent = self.chain[e]
             loop = self.chain[e + 1] if d_in > e else None
-            parent.items.insert(parent.items.index(loop) if loop else len(parent.items),
-                                f"{acc} = {init}")
-            self.chain[-1].items.append(Accumulate(acc, kind, value, np_dtype(out.aval.dtype)))
-            self.chain[-1].carries_reduction = True
+            if loop is None:  # every reduced axis has length 1: the one value is the result
+                parent.items.append(f"{acc} = {value}")
+            else:
+                parent.items.insert(parent.items.index(loop), f"{acc} = {init}")
+                self.chain[-1].items.append(Accumulate(acc, kind, value,
+                                                       np_dtype(out.aval.dtype)))
+                self.chain[-1].carries_reduction = True
             self.scalars[out] = (acc, parent)
             self.reduction_site[out] = (parent, loop, acc, kind, crosses)
             return
