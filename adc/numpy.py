@@ -15,6 +15,7 @@ import numpy as np
 from . import prims as _prims  # noqa: F401  (registers primitives)
 from .errors import ShapeError, UnsupportedError, with_location
 from .prims import elementwise as E
+from .prims.elementwise import broadcast_shapes
 from .prims.linalg import einsum_p, matmul_p
 from .prims.reduce import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
 from .prims.select import convert_p, stop_gradient_p, where_p
@@ -25,8 +26,8 @@ from .trace import Tracer, bind
 ndarray = np.ndarray
 pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None
 float32, float64, int32, int64, bool_ = np.float32, np.float64, np.int32, np.int64, np.bool_
-zeros, ones, full, eye, identity, arange, linspace, empty = (
-    np.zeros, np.ones, np.full, np.eye, np.identity, np.arange, np.linspace, np.empty)
+zeros, ones, full, eye, identity, arange, empty = (
+    np.zeros, np.ones, np.full, np.eye, np.identity, np.arange, np.empty)
 
 
 # ---- dtypes ----
@@ -386,7 +387,12 @@ def var(x, axis=None, ddof=0, keepdims=False):
 
 
 def std(x, axis=None, ddof=0, keepdims=False):
-    return sqrt(var(x, axis, ddof=ddof, keepdims=keepdims))
+    # torch's convention: the gradient is 0 where the variance is 0 (sqrt's derivative is
+    # infinite there). The inner where keeps sqrt's derivative finite so 0 * it stays 0; NaN
+    # variances are not 0, so they still give NaN.
+    v = var(x, axis, ddof=ddof, keepdims=keepdims)
+    zero = equal(v, 0)
+    return where(zero, np.zeros((), _dtype_of(v)), sqrt(where(zero, np.ones((), _dtype_of(v)), v)))
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -408,6 +414,37 @@ def log_softmax(x, axis=-1):
     return x - logsumexp(x, axis, keepdims=True)
 
 
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """numpy's linspace, also with traced endpoints (numpy's formula: start + i * step, the
+    last value exactly `stop` when `endpoint`)."""
+    if not isinstance(start, Tracer) and not isinstance(stop, Tracer):
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    num = int(num)
+    if num < 0:
+        raise ShapeError(with_location(f"linspace: number of samples, {num}, must be "
+                                       "non-negative"))
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise UnsupportedError(with_location(
+            f"linspace: dtype={np.dtype(dtype).name} with traced endpoints (the result is "
+            "rounded down, which has no gradient); use a floating dtype"))
+    start, stop = _promote(start, stop, to_float=True)
+    start, stop = broadcast_arrays(start, stop)
+    div = num - 1 if endpoint else num
+    step = (stop - start) / builtins.max(div, 1)
+    steps = np.arange(num, dtype=_dtype_of(start)).reshape((num,) + (1,) * ndim(start))
+    y = steps * step + start
+    if endpoint and num > 1:
+        y = concatenate([y[:-1], expand_dims(stop, 0)], axis=0)
+    y = moveaxis(y, 0, axis) if axis != 0 else y
+    y = y if dtype is None else astype(y, dtype)
+    return (y, step if div > 0 else step * np.nan) if retstep else y
+
+
+def broadcast_arrays(*args):
+    shp = broadcast_shapes(*[shape(a) for a in args])
+    return [broadcast_to(a, shp) for a in args]
+
+
 def zeros_like(x, dtype=None):
     return np.zeros(shape(x), dtype or _dtype_of(_as_operand(x)))
 
@@ -423,8 +460,35 @@ def full_like(x, fill_value, dtype=None):
 empty_like = zeros_like
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist_spec(args):
+    """numpy's sublist form einsum(a, [0, 1], b, [1, 2], [0, 2]) as (spec, operands)."""
+    def letters(sub):
+        if not isinstance(sub, (list, tuple)) or not builtins.all(
+                isinstance(i, numbers.Integral) and 0 <= i < len(_LETTERS) for i in sub):
+            raise UnsupportedError(with_location(
+                f"einsum: a sublist must be a list of integers in [0, {len(_LETTERS)}), got "
+                f"{sub!r} (Ellipsis is not supported)"))
+        return "".join(_LETTERS[i] for i in sub)
+
+    operands, subs = list(args[0::2]), [letters(s) for s in args[1::2]]
+    out = letters(operands.pop()) if len(operands) > len(subs) else None
+    if len(operands) != len(subs):
+        raise ShapeError(with_location("einsum: the sublist form takes operand, sublist pairs"))
+    spec = ",".join(subs)
+    return (spec if out is None else f"{spec}->{out}"), operands
+
+
 def einsum(subscripts, *operands):
-    return bind(einsum_p, *_promote(*operands), spec=subscripts.replace(" ", ""))
+    if not isinstance(subscripts, str):
+        subscripts, operands = _sublist_spec((subscripts,) + operands)
+    spec = subscripts.replace(" ", "")
+    if "->" not in spec and "..." not in spec:  # implicit mode: indices seen once, sorted
+        letters = spec.replace(",", "")
+        spec += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return bind(einsum_p, *_promote(*operands), spec=spec)
 
 
 def matmul(a, b):
@@ -457,7 +521,17 @@ def vdot(a, b):
 
 
 def inner(a, b):
-    return sum(multiply(a, b), axis=-1) if ndim(a) and ndim(b) else multiply(a, b)
+    """numpy's inner: the last axes contracted, result shape a.shape[:-1] + b.shape[:-1]."""
+    if ndim(a) == 0 or ndim(b) == 0:
+        return multiply(a, b)
+    (a, b), (sa, sb) = _promote(a, b), (shape(a), shape(b))
+    if sa[-1] != sb[-1]:
+        raise ShapeError(with_location(f"inner: shapes {sa} and {sb} are not aligned: the last "
+                                       f"axes differ ({sa[-1]} != {sb[-1]})"))
+    if len(sa) == len(sb) == 1:
+        return sum(multiply(a, b))
+    prod = matmul(reshape(a, (-1, sa[-1])), transpose(reshape(b, (-1, sb[-1]))))
+    return reshape(prod, sa[:-1] + sb[:-1])
 
 
 def outer(a, b):

@@ -73,7 +73,11 @@ class Power(sp.Function):
             if y.is_number:
                 return y * Power(x, y - 1) if y != 0 else sp.S.Zero
             return sp.Piecewise((0, sp.Eq(y, 0)), (y * Power(x, y - 1), True))
-        return sp.Piecewise((0, sp.And(sp.Eq(x, 0), y >= 0)), (Power(x, y) * sp.log(x), True))
+        # log's argument is 1 where the result is masked, so a second derivative (0 * 1/x)
+        # stays 0 there instead of 0 * inf
+        masked = sp.And(sp.Eq(x, 0), y >= 0)
+        return sp.Piecewise((0, masked),
+                            (Power(x, y) * sp.log(sp.Piecewise((1, masked), (x, True))), True))
 
 
 CUSTOM_FUNCTIONS = (Sigmoid, Softplus, LogAddExp, Relu, Maximum, Minimum, Clip, Power, log1p, expm1)

@@ -18,8 +18,8 @@ def _einsum_via_matmul(spec, *ops):
 
     subs, out = parse_einsum(spec, [o.ndim for o in ops])
     reduced = []
-    for sub, x in zip(subs, ops):
-        elsewhere = set(out).union(*[set(s) for s in subs if s is not sub])
+    for i, (sub, x) in enumerate(zip(subs, ops)):
+        elsewhere = set(out).union(*[set(s) for j, s in enumerate(subs) if j != i])
         drop = tuple(k for k, c in enumerate(sub) if c not in elsewhere)
         reduced.append((("".join(c for c in sub if c in elsewhere)), anp.sum(x, axis=drop)
                         if drop else x))
