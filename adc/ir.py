@@ -48,6 +48,26 @@ def is_device_array(x) -> bool:
     return hasattr(x, "__cuda_array_interface__") or hasattr(x, "copy_to_host")
 
 
+def check_dtype(dtype: np.dtype, what: str) -> None:
+    """Raise UnsupportedError for a dtype adc does not compute with (native-order booleans,
+    integers, float32 and float64 only), saying how to convert."""
+    from .errors import UnsupportedError, with_location
+
+    dtype = np.dtype(dtype)
+    if dtype.kind in "biuf" and not dtype.isnative:
+        raise UnsupportedError(with_location(
+            f"adc: {what} has dtype {dtype.str} (non-native byte order); adc computes in the "
+            "machine's byte order. Convert it first: x.astype(x.dtype.newbyteorder('='))"))
+    if dtype.kind in "biu" or dtype in (np.float32, np.float64):
+        return
+    hint = "x.astype(np.float32)" if dtype.kind == "f" else "x.astype(np.float64)"
+    raise UnsupportedError(with_location(
+        f"adc: {what} has dtype {dtype.name}, which adc does not support (it computes with "
+        f"bool, integers, float32 and float64); convert it first, e.g. {hint}"
+        + (" (complex values: split them into real and imaginary parts)" if dtype.kind == "c"
+           else "")))
+
+
 def aval_of(x) -> Aval:
     if is_device_array(x) and not isinstance(x, np.ndarray):
         if hasattr(x, "copy_to_host"):

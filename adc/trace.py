@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ShapeError, TraceError, UnsupportedError, user_location, with_location
-from .ir import CONST_GROWTH_LIMIT, Aval, Eqn, Graph, Var, aval_of
+from .ir import CONST_GROWTH_LIMIT, Aval, Eqn, Graph, Var, aval_of, check_dtype
 
 _STACK: list = []
 
@@ -32,6 +32,7 @@ class Builder:
             if hit is not None and hit[0] is value:
                 return hit[1]
         arr = np.asarray(value)
+        check_dtype(arr.dtype, f"a constant of shape {arr.shape} (closed over or created)")
         var = Var(aval_of(arr))
         self.consts[var] = arr
         if isinstance(value, np.ndarray):
@@ -159,6 +160,8 @@ def bind(prim, *args, **params):
     except ShapeError as err:
         raise ShapeError(with_location(f"{prim.name}: {err}")) from None
     outs_list = out_avals if prim.multiple_results else (out_avals,)
+    for aval in outs_list:
+        check_dtype(aval.dtype, f"the result of {prim.name} (shape {aval.shape})")
     out_vars = tuple(Var(a) for a in outs_list)
     builder.eqns.append(Eqn(prim, tuple(in_vars), out_vars, params, user_location()))
     tracers = tuple(Tracer(v, builder) for v in out_vars)
@@ -218,6 +221,8 @@ class Traced:
 
 def trace(fn, in_avals, *, out_check=None) -> Traced:
     """Trace `fn` on abstract inputs. Graph invars are the inputs followed by captured values."""
+    for i, aval in enumerate(in_avals):
+        check_dtype(aval.dtype, f"argument {i} (shape {aval.shape})")
     builder = Builder(len(_STACK))
     invars = [Var(a) for a in in_avals]
     _STACK.append(builder)

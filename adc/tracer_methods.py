@@ -6,7 +6,7 @@ naming the numpy function, never evaluates wrongly.
 """
 from __future__ import annotations
 
-from .errors import UnsupportedError, with_location
+from .errors import TraceError, UnsupportedError, with_location
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "positive"}
 _NOT_NUMPY = {"getitem", "apply_elementwise", "sum_to_shape", "astype", "stop_gradient",
@@ -33,6 +33,14 @@ def install(cls, ns: dict) -> None:
     cls.__abs__ = lambda self: ns["abs"](self)
     cls.__invert__ = lambda self: ns["logical_not"](self)
     cls.__getitem__ = lambda self, key: ns["getitem"](self, key)
+
+    def setitem(self, key, value):
+        raise TraceError(with_location(
+            f"item assignment on a traced array {self.aval} is not supported: adc traces pure "
+            "functions, and a traced array cannot change in place. Build the new array "
+            "instead: adc.numpy.where(mask, value, x) for positions given by a mask, or "
+            "adc.numpy.concatenate/pad to place a block"))
+    cls.__setitem__ = setitem
     cls.T = property(lambda self: ns["transpose"](self))
     cls.mT = property(lambda self: ns["swapaxes"](self, -1, -2))
 
