@@ -17,6 +17,7 @@ from ..prims import linalg as L
 from ..prims import shape as SH
 from . import cache
 from .cpu_nest import CpuNestEmitter
+from .debug import empty
 from .fuse import Nest, plan
 from .nest import np_dtype as _np_dtype, storage as _storage
 from .scalar import HELPERS, MATH
@@ -184,7 +185,7 @@ def _take(gen, eqn):
     pre, n, post = _three(x.aval.shape, axis)
     m = idx.aval.size
     tmp = gen.names.fresh("g")
-    gen.src.line(f"{tmp} = np.empty(({pre}, {m}, {post}), {_np_dtype(out.aval.dtype)})")
+    gen.src.line(f"{tmp} = {empty(f'({pre}, {m}, {post})', out.aval.dtype)}")
     gen.src.line(
         f"take3({gen.c(x)}.reshape(({pre}, {n}, {post})), {gen.c(idx)}.reshape({m}), {tmp})"
     )
@@ -225,7 +226,7 @@ def _batched(gen, eqn, kernel, single_call):
             flat.append(f"np.ascontiguousarray({name}).reshape(({nb},) + {core})")
         tmp = gen.names.fresh("b")
         gen.src.line(
-            f"{tmp} = np.empty(({nb},) + {out.aval.shape[-2:]}, {_np_dtype(out.aval.dtype)})"
+            f"{tmp} = {empty(f'({nb},) + {out.aval.shape[-2:]}', out.aval.dtype)}"
         )
         gen.src.line(f"{kernel}({', '.join(flat)}, {tmp})")
         gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({out.aval.shape})")

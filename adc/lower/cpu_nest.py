@@ -13,6 +13,7 @@ import numba
 
 from kernels.cpu.reduce import KINDS
 
+from .debug import empty
 from .nest import MATH_CALL, UPDATE, Accumulate, Block, NestEmitter, np_dtype, own_index, storage
 
 STRIP = 256  # elements per chunk of a strip-mined reduction loop
@@ -34,7 +35,7 @@ class CpuNestEmitter(NestEmitter):
         aval = var.aval
         dtype = np_dtype(aval.dtype)
         if init is None:
-            self.prologue.append(f"{self.array(var)} = np.empty({storage(aval.shape)}, {dtype})")
+            self.prologue.append(f"{self.array(var)} = {empty(storage(aval.shape), aval.dtype)}")
         else:
             self.prologue.append(f"{self.array(var)} = np.full({storage(aval.shape)}, {init}, "
                                  f"{dtype})")

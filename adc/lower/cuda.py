@@ -20,6 +20,7 @@ from ..prims import linalg as L
 from ..prims import shape as SH
 from . import cache
 from .cuda_nest import CudaNestEmitter
+from .debug import poison
 from .fuse import Nest, plan
 from .nest import np_dtype, storage
 from .scalar import HELPERS, MATH
@@ -66,6 +67,7 @@ class CudaCodegen:
 
     def allocate(self, var, init=None) -> None:
         name, shape, dtype = self.names(var), storage(var.aval.shape), np_dtype(var.aval.dtype)
+        init = poison(var.aval.dtype) if init is None else init
         if init is None:
             self.host.line(f"{name} = cuda.device_array({shape}, {dtype})")
         else:
