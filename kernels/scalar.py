@@ -2,7 +2,8 @@
 (kernels/cpu/scalar.py with numba.njit, kernels/cuda/scalar.py with numba.cuda device
 functions). Results match the numpy references bit for bit where numpy defines them (NaN
 propagation of maximum/minimum, torch-style clip) and stay finite where a textbook formula
-overflows (sigmoid, softplus, logaddexp)."""
+overflows (sigmoid, softplus, logaddexp). Constants take the argument's type (`type(x)(0)`):
+`x * 0` would be NaN at infinities."""
 import math
 import types
 from math import exp  # each target rebinds it (MATH below)
@@ -25,7 +26,7 @@ def clip(x, lo, hi):
 
 
 def relu(x):
-    return x if x > 0 else x * 0
+    return x if x > 0 or x != x else type(x)(0)  # not x * 0: NaN at -inf, -0.0 at -2
 
 
 def sigmoid(x):
@@ -41,15 +42,15 @@ def logaddexp(a, b):
 
 
 def softplus(x):
-    return logaddexp(x * 0, x)
+    return logaddexp(type(x)(0), x)
 
 
 def sign(x):
     if x > 0:
-        return x * 0 + 1
+        return type(x)(1)
     if x < 0:
-        return x * 0 - 1
-    return x * 0 if x == x else x
+        return type(x)(-1)
+    return x  # +-0 and NaN
 
 
 # In dependency order: each may call only those before it.
