@@ -6,9 +6,12 @@ import numpy as np
 
 from adc.prims import REGISTRY
 
-UNARY_SHAPES = [(), (3,), (2, 3), (1, 3), (0,), (2, 0)]
+# Length-1 axes in every position (leading, middle, trailing), 0-d and empty arrays.
+UNARY_SHAPES = [(), (3,), (2, 3), (1, 3), (3, 1), (2, 1, 3), (0,), (2, 0)]
+# Broadcasting against a length-1 axis in every position, and rank extension.
 BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)),
-                 ((), (2, 3)), ((2, 3), ()), ((0,), (0,)), ((1,), (0,))]
+                 ((), (2, 3)), ((2, 3), ()), ((0,), (0,)), ((1,), (0,)), ((1, 3), (3,)),
+                 ((3,), (2, 1)), ((2, 1, 3), (1, 2, 1))]
 
 
 def case(shapes, params=None, values=None):
@@ -53,6 +56,9 @@ CASES["stop_gradient"] = [case(((3,),))]
 for _red in ("reduce_sum", "reduce_max", "reduce_min", "reduce_prod"):
     CASES[_red] = [case(((2, 3, 4),), {"axes": (0,)}), case(((2, 3, 4),), {"axes": (1, 2)}),
                    case(((2, 3, 4),), {"axes": (0, 1, 2)}), case(((3,),), {"axes": (0,)})]
+for _red in ("reduce_sum", "reduce_max", "reduce_min", "reduce_prod"):
+    # reductions over length-1 axes before, between and after varying ones
+    CASES[_red] += [case(((1, 3, 1, 2),), {"axes": axes}) for axes in ((0,), (2,), (0, 2), (1, 2))]
 CASES["reduce_sum"] += [case(((0, 3),), {"axes": (1,)}), case(((0, 3),), {"axes": (0,)})]
 CASES["reduce_prod"] += [case(((0, 3),), {"axes": (0,)})]
 CASES["reshape"] = [case(((2, 3),), {"shape": (3, 2)}), case(((6,),), {"shape": (1, 2, 3)}),
