@@ -31,7 +31,9 @@ class Builder:
             hit = self._const_ids.get(id(value))
             if hit is not None and hit[0] is value:
                 return hit[1]
-        arr = np.asarray(value)
+        # a copy: a closed-over array is captured at trace time, as the README says, so
+        # mutating it later cannot make one compiled graph's results disagree with another's
+        arr = np.array(value) if isinstance(value, np.ndarray) else np.asarray(value)
         check_dtype(arr.dtype, f"a constant of shape {arr.shape} (closed over or created)")
         var = Var(aval_of(arr))
         self.consts[var] = arr

@@ -159,7 +159,7 @@ def _strided(a, j):
     return np.repeat(a, 2, axis=-1)[..., ::2]
 
 
-@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+@pytest.mark.parametrize("backend", ["cpu"])  # cuda copies numpy inputs to contiguous ones
 @pytest.mark.parametrize("name,k", case_ids(), ids=IDS)
 def test_strided_inputs_match_the_reference(name, k, backend):
     """Non-contiguous, transposed, reversed and Fortran-ordered inputs: forward and VJP equal

@@ -224,3 +224,56 @@ def test_scalar_helpers_at_infinities(backend, dtype):
     np.testing.assert_array_equal(adc.grad(lambda x: anp.sum(anp.abs(x)), backend=backend)(x),
                                   [-1, -1, 0, 1, 1])
     np.testing.assert_array_equal(run(lambda x: anp.maximum(x, 0.0)), [0, 0, 0, 3, np.inf])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_closed_over_arrays_are_captured_when_traced(backend):
+    """Mutating a closed-over array after the first call changes neither jit's results nor
+    value_and_grad's, and value and gradient always come from the same captured array."""
+    W = np.ones(3)
+    x = np.arange(3.0)
+    f = adc.value_and_grad(lambda x: anp.sum(W * x) + anp.sum(W) * anp.sum(x), backend=backend)
+    g = adc.jit(lambda x: W * x, backend=backend)
+    value, grad = f(x)
+    np.testing.assert_array_equal(g(x), [0.0, 1.0, 2.0])
+    W[:] = 2.0
+    assert f(x)[0] == value == 12.0
+    np.testing.assert_array_equal(f(x)[1], grad)
+    np.testing.assert_array_equal(g(x), [0.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_flattening_an_inverse(backend):
+    A = np.array([[2.0, 0.3, 0.1], [0.2, 3.0, 0.4], [0.0, 0.5, 1.5]])
+    np.testing.assert_allclose(adc.jit(lambda A: anp.linalg.inv(A).reshape(-1),
+                                       backend=backend)(A), np.linalg.inv(A).ravel(), rtol=1e-13)
+    f = lambda A: anp.sum(anp.outer(anp.linalg.inv(A), A) ** 2)  # noqa: E731
+    np.testing.assert_allclose(adc.grad(f, backend=backend)(A), adc.grad(f, backend="numpy")(A),
+                               rtol=1e-12)
+    b = np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]])
+    np.testing.assert_allclose(adc.jit(lambda A, b: anp.ravel(anp.linalg.solve(A, b)),
+                                       backend=backend)(A, b),
+                               np.linalg.solve(A, b).ravel(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_integer_max_min_reductions(backend, dtype):
+    x = (np.array([[3, -7, 5], [2, 9, -1]]) > 0 if dtype is np.bool_ else
+         np.array([[3, -7, 5], [2, 9, -1]], dtype))
+    for name in ("max", "min"):
+        for axis in (None, 0, 1):
+            got = adc.jit(lambda x: getattr(anp, name)(x, axis=axis), backend=backend)(x)
+            want = getattr(np, name)(x, axis=axis)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("sa,sb", [((2, 3), (3, 4)), ((2, 2, 3), (3, 2)), ((3,), (3, 2))])
+def test_integer_matmul(backend, sa, sb):
+    rng = np.random.default_rng(4)
+    a, b = rng.integers(-5, 5, sa), rng.integers(-5, 5, sb)
+    got = adc.jit(lambda a, b: a @ b, backend=backend)(a, b)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, a @ b)

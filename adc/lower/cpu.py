@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UnsupportedError, with_location
 from ..ir import Graph
 from ..prims import index as I
 from ..prims import linalg as L
@@ -75,7 +76,8 @@ class CpuCodegen:
         head.line("from numba import get_thread_id, njit, prange")
         head.line(f"from kernels.cpu.scalar import {', '.join(HELPERS + MATH)}")
         head.line("from kernels.cpu.index import take3, scatter_add3")
-        head.line("from kernels.cpu.linalg import matmul2, inv2, solve2, matmul3, inv3, solve3")
+        head.line("from kernels.cpu.linalg import matmul2, inv2, solve2, matmul3, inv3, solve3, "
+                  "matmul_int2, matmul_int3")
         head.line("from kernels.cpu.reduce import combine")
         head.line("")
         head.line("")
@@ -234,7 +236,13 @@ def _batched(gen, eqn, kernel, single_call):
 
 
 def _matmul(gen, eqn):
-    _batched(gen, eqn, "matmul3", lambda x, y: f"matmul2({x}, {y})")
+    kind = eqn.outs[0].aval.dtype.kind
+    if kind == "b":
+        raise UnsupportedError(with_location(
+            "matmul of boolean arrays is not supported by the cpu backend; convert them, e.g. "
+            "a.astype(np.int64)"))
+    suffix = "_int" if kind in "iu" else ""
+    _batched(gen, eqn, f"matmul{suffix}3", lambda x, y: f"matmul{suffix}2({x}, {y})")
 
 
 def _inv(gen, eqn):

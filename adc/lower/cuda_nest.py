@@ -13,8 +13,7 @@ from __future__ import annotations
 from kernels.cuda.launch import THREADS
 from kernels.cuda.reduce import KINDS
 
-from .nest import INIT, UPDATE, Block, NestEmitter, np_dtype, own_index
-from .scalar import literal
+from .nest import UPDATE, Block, NestEmitter, identity, np_dtype, own_index
 
 _ATOMIC = {"sum": "add", "max": "max", "min": "min"}
 
@@ -46,7 +45,7 @@ class CudaNestEmitter(NestEmitter):
             self.alloc(var)
             commit.items.append(f"{target} = {result}")
         else:
-            self.alloc(var, literal(INIT[kind], var.aval.dtype))
+            self.alloc(var, identity(kind, var.aval.dtype))
             commit.items.append(self.atomic(var, kind, own_index(var.aval.shape), result))
         return [f"{result} = block_reduce({shared}, {acc}, {KINDS[kind]})", commit]
 

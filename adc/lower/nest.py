@@ -21,6 +21,16 @@ from .fuse import (REDUCTIONS, REMAT_MAX_EQNS, depth, is_alias_reshape, is_scala
 from .scalar import MATH, elementwise_expr, literal
 
 INIT = {"sum": 0, "prod": 1, "max": -np.inf, "min": np.inf}
+
+
+def identity(kind: str, dtype) -> str:
+    """The literal a `kind` reduction of `dtype` starts from (integers have no infinity)."""
+    dtype = np.dtype(dtype)
+    if kind in ("max", "min") and dtype.kind in "biu":
+        info = np.iinfo(dtype) if dtype.kind != "b" else None
+        value = (info.min if info else False) if kind == "max" else (info.max if info else True)
+        return literal(value, dtype)
+    return literal(INIT[kind], dtype)
 UPDATE = {"sum": "{t} += {v}", "prod": "{t} *= {v}", "max": "{t} = maximum({t}, {v})",
           "min": "{t} = minimum({t}, {v})"}
 
@@ -242,7 +252,7 @@ class NestEmitter:
     def emit_reduction(self, eqn) -> None:
         x, out = eqn.ins[0], eqn.outs[0]
         u, axes, kind = x.aval.shape, eqn.params["axes"], REDUCTIONS[eqn.prim]
-        init = literal(INIT[kind], out.aval.dtype)
+        init = identity(kind, out.aval.dtype)
         kept = [k for k in varying(u) if k not in axes]
         e = kept[-1] + 1 if kept else 0
         crosses = self.parallel and 0 in axes and u[0] > 1

@@ -12,14 +12,16 @@ def matmul2(a, b):
     return np.dot(a, b)
 
 
+# Numba's inv and solve return Fortran-ordered arrays; generated code treats every kernel
+# result as C-contiguous (its reshape needs that), so they are returned in C order.
 @njit(cache=True)
 def inv2(a):
-    return np.linalg.inv(a)
+    return np.ascontiguousarray(np.linalg.inv(a))
 
 
 @njit(cache=True)
 def solve2(a, b):
-    return np.linalg.solve(a, b)
+    return np.ascontiguousarray(np.linalg.solve(a, b))
 
 
 @njit(cache=True)
@@ -38,3 +40,21 @@ def inv3(a, out):
 def solve3(a, b, out):
     for t in range(out.shape[0]):
         out[t] = solve2(a[t], b[t])
+
+
+@njit(cache=True)
+def matmul_int2(a, b):
+    """Integer matrix product (BLAS has none; numpy loops too): exact, wrapping on overflow."""
+    out = np.zeros((a.shape[0], b.shape[1]), a.dtype)
+    for i in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            aik = a[i, k]
+            for j in range(b.shape[1]):
+                out[i, j] += aik * b[k, j]
+    return out
+
+
+@njit(cache=True)
+def matmul_int3(a, b, out):
+    for t in range(out.shape[0]):
+        out[t] = matmul_int2(a[t], b[t])
