@@ -13,7 +13,7 @@ import numpy as np
 
 from . import numpy as anp
 from .errors import ShapeError, TraceError, UnsupportedError, with_location
-from .prims.index import take_p
+from .prims.index import check_index_p, take_p
 from .prims.shape import slice_bind
 from .trace import Tracer, bind
 
@@ -30,7 +30,7 @@ def _normalize_index(idx, size, axis):
                 f"indexing with a traced {idx.dtype} array: only integer index arrays can be "
                 "traced (a boolean mask selects a data-dependent number of elements; use "
                 "adc.numpy.where instead)"))
-        idx = anp.astype(idx, np.int64)
+        idx = bind(check_index_p, anp.astype(idx, np.int64), size=int(size))
         return anp.where(anp.less(idx, 0), idx + size, idx)
     idx = np.asarray(idx)
     if idx.dtype.kind not in "iu":

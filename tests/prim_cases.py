@@ -78,6 +78,8 @@ CASES["rev"] = [case(((2, 3),), {"axes": (1,)}), case(((2, 3),), {"axes": (0, 1)
 CASES["take"] = [case(((5,), (2, 2)), {"axis": 0}, {1: const([[0, 4], [2, 2]])}),
                  case(((3, 4), (3,)), {"axis": 1}, {1: const([1, 3, 1])}),
                  case(((3, 4), (0,)), {"axis": 0}, {1: const(np.zeros(0, np.int64))})]
+CASES["check_index"] = [case(((4,),), {"size": 3}, {0: const([0, -3, 2, -1])}),
+                        case(((2, 3),), {"size": 5}, {0: const([[4, 0, -5], [1, 1, 2]])})]
 CASES["scatter_add"] = [case(((3,), (3,)), {"axis": 0, "size": 4}, {0: const([0, 2, 2])}),
                         case(((1, 2), (2, 1, 2)), {"axis": 1, "size": 3}, {0: const([[1, 0]])})]
 CASES["matmul"] = [case(((2, 3), (3, 4))), case(((5, 2, 3), (3, 2))),

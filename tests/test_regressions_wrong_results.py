@@ -277,3 +277,33 @@ def test_integer_matmul(backend, sa, sb):
     got = adc.jit(lambda a, b: a @ b, backend=backend)(a, b)
     assert got.dtype == np.int64
     np.testing.assert_array_equal(got, a @ b)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_out_of_range_traced_indices_raise(backend):
+    """take_along_axis with few picks selects by comparison: an out-of-range traced index
+    picked nothing (a finite cross-entropy, a zero gradient row) instead of raising."""
+    x = np.random.default_rng(0).standard_normal((3, 5))
+
+    def ce(x, labels):
+        return -anp.sum(anp.take_along_axis(anp.log_softmax(x, axis=1), labels[:, None], axis=1))
+
+    f = adc.value_and_grad(ce, backend=backend)
+    np.testing.assert_allclose(f(x, np.array([1, 4, -1]))[0],
+                               adc.value_and_grad(ce, backend="numpy")(x, np.array([1, 4, -1]))[0],
+                               rtol=1e-13)
+    for bad in ([1, 5, 0], [1, -6, 0]):
+        with pytest.raises(IndexError):
+            f(x, np.array(bad))
+    with pytest.raises(IndexError):
+        adc.jit(lambda x, i: x[i], backend=backend)(x, np.array([0, 3]))
+    with pytest.raises(IndexError, match="index -6"):
+        adc.jit(lambda x, i: anp.take(x, i, axis=1), backend="numpy")(x, np.array([-6]))
+
+
+def test_tensor_cross_entropy_and_gather_with_out_of_range_labels_raise():
+    x = adc.tensor(np.random.default_rng(0).standard_normal((3, 5)), requires_grad=True)
+    with pytest.raises(IndexError):
+        adc.nn.CrossEntropyLoss()(x, adc.tensor([1, 5, 0]))
+    with pytest.raises(IndexError):
+        x.gather(1, adc.tensor([[1], [7], [0]]))

@@ -75,7 +75,7 @@ class CpuCodegen:
         head.line("import numpy as np")
         head.line("from numba import get_thread_id, njit, prange")
         head.line(f"from kernels.cpu.scalar import {', '.join(HELPERS + MATH)}")
-        head.line("from kernels.cpu.index import take3, scatter_add3")
+        head.line("from kernels.cpu.index import check_index, take3, scatter_add3")
         head.line("from kernels.cpu.linalg import matmul2, inv2, solve2, matmul3, inv3, solve3, "
                   "matmul_int2, matmul_int3")
         head.line("from kernels.cpu.reduce import combine")
@@ -195,6 +195,15 @@ def _take(gen, eqn):
     gen.contiguous.add(out)
 
 
+def _check_index(gen, eqn):
+    (idx,), (out,) = eqn.ins, eqn.outs
+    _view(gen, idx, out)
+    gen.src.line(f"check_index({gen.c(idx)}.reshape({idx.aval.size}), {eqn.params['size']})")
+    gen.src.line(f"{gen.arr(out)} = {gen.arr(idx)}")
+    if idx in gen.contiguous:
+        gen.contiguous.add(out)
+
+
 def _scatter_add(gen, eqn):
     (idx, upd), (out,) = eqn.ins, eqn.outs
     axis, size = eqn.params["axis"], eqn.params["size"]
@@ -262,6 +271,7 @@ _SINGLE = {
     SH.concatenate_p: _concatenate,
     I.take_p: _take,
     I.scatter_add_p: _scatter_add,
+    I.check_index_p: _check_index,
     L.matmul_p: _matmul,
     L.inv_p: _inv,
     L.solve_p: _solve,

@@ -121,7 +121,7 @@ class CudaCodegen:
         head.line(f"from kernels.cuda.scalar import {', '.join(HELPERS + MATH)}")
         head.line("from kernels.cuda.reduce import block_reduce")
         head.line("from kernels.cuda.launch import copy, full")
-        head.line("from kernels.cuda.index import take3, scatter_add3")
+        head.line("from kernels.cuda.index import check_index, take3, scatter_add3")
         head.line("from kernels.cuda.linalg import matmul3, inv3, solve3")
         launch = SourceBuilder()
         launch.line("")
@@ -263,6 +263,16 @@ def _take(gen, eqn):
                       f"{post})), {gen.error_flags()})")
 
 
+def _check_index(gen, eqn):
+    (idx,), (out,) = eqn.ins, eqn.outs
+    if idx.aval.size:
+        gen.host.line(f"check_index({gen.arr(idx)}.reshape({idx.aval.size}), "
+                      f"{eqn.params['size']}, {gen.error_flags()})")
+    gen.host.line(f"{gen.arr(out)} = {gen.arr(idx)}")
+    if idx in gen.aliases:
+        gen.aliases.add(out)
+
+
 def _scatter_add(gen, eqn):
     (idx, upd), (out,) = eqn.ins, eqn.outs
     axis, size = eqn.params["axis"], eqn.params["size"]
@@ -325,6 +335,7 @@ _SINGLE = {
     SH.rev_p: _rev,
     SH.concatenate_p: _concatenate,
     I.take_p: _take,
+    I.check_index_p: _check_index,
     I.scatter_add_p: _scatter_add,
     L.matmul_p: _matmul,
     L.inv_p: _inv,

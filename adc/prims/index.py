@@ -1,7 +1,8 @@
 """Gather and scatter-add along one axis: `take` and its VJP `scatter_add`.
 
 Stage: primitive definitions. Invariant: indices are int64 and already in range
-[0, size) (adc.numpy normalizes negative indices and checks constant ones); the VJP of a
+[0, size) (adc.numpy normalizes negative indices and checks constant ones; traced ones pass
+through `check_index`, which raises IndexError at run time on every backend); the VJP of a
 gather is a scatter-add into a zero array and vice versa, so higher orders work.
 """
 from __future__ import annotations
@@ -85,3 +86,22 @@ def _scatter_vjp(cts, ins, outs, needed, axis, size):
 scatter_add_p = Primitive("scatter_add", shape_rule=_scatter_shape, impl=_scatter_impl,
                           torch_impl=_scatter_torch, vjp=_scatter_vjp,
                           domains=("index", "real"))
+
+
+def _check_index_shape(idx, size):
+    _check_index(idx)
+    return idx
+
+
+def _check_index_impl(idx, size):
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        bad = idx.min() if idx.min() < -size else idx.max()
+        raise IndexError(f"index {bad} is out of bounds for an axis of size {size}")
+    return idx
+
+
+# The identity on traced indices in [-size, size), raising IndexError otherwise: consumers
+# that cannot report a bad index themselves (a one-hot select picks nothing) read its output.
+check_index_p = Primitive("check_index", shape_rule=_check_index_shape, impl=_check_index_impl,
+                          torch_impl=lambda t, idx, size: idx, vjp=None, domains=("index",),
+                          differentiable=False)

@@ -15,6 +15,15 @@ def check_bounds(idx, n):
 
 
 @njit(cache=True)
+def check_index(idx, n):
+    """Indices before normalization: -n <= i < n."""
+    for j in range(idx.size):
+        if idx[j] < -n or idx[j] >= n:
+            raise IndexError("adc: an index is out of bounds (a negative index may be at most "
+                             "the axis size in magnitude)")
+
+
+@njit(cache=True)
 def take3(x, idx, out):
     pre, m, post = out.shape
     check_bounds(idx, x.shape[1])

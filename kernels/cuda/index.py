@@ -37,6 +37,18 @@ def _scatter_add3(idx, upd, out, err):
             cuda.atomic.add(out, (i, dst, k), upd[i, t, k])
 
 
+@cuda.jit(cache=True)
+def _check_index(idx, n, err):
+    for j in range(cuda.grid(1), idx.size, cuda.gridsize(1)):
+        if idx[j] < -n or idx[j] >= n:
+            err[OUT_OF_BOUNDS] = 1
+
+
+def check_index(idx, n, err):
+    """Indices before normalization: -n <= i < n, else err[0] = 1."""
+    _check_index[blocks(idx.size), THREADS](idx, n, err)
+
+
 def take3(x, idx, out, err):
     _take3[blocks(out.size), THREADS](x, idx, out, err)
 
