@@ -171,8 +171,9 @@ def _check_scalar_output(name, has_aux, leaves, tree):
                 and tree[1][0] is None):
             raise GradientError(f"adc.grad(has_aux=True): {name} must return (scalar, aux)")
     elif tree is not None:
-        raise GradientError(f"adc.grad: {name} returned a {tree[0].__name__}; it must return a "
-                            "single scalar (use has_aux=True to return (scalar, aux))")
+        what = "None (a missing `return`?)" if tree[0] is type(None) else f"a {tree[0].__name__}"
+        raise GradientError(f"adc.grad: {name} returned {what}; it must return a single scalar "
+                            "(use has_aux=True to return (scalar, aux))")
     out = as_aval(leaves[0])
     if out.size != 1:
         raise GradientError(

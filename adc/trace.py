@@ -180,9 +180,11 @@ def _grows_past_limit(prim, arrays, params) -> bool:
     return out_size > max([CONST_GROWTH_LIMIT] + [a.size for a in arrays])
 
 
-# ---- pytrees: tuples, lists and dicts of arrays ----
+# ---- pytrees: tuples, lists and dicts of arrays; None is a node without leaves (as in JAX) ----
 
 def tree_flatten(tree):
+    if tree is None:
+        return [], (type(None), ())
     if isinstance(tree, (tuple, list)):
         leaves, defs = [], []
         for t in tree:
@@ -204,6 +206,8 @@ def tree_unflatten(treedef, leaves):
         if d is None:
             return next(it)
         kind, sub = d
+        if kind is type(None):
+            return None
         if kind is dict:
             keys, inner = sub
             return dict(zip(keys, build(inner)))

@@ -307,3 +307,14 @@ def test_tensor_cross_entropy_and_gather_with_out_of_range_labels_raise():
         adc.nn.CrossEntropyLoss()(x, adc.tensor([1, 5, 0]))
     with pytest.raises(IndexError):
         x.gather(1, adc.tensor([[1], [7], [0]]))
+
+
+def test_none_outputs():
+    with pytest.raises(adc.GradientError, match="returned None"):
+        adc.grad(lambda x: None)(np.ones(2))
+    grads, aux = adc.grad(lambda x: (anp.sum(x * x), None), has_aux=True)(np.ones(2))
+    np.testing.assert_array_equal(grads, [2.0, 2.0])
+    assert aux is None
+    out = adc.jit(lambda x: (x * 2, None))(np.ones(2))
+    assert out[1] is None
+    np.testing.assert_array_equal(out[0], [2.0, 2.0])
