@@ -318,3 +318,29 @@ def test_none_outputs():
     out = adc.jit(lambda x: (x * 2, None))(np.ones(2))
     assert out[1] is None
     np.testing.assert_array_equal(out[0], [2.0, 2.0])
+
+
+def test_unusable_cache_directory_falls_back_with_one_warning(tmp_path, monkeypatch):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")
+    for root in (blocker, blocker / "below"):
+        monkeypatch.setenv("ADC_CACHE_DIR", str(root))
+        with pytest.warns(RuntimeWarning, match="ADC_CACHE_DIR"):
+            g = adc.grad(lambda x: anp.sum(x * x * 3.0))(np.ones(3))
+        np.testing.assert_array_equal(g, [6.0, 6.0, 6.0])
+        t = adc.tensor([[1.0, 2.0]]) @ adc.tensor([[3.0], [4.0]])
+        assert float(t.sum()) == 11.0
+
+
+def test_a_directory_in_place_of_a_generated_module_is_replaced(tmp_path, monkeypatch):
+    from adc.lower import cache
+
+    monkeypatch.setenv("ADC_CACHE_DIR", str(tmp_path))
+    f = lambda x: anp.sum(anp.cos(x) * 1.25)  # noqa: E731
+    source = adc.show_source(adc.grad(f))(np.ones(2))
+    module = tmp_path / f"adc_{cache.source_key(source)}.py"
+    if module.exists():
+        module.unlink()
+    module.mkdir()
+    np.testing.assert_allclose(adc.grad(f)(np.ones(2)), -1.25 * np.sin(np.ones(2)))
+    assert module.is_file()

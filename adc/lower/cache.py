@@ -4,16 +4,20 @@ Stage: lower. Invariants: a module's file name is a content hash of its source a
 versions that affect code generation, so a second process finds the same file and Numba's
 `cache=True` reuses the machine code; files are written atomically (temp file + rename), so
 concurrent writers cannot leave a torn file; a file whose content does not match its hash is
-rewritten, never trusted.
+rewritten, never trusted; an unusable cache directory falls back to a per-process temporary
+one (with one warning), and a directory in a module file's place is replaced.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import importlib.util
 import os
+import shutil
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 
@@ -22,9 +26,28 @@ def cache_dir() -> Path:
     if not root:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         root = os.path.join(base, "adc")
+    return _usable(root)
+
+
+@functools.lru_cache(maxsize=None)
+def _usable(root: str) -> Path:
+    """`root`, created if needed, when files can be written there; else a temporary directory
+    for this process, with one warning naming ADC_CACHE_DIR."""
     path = Path(root)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".probe")
+        os.close(fd)
+        os.unlink(probe)
+        return path
+    except OSError as err:
+        fallback = Path(tempfile.mkdtemp(prefix="adc-cache-"))
+        atexit.register(shutil.rmtree, fallback, True)
+        warnings.warn(f"adc: the cache directory {root} (ADC_CACHE_DIR, default ~/.cache/adc) "
+                      f"is not usable ({err.strerror or err}); compiled code is cached in "
+                      f"{fallback} for this process only. Set ADC_CACHE_DIR to a writable "
+                      "directory to keep it across processes", RuntimeWarning, stacklevel=2)
+        return fallback
 
 
 @functools.lru_cache(maxsize=None)
@@ -70,6 +93,8 @@ def load_module(source: str):
     except (OSError, UnicodeDecodeError):
         current = None
     if current != source:
+        if path.is_dir():  # not ours to keep: the module's file name is taken by a directory
+            shutil.rmtree(path)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
         with os.fdopen(fd, "w") as f:
             f.write(source)
