@@ -344,3 +344,15 @@ def test_a_directory_in_place_of_a_generated_module_is_replaced(tmp_path, monkey
     module.mkdir()
     np.testing.assert_allclose(adc.grad(f)(np.ones(2)), -1.25 * np.sin(np.ones(2)))
     assert module.is_file()
+
+
+def test_parallel_max_over_axis_0_read_in_the_same_nest():
+    """cpu's parallel path combined per-thread maxima after the whole nest, so a consumer in
+    the nest read the result before it existed (softmax(x, axis=0) did not compile)."""
+    x = np.random.default_rng(5).standard_normal((40000, 1))
+    for f in (lambda x: anp.softmax(x, axis=0), lambda x: x - anp.max(x, axis=0),
+              lambda x: x * anp.min(x) + anp.max(x, axis=(0, 1), keepdims=True)):
+        np.testing.assert_allclose(adc.jit(f)(x), adc.jit(f, backend="numpy")(x), rtol=1e-12)
+    g = adc.grad(lambda x: anp.sum(anp.softmax(x, axis=0) ** 2))
+    np.testing.assert_allclose(g(x), adc.grad(lambda x: anp.sum(anp.softmax(x, axis=0) ** 2),
+                                              backend="numpy")(x), rtol=1e-9, atol=1e-15)

@@ -1,6 +1,6 @@
 """The CPU side of a fused loop nest (nest.NestEmitter): axis 0 runs as a `prange` loop when
-large; reductions over it accumulate into per-thread private arrays combined after the loop,
-so no two threads write one element.
+large; reductions over it accumulate into per-thread private arrays combined right after the
+loop, so no two threads write one element.
 
 Stage: lower. Invariant: arrays are allocated in the generated function's prologue, before
 any loop of the nest reads or updates them.
@@ -23,7 +23,7 @@ class CpuNestEmitter(NestEmitter):
     def __init__(self, gen, nest, parallel: bool):
         super().__init__(gen, nest, parallel)
         self.prologue: list = []
-        self.epilogue: list = []
+        self.privates = False  # whether some loop accumulates into per-thread arrays
         self.parallel_blocks: list = []  # prange loops; they need `tid` if privates exist
 
     def parallel_loop(self) -> Block:
@@ -54,19 +54,21 @@ class CpuNestEmitter(NestEmitter):
         # get_thread_id() < NUMBA_NUM_THREADS; get_num_threads() would defeat caching.
         self.prologue.append(f"{private} = np.full(({numba.config.NUMBA_NUM_THREADS},) + "
                              f"{storage(out.aval.shape)}, {init}, {dtype})")
-        self.epilogue.append(f"{self.array(out)} = combine({private}, {KINDS[kind]})")
+        # combined right after the parallel loop: a consumer in the nest may read it next
+        loop = self.chain[1]
+        self.root.items.insert(self.root.items.index(loop) + 1,
+                               f"{self.array(out)} = combine({private}, {KINDS[kind]})")
+        self.privates = True
         self.gen.contiguous.add(out)
         return UPDATE[kind].format(t=f"{private}[tid, {idx}]", v=value)
 
     def render(self, src) -> None:
-        if self.epilogue:  # private accumulators are indexed by thread
+        if self.privates:  # private accumulators are indexed by thread
             for block in self.parallel_blocks:
                 block.items.insert(0, "tid = get_thread_id()")
         for line in self.prologue:
             src.line(line)
         self.render_items(self.root, src)
-        for line in self.epilogue:
-            src.line(line)
 
     def render_block(self, block: Block, src) -> None:
         """A serial loop whose sums or products accumulate values computed with exp/log/sin/

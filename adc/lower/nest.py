@@ -109,6 +109,7 @@ class NestEmitter:
         self.reduction_site: dict = {}
         self.stored: set = set()
         self.recomputed: dict = {}  # var -> (name, block) of its latest recomputation
+        self.crossing: dict = {}  # reduction over the parallel axis 0 -> its parallel loop
         self.expressions: dict = {}  # var -> the expression its scalar was first computed by
 
     # ---- loops ----
@@ -212,6 +213,8 @@ class NestEmitter:
                 site = self.reduction_site.get(v)
                 if site is not None and site[1] in self.chain:
                     self.ensure_depth(self.chain.index(site[0]))
+                if self.crossing.get(v) in self.chain:
+                    self.ensure_depth(0)
             self.ensure_depth(max([depth(shape)] + [self.scalar_depth(v) for v in eqn.ins]))
         if eqn.prim is SH.pad_p:
             expr = self.pad_expr(eqn)
@@ -278,6 +281,7 @@ class NestEmitter:
                         if k not in axes) or "0"
         if crosses:
             line = self.crossing_update(out, kind, idx, value, init)
+            self.crossing[out] = self.chain[1]
         else:
             self.alloc(out, init)
             line = UPDATE[kind].format(t=f"{self.array(out)}[{idx}]", v=value)
