@@ -18,12 +18,17 @@ from .errors import GradientError, ShapeError, UnsupportedError
 from .ir import Graph, is_device_array
 from .opt import optimize
 from . import numpy as anp
-from .trace import Tracer, as_aval, inline, trace, tracing, tree_flatten, tree_unflatten
+from .trace import (Tracer, as_aval, inline, trace, tracing, tree_flatten, tree_flatten_up_to,
+                    tree_unflatten)
 
 
 def _as_input(x):
     if isinstance(x, Tracer):
         return x
+    if isinstance(x, np.ma.MaskedArray):
+        raise UnsupportedError("adc: masked arrays are not supported (the mask would be "
+                               "dropped); pass x.filled(value) or x.data with a mask array "
+                               "and adc.numpy.where")
     if isinstance(x, (np.ndarray, np.generic, int, float, bool, list, tuple)):
         return np.asarray(x)
     if is_device_array(x):
@@ -313,12 +318,20 @@ def vjp(f, *primals, backend=None, fastmath=False):
             return run_rest(*residuals, *seeds)
 
     def vjp_fn(seed):
-        leaves, tree = tree_flatten(seed)
-        if tree != out_tree or len(leaves) != len(out_avals):
+        try:  # a nested list is one array where the output has one (torch accepts it too)
+            leaves = tree_flatten_up_to(out_tree, seed)
+        except ValueError:
+            leaves = None
+        if leaves is None or len(leaves) != len(out_avals):
             raise ShapeError(f"vjp_fn of {name}: the seed's structure does not match the "
                              f"output's ({len(out_avals)} array(s)); pass one array per output")
         seeds = []
         for leaf, aval in zip(leaves, out_avals):
+            kind = getattr(_dtype_of_seed(leaf), "kind", "f")
+            if kind == "c" or kind not in "biuf":
+                raise UnsupportedError(f"vjp_fn of {name}: a seed of dtype {_dtype_of_seed(leaf)}"
+                                       f" for an output of dtype {aval.dtype}; pass a real "
+                                       "seed (complex values would lose their imaginary part)")
             shp = as_aval(_as_input(leaf)).shape
             if shp != aval.shape:
                 raise ShapeError(f"vjp_fn of {name}: seed of shape {shp} for an output of shape "
@@ -328,6 +341,11 @@ def vjp(f, *primals, backend=None, fastmath=False):
         return tuple(run_backward(seeds))
 
     return tree_unflatten(out_tree, outs), vjp_fn
+
+
+def _dtype_of_seed(leaf):
+    return leaf.dtype if isinstance(leaf, (Tracer, np.ndarray, np.generic)) else \
+        np.asarray(leaf).dtype
 
 
 def partial_in(f, args, nums):

@@ -199,6 +199,26 @@ def tree_flatten(tree):
     return [tree], None
 
 
+def tree_flatten_up_to(treedef, tree) -> list:
+    """The leaves of `tree` at `treedef`'s leaf positions (a nested list there is one leaf);
+    ValueError if the containers differ (tuples and lists count as the same)."""
+    if treedef is None:
+        return [tree]
+    kind, sub = treedef
+    if kind is type(None):
+        if tree is not None:
+            raise ValueError("expected None")
+        return []
+    if kind is dict:
+        keys, inner = sub
+        if not isinstance(tree, dict) or tuple(sorted(tree)) != keys:
+            raise ValueError("dict keys differ")
+        return tree_flatten_up_to(inner, [tree[k] for k in keys])
+    if not isinstance(tree, (tuple, list)) or len(tree) != len(sub):
+        raise ValueError("sequence lengths differ")
+    return [leaf for d, t in zip(sub, tree) for leaf in tree_flatten_up_to(d, t)]
+
+
 def tree_unflatten(treedef, leaves):
     it = iter(leaves)
 

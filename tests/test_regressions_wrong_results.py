@@ -356,3 +356,16 @@ def test_parallel_max_over_axis_0_read_in_the_same_nest():
     g = adc.grad(lambda x: anp.sum(anp.softmax(x, axis=0) ** 2))
     np.testing.assert_allclose(g(x), adc.grad(lambda x: anp.sum(anp.softmax(x, axis=0) ** 2),
                                               backend="numpy")(x), rtol=1e-9, atol=1e-15)
+
+
+def test_seeds_and_inputs_that_would_be_silently_altered_raise():
+    out, vjp_fn = adc.vjp(lambda x: anp.reshape(x, (1, 2)) * 2, np.ones(2))
+    np.testing.assert_array_equal(vjp_fn([[1.0, 0.5]])[0], [2.0, 1.0])  # a nested-list seed
+    with pytest.raises(adc.UnsupportedError, match="complex"):
+        vjp_fn(np.array([[1 + 2j, 0]]))
+    with pytest.raises(adc.UnsupportedError, match="masked"):
+        adc.grad(lambda x: anp.sum(x))(np.ma.array([1.0, 2.0], mask=[0, 1]))
+    _, vjp2 = adc.vjp(lambda x: (x * 2, x * 3), np.ones(2))
+    np.testing.assert_array_equal(vjp2((np.ones(2), [1.0, 2.0]))[0], [5.0, 8.0])
+    with pytest.raises(adc.ShapeError, match="structure"):
+        vjp2(np.ones(2))
