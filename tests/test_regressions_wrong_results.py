@@ -369,3 +369,18 @@ def test_seeds_and_inputs_that_would_be_silently_altered_raise():
     np.testing.assert_array_equal(vjp2((np.ones(2), [1.0, 2.0]))[0], [5.0, 8.0])
     with pytest.raises(adc.ShapeError, match="structure"):
         vjp2(np.ones(2))
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_a_long_chain_read_out_of_its_scope_is_stored_not_recomputed(backend):
+    def f(x):
+        h = x
+        for _ in range(12):
+            h = anp.sin(h) * 1.1 + 0.1
+        return h * anp.sum(h, axis=1, keepdims=True)
+
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    source = adc.show_source(f, backend=backend)(x)
+    assert source.count("sin(") == 12, source  # each sin once: the chain is not recomputed
+    np.testing.assert_allclose(adc.jit(f, backend=backend)(x), adc.jit(f, backend="numpy")(x),
+                               rtol=1e-13)

@@ -21,6 +21,8 @@ from .fuse import (REDUCTIONS, REMAT_MAX_EQNS, depth, is_alias_reshape, is_scala
 from .scalar import MATH, elementwise_expr, literal
 
 INIT = {"sum": 0, "prod": 1, "max": -np.inf, "min": np.inf}
+UPDATE = {"sum": "{t} += {v}", "prod": "{t} *= {v}", "max": "{t} = maximum({t}, {v})",
+          "min": "{t} = minimum({t}, {v})"}
 
 
 def identity(kind: str, dtype) -> str:
@@ -31,8 +33,6 @@ def identity(kind: str, dtype) -> str:
         value = (info.min if info else False) if kind == "max" else (info.max if info else True)
         return literal(value, dtype)
     return literal(INIT[kind], dtype)
-UPDATE = {"sum": "{t} += {v}", "prod": "{t} *= {v}", "max": "{t} = maximum({t}, {v})",
-          "min": "{t} = minimum({t}, {v})"}
 
 
 # exp/log/sin/cos print unqualified (bound per target, kernels.scalar.MATH); a loop carrying a
@@ -110,7 +110,6 @@ class NestEmitter:
         self.stored: set = set()
         self.recomputed: dict = {}  # var -> (name, block) of its latest recomputation
         self.crossing: dict = {}  # reduction over the parallel axis 0 -> its parallel loop
-        self.expressions: dict = {}  # var -> the expression its scalar was first computed by
 
     # ---- loops ----
     def ensure_depth(self, d: int) -> None:
@@ -178,10 +177,11 @@ class NestEmitter:
             return
         self.stored.add(var)
         name, block = self.scalars[var]
-        if var not in self.nest.stores:
+        if var not in self.nest.stores:  # (stored ones are written where they are computed)
             self.alloc(var)
-            block.items.insert(block.items.index(f"{name} = {self.expressions[var]}") + 1,
-                               f"{self.array(var)}[{own_index(var.aval.shape)}] = {name}")
+            at = next(k for k, item in enumerate(block.items)
+                      if isinstance(item, str) and item.startswith(f"{name} = "))
+            block.items.insert(at + 1, f"{self.array(var)}[{own_index(var.aval.shape)}] = {name}")
 
     def store_reduction(self, var) -> None:
         if var in self.stored:
@@ -226,7 +226,6 @@ class NestEmitter:
         block.items.append(f"{name} = {expr}")
         if not recompute:
             self.scalars[out] = (name, block)
-            self.expressions[out] = expr
             if out in self.nest.stores:
                 block.items.append(f"{self.array(out)}[{own_index(shape)}] = {name}")
         return name
