@@ -200,9 +200,12 @@ def tree_flatten(tree):
 
 
 def tree_flatten_up_to(treedef, tree) -> list:
-    """The leaves of `tree` at `treedef`'s leaf positions (a nested list there is one leaf);
-    ValueError if the containers differ (tuples and lists count as the same)."""
+    """The leaves of `tree` at `treedef`'s leaf positions (a nested list of numbers there is one
+    leaf); ValueError if the containers differ (tuples and lists count as the same)."""
     if treedef is None:
+        if isinstance(tree, (tuple, list)) and any(
+                isinstance(t, (np.ndarray, Tracer, dict, tuple)) for t in tree):
+            raise ValueError("a container of arrays where one array is expected")
         return [tree]
     kind, sub = treedef
     if kind is type(None):
