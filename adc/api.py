@@ -327,12 +327,12 @@ def vjp(f, *primals, backend=None, fastmath=False):
                              f"output's ({len(out_avals)} array(s)); pass one array per output")
         seeds = []
         for leaf, aval in zip(leaves, out_avals):
-            kind = getattr(_dtype_of_seed(leaf), "kind", "f")
-            if kind == "c" or kind not in "biuf":
-                raise UnsupportedError(f"vjp_fn of {name}: a seed of dtype {_dtype_of_seed(leaf)}"
-                                       f" for an output of dtype {aval.dtype}; pass a real "
-                                       "seed (complex values would lose their imaginary part)")
-            shp = as_aval(_as_input(leaf)).shape
+            given = as_aval(_as_input(leaf))
+            if given.dtype.kind not in "biuf":
+                raise UnsupportedError(f"vjp_fn of {name}: a seed of dtype {given.dtype} for an "
+                                       f"output of dtype {aval.dtype}; pass a real seed "
+                                       "(complex values would lose their imaginary part)")
+            shp = given.shape
             if shp != aval.shape:
                 raise ShapeError(f"vjp_fn of {name}: seed of shape {shp} for an output of shape "
                                  f"{aval.shape}; the seed must have the output's shape (as "
@@ -341,11 +341,6 @@ def vjp(f, *primals, backend=None, fastmath=False):
         return tuple(run_backward(seeds))
 
     return tree_unflatten(out_tree, outs), vjp_fn
-
-
-def _dtype_of_seed(leaf):
-    return leaf.dtype if isinstance(leaf, (Tracer, np.ndarray, np.generic)) else \
-        np.asarray(leaf).dtype
 
 
 def partial_in(f, args, nums):

@@ -442,7 +442,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 def broadcast_arrays(*args):
     shp = broadcast_shapes(*[shape(a) for a in args])
-    return [broadcast_to(a, shp) for a in args]
+    return tuple(broadcast_to(a, shp) for a in args)
 
 
 def zeros_like(x, dtype=None):

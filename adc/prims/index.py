@@ -24,10 +24,11 @@ def _take_shape(x, idx, axis):
     return Aval(x.shape[:axis] + idx.shape + x.shape[axis + 1:], x.dtype)
 
 
-def _check_bounds(idx, size):
-    """Traced indices are checked when they are known (numpy raises IndexError too)."""
-    if idx.size and (idx.min() < 0 or idx.max() >= size):
-        bad = idx.min() if idx.min() < 0 else idx.max()
+def _check_bounds(idx, size, low=0):
+    """Traced indices are checked when they are known (numpy raises IndexError too): in
+    [low, size), low 0 after normalization or -size before it."""
+    if idx.size and (idx.min() < low or idx.max() >= size):
+        bad = idx.min() if idx.min() < low else idx.max()
         raise IndexError(f"index {bad} is out of bounds for an axis of size {size} (a negative "
                          f"index may be at most {size} in magnitude)")
 
@@ -94,9 +95,7 @@ def _check_index_shape(idx, size):
 
 
 def _check_index_impl(idx, size):
-    if idx.size and (idx.min() < -size or idx.max() >= size):
-        bad = idx.min() if idx.min() < -size else idx.max()
-        raise IndexError(f"index {bad} is out of bounds for an axis of size {size}")
+    _check_bounds(idx, size, low=-size)
     return idx
 
 

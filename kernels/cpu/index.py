@@ -7,9 +7,9 @@ from numba import njit
 
 
 @njit(cache=True)
-def check_bounds(idx, n):
+def check_bounds(idx, low, n):
     for j in range(idx.size):
-        if idx[j] < 0 or idx[j] >= n:
+        if idx[j] < low or idx[j] >= n:
             raise IndexError("adc: an index is out of bounds (a negative index may be at most "
                              "the axis size in magnitude)")
 
@@ -17,16 +17,13 @@ def check_bounds(idx, n):
 @njit(cache=True)
 def check_index(idx, n):
     """Indices before normalization: -n <= i < n."""
-    for j in range(idx.size):
-        if idx[j] < -n or idx[j] >= n:
-            raise IndexError("adc: an index is out of bounds (a negative index may be at most "
-                             "the axis size in magnitude)")
+    check_bounds(idx, -n, n)
 
 
 @njit(cache=True)
 def take3(x, idx, out):
     pre, m, post = out.shape
-    check_bounds(idx, x.shape[1])
+    check_bounds(idx, 0, x.shape[1])
     for i in range(pre):
         for j in range(m):
             src = idx[j]
@@ -37,7 +34,7 @@ def take3(x, idx, out):
 @njit(cache=True)
 def scatter_add3(idx, upd, out):
     pre, m, post = upd.shape
-    check_bounds(idx, out.shape[1])
+    check_bounds(idx, 0, out.shape[1])
     for i in range(pre):
         for j in range(m):
             dst = idx[j]
