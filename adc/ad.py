@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import numpy as anp
+from .prims import lax
 from .trace import bind
 
 
@@ -59,8 +59,8 @@ def emit_vjp(graph, env, seeds, wrt) -> list:
     def accumulate(var, value):
         if value is None or var not in active:
             return
-        value = anp.astype(anp.sum_to_shape(value, var.aval.shape), var.aval.dtype)
-        ct[var] = value if var not in ct else ct[var] + value
+        value = lax.astype(lax.sum_to_shape(value, var.aval.shape), var.aval.dtype)
+        ct[var] = value if var not in ct else lax.add(ct[var], value)
 
     for var, seed in zip(graph.outvars, seeds):
         accumulate(var, seed)
@@ -79,5 +79,5 @@ def emit_vjp(graph, env, seeds, wrt) -> list:
         var = graph.invars[i]
         g = ct.get(var)
         grads.append(g if g is not None else
-                     anp.broadcast_to(np.zeros((), var.aval.dtype), var.aval.shape))
+                     lax.zeros(var.aval.shape, var.aval.dtype))
     return grads

@@ -18,17 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..ir import Eqn, Graph
-from ..prims.reduce import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
-from ..prims.select import convert_p, stop_gradient_p, where_p
-from ..prims.shape import broadcast_to_p, pad_p, reshape_p
-
-REDUCTIONS = {reduce_sum_p: "sum", reduce_prod_p: "prod", reduce_max_p: "max",
-              reduce_min_p: "min"}
-_SCALAR_PRIMS = {where_p, convert_p, stop_gradient_p, broadcast_to_p, pad_p}
-
-
-def is_scalar_eqn(eqn: Eqn) -> bool:
-    return eqn.prim.elementwise or eqn.prim in _SCALAR_PRIMS
+from ..prims.shape import pad_p, reshape_p
 
 
 def embeds(t: tuple, s: tuple) -> bool:
@@ -65,14 +55,14 @@ def is_scalar_reduction(eqn: Eqn) -> bool:
 def _accumulates_once(eqn: Eqn, nest_shape: tuple) -> bool:
     """A reduction may run in a nest only if no enclosing loop repeats it: every axis up to
     its depth must have its own size (a size-1 axis inside a longer loop would add it twice)."""
-    if eqn.prim not in REDUCTIONS:
+    if not eqn.prim.reduction:
         return True
     u = eqn.ins[0].aval.shape
     return all(u[k] == nest_shape[k] for k in range(depth(u)))
 
 
 def iteration_shape(eqn: Eqn) -> tuple:
-    return eqn.ins[0].aval.shape if eqn.prim in REDUCTIONS else eqn.outs[0].aval.shape
+    return eqn.ins[0].aval.shape if eqn.prim.reduction else eqn.outs[0].aval.shape
 
 
 def aligned(var, eqn: Eqn) -> bool:
@@ -155,12 +145,12 @@ def plan(graph: Graph, *, threads_share_axis0_results: bool = True) -> list:
                 home[out] = nest
                 ready[out] = nest.position + 0.5
                 continue
-        if is_scalar_eqn(eqn):
+        if eqn.prim.fusable:
             nest = place(eqn)
             nest.eqns.append(eqn)
             home[out] = nest
             ready[out] = nest.position + 0.5
-        elif eqn.prim in REDUCTIONS:
+        elif eqn.prim.reduction:
             nest = place(eqn)
             nest.eqns.append(eqn)
             if is_scalar_reduction(eqn) and (threads_share_axis0_results
@@ -259,7 +249,7 @@ def _chain(v, source: Nest, nest: Nest, consumer: Eqn, home, ready):
             if var.aval.size == v.aval.size and var.aval.size > 1:
                 big_leaves.add(var)
             return True
-        if not is_scalar_eqn(eqn) or eqn.prim is pad_p \
+        if not eqn.prim.fusable or eqn.prim is pad_p \
                 or not embeds(eqn.outs[0].aval.shape, nest.shape):
             return False
         if not all(visit(u) for u in eqn.ins):

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..prims import shape as SH
 from ..prims.select import convert_p, stop_gradient_p, where_p
-from .fuse import (REDUCTIONS, REMAT_MAX_EQNS, depth, is_alias_reshape, is_scalar_reduction,
+from .fuse import (REMAT_MAX_EQNS, depth, is_alias_reshape, is_scalar_reduction,
                    varying)
 from .scalar import MATH, elementwise_expr, literal
 
@@ -194,10 +194,10 @@ class NestEmitter:
     # ---- equations ----
     def emit(self) -> None:
         for var in self.nest.stores:
-            if var in self.defining and self.defining[var].prim not in REDUCTIONS:
+            if var in self.defining and not self.defining[var].prim.reduction:
                 self.alloc(var)
         for eqn in self.nest.eqns:
-            if eqn.prim in REDUCTIONS:
+            if eqn.prim.reduction:
                 self.emit_reduction(eqn)
             else:
                 self.emit_scalar(eqn)
@@ -253,7 +253,7 @@ class NestEmitter:
 
     def emit_reduction(self, eqn) -> None:
         x, out = eqn.ins[0], eqn.outs[0]
-        u, axes, kind = x.aval.shape, eqn.params["axes"], REDUCTIONS[eqn.prim]
+        u, axes, kind = x.aval.shape, eqn.params["axes"], eqn.prim.reduction
         init = identity(kind, out.aval.dtype)
         kept = [k for k in varying(u) if k not in axes]
         e = kept[-1] + 1 if kept else 0

@@ -13,8 +13,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from kernels.scalar import HELPERS, MATH  # noqa: F401 (re-exported for the code generators)
 
-from .. import symbolic as S
-from ..prims import elementwise as E
+from ..prims import symbolic as S
 
 
 class _Printer(PythonCodePrinter):
@@ -89,14 +88,10 @@ class _Printer(PythonCodePrinter):
     _print_log1p = _print_expm1 = _print_Function
 
 
-_BOOL_FORMS = {E.logical_and_p: "({0} and {1})", E.logical_or_p: "({0} or {1})",
-               E.logical_not_p: "(not {0})"}
-
-
 def elementwise_expr(prim, params, args, dtype) -> str:
     """A scalar expression for one element of `prim` applied to scalar names `args`."""
-    if prim in _BOOL_FORMS:
-        return _BOOL_FORMS[prim].format(*args)
+    if prim.code is not None:
+        return prim.code.format(*args)
     form = prim.form_for(params)
     names = {sym: sp.Symbol(a, real=True) for sym, a in zip(S.SYMBOLS, args)}
     return _Printer(np.dtype(dtype)).doprint(form.xreplace(names))

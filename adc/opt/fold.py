@@ -7,11 +7,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import CONST_GROWTH_LIMIT, Eqn, Graph
-from ..prims import elementwise as E
-
-# prim -> (index of the operand that survives, index of the neutral operand, neutral value)
-_IDENTITIES = {E.mul_p: [(0, 1, 1.0), (1, 0, 1.0)], E.add_p: [(0, 1, 0.0), (1, 0, 0.0)],
-               E.sub_p: [(0, 1, 0.0)], E.div_p: [(0, 1, 1.0)]}
 
 
 def fold_constants(graph: Graph) -> Graph:
@@ -44,12 +39,12 @@ def fold_constants(graph: Graph) -> Graph:
 
 def _identity_survivor(eqn, ins, consts, producer):
     out = eqn.outs[0].aval
-    if eqn.prim is E.neg_p:
+    if eqn.prim.involution:
         inner = producer.get(ins[0])
-        if inner is not None and inner.prim is E.neg_p and inner.ins[0].aval == out:
+        if inner is not None and inner.prim is eqn.prim and inner.ins[0].aval == out:
             return inner.ins[0]
         return None
-    for keep, neutral, value in _IDENTITIES.get(eqn.prim, ()):
+    for keep, neutral, value in eqn.prim.identities:
         c = consts.get(ins[neutral])
         if c is not None and ins[keep].aval == out and np.all(c == value):
             return ins[keep]

@@ -1,27 +1,64 @@
 """The primitive registry: one object per primitive holding everything about it.
 
-Stage: shared by tracing, differentiation, optimization and validation. Invariant: every
-registered primitive has a shape/dtype rule, a numpy reference, a torch mapping, a VJP rule
-(or is declared non-differentiable) and a test domain per input; `check_registry` enforces it.
+Stage: shared by tracing, differentiation, optimization, lowering and validation. Invariant:
+every registered primitive has a shape/dtype rule, a numpy reference, a torch mapping, a VJP
+rule (or is declared non-differentiable), a test domain per input and at least one test case;
+its traits (below) are the only place passes and backends learn what kind of operation it is.
+`check_registry` enforces this when `adc.prims` is imported.
 """
 from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
+from ..errors import ShapeError
+
 REGISTRY: dict = {}
 
 # Sampling domains used by the validation suite, per primitive input.
 DOMAINS = ("real", "positive", "unit", "nonzero", "bool", "index")
+REDUCTIONS = ("sum", "prod", "max", "min")
+
+# Traits and their defaults (an opaque primitive). Passes and backends ask these, never a
+# list of primitives of their own.
+TRAITS = {
+    "fusable": False,  # computed per element inside a fused loop nest
+    "reduction": None,  # one of REDUCTIONS: reduces params["axes"] (removed from the shape)
+    "exact": False,  # integer operands give an integer result (adc.numpy does not promote)
+    "blas": False,  # runs as a BLAS/LAPACK-backed kernel rather than fused loops
+    "identities": (),  # (survivor, neutral, value): op(.., neutral=value, ..) is the survivor
+    "involution": False,  # op(op(x)) == x bit for bit (folding removes the pair)
+    "second_order": False,  # smooth on its test domain: the checker tests its Hessian too
+}
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """numpy's broadcasting of shapes, raising ShapeError (for shape rules)."""
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ShapeError(
+            f"operands could not be broadcast together with shapes {' '.join(map(str, shapes))}"
+        ) from None
 
 
 class Primitive:
-    """A primitive operation. Subclasses or constructor arguments provide its rules."""
+    """A primitive operation. Constructor arguments provide its rules, traits and test cases.
 
-    multiple_results = False
+    `cases` are dicts made by `adc.prims.cases.case` (shapes, params and explicit input values
+    where a domain is not enough): the table-driven checker runs every primitive over them.
+    """
+
     elementwise = False
+    multiple_results = False
 
     def __init__(self, name: str, *, shape_rule: Callable, impl: Callable, torch_impl: Callable,
-                 vjp: Callable | None, domains: tuple, differentiable: bool = True):
+                 vjp: Callable | None, domains: tuple, differentiable: bool = True,
+                 cases: list | tuple = (), **traits):
+        unknown = set(traits) - set(TRAITS)
+        if unknown:
+            raise TypeError(f"primitive {name!r}: unknown traits {sorted(unknown)}")
         self.name = name
         self.shape_rule = shape_rule
         self._impl = impl
@@ -29,6 +66,9 @@ class Primitive:
         self._vjp = vjp
         self.domains = domains
         self.differentiable = differentiable
+        self.cases = list(cases)
+        for trait, default in TRAITS.items():
+            setattr(self, trait, traits.get(trait, default))
         register(self)
 
     def abstract_eval(self, *avals, **params):
@@ -51,14 +91,24 @@ def register(prim: Primitive) -> None:
     REGISTRY[prim.name] = prim
 
 
+def missing_facts(prim: Primitive) -> list:
+    """What `prim` lacks of the facts every primitive must state (empty when complete)."""
+    missing = [f for f in ("shape_rule", "_impl", "torch_impl", "domains")
+               if getattr(prim, f, None) is None]
+    if prim.differentiable and prim._vjp is None and not prim.elementwise:
+        missing.append("vjp (or differentiable=False)")
+    if any(d not in DOMAINS for d in prim.domains):
+        missing.append(f"valid domains (got {prim.domains}; known: {DOMAINS})")
+    if not prim.cases:
+        missing.append("test cases")
+    if prim.reduction not in (None,) + REDUCTIONS:
+        missing.append(f"a known reduction kind (got {prim.reduction!r})")
+    return missing
+
+
 def check_registry() -> None:
-    """Raise if any primitive lacks one of its rules."""
+    """Raise naming the first primitive that lacks one of its facts."""
     for name, prim in REGISTRY.items():
-        missing = [f for f in ("abstract_eval", "impl", "torch_impl", "domains") if
-                   getattr(prim, f, None) is None]
-        if prim.differentiable and getattr(prim, "_vjp", None) is None and not prim.elementwise:
-            missing.append("vjp")
-        if any(d not in DOMAINS for d in prim.domains):
-            missing.append(f"valid domains (got {prim.domains})")
+        missing = missing_facts(prim)
         if missing:
             raise TypeError(f"primitive {name!r} lacks {', '.join(missing)}")

@@ -11,47 +11,35 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .. import symbolic as S
-from ..errors import ShapeError
 from ..ir import Aval
-from .base import Primitive
+from . import lax
+from . import symbolic as S
+from .base import Primitive, broadcast_shapes
+from .cases import case, elementwise_cases, uniform
 
 x0, x1, x2 = S.SYMBOLS
-FUNCTION_PRIMS: dict = {}  # sympy function class -> primitive, for derivative translation
-
-
-def broadcast_shapes(*shapes) -> tuple:
-    try:
-        return tuple(np.broadcast_shapes(*shapes))
-    except ValueError:
-        raise ShapeError(
-            f"operands could not be broadcast together with shapes {' '.join(map(str, shapes))}"
-        ) from None
 
 
 class Elementwise(Primitive):
     elementwise = True
 
-    def __init__(
-        self, name, form, impl, torch_impl, domains, *, bool_out=False, differentiable=True
-    ):
+    def __init__(self, name, form, impl, torch_impl, domains, *, bool_out=False,
+                 differentiable=True, code=None, cases=None, **traits):
         self.form = form  # sympy expression, or a function of the params returning one
         self.bool_out = bool_out
-        super().__init__(
-            name,
-            shape_rule=self._shape_rule,
-            impl=impl,
-            torch_impl=torch_impl,
-            vjp=None,
-            domains=domains,
-            differentiable=differentiable,
-        )
+        # a format string over the scalar argument names, for a form whose sympy printing is
+        # not the code to run (logical ops on bools: `a and b`, not `a > 0 and b > 0`)
+        self.code = code
+        super().__init__(name, shape_rule=self._shape_rule, impl=impl, torch_impl=torch_impl,
+                         vjp=None, domains=domains, differentiable=differentiable,
+                         cases=elementwise_cases(len(domains)) if cases is None else cases,
+                         fusable=True, **traits)
         if (
             isinstance(form, sp.Expr)
             and not isinstance(form, (sp.Pow, sp.Add, sp.Mul))
             and form.args == S.SYMBOLS[: len(domains)]
         ):
-            FUNCTION_PRIMS[form.func] = self
+            S.FUNCTION_PRIMS[form.func] = self
 
     def form_for(self, params) -> sp.Expr:
         return self.form(**params) if callable(self.form) else self.form
@@ -67,8 +55,6 @@ class Elementwise(Primitive):
         return Aval(broadcast_shapes(*[a.shape for a in avals]), dtype)
 
     def vjp(self, cts, ins, outs, needed, **params):
-        from .. import numpy as anp
-
         g = cts[0]
         ds = S.derivatives(self.form_for(params), len(ins))
         env = dict(zip(S.SYMBOLS, ins))
@@ -80,9 +66,9 @@ class Elementwise(Primitive):
             elif d == 1:
                 result.append(g)
             elif d == -1:
-                result.append(-g)
+                result.append(lax.neg(g))
             else:
-                result.append(g * S.to_ops(d, env, anp, outs[0].dtype))
+                result.append(lax.mul(g, S.to_ops(d, env, lax, outs[0].dtype)))
         return tuple(result)
 
 
@@ -91,8 +77,8 @@ def _stable_sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
-def _unary(name, form, impl, torch_name, domain="real"):
-    return Elementwise(name, form, impl, lambda t, a: getattr(t, torch_name)(a), (domain,))
+def _unary(name, form, impl, torch_name, domain="real", **kw):
+    return Elementwise(name, form, impl, lambda t, a: getattr(t, torch_name)(a), (domain,), **kw)
 
 
 def _binary(name, form, impl, torch_name, domains=("real", "real"), **kw):
@@ -101,24 +87,27 @@ def _binary(name, form, impl, torch_name, domains=("real", "real"), **kw):
     )
 
 
-neg_p = _unary("neg", -x0, np.negative, "neg")
-exp_p = _unary("exp", sp.exp(x0), np.exp, "exp")
-log_p = _unary("log", sp.log(x0), np.log, "log", "positive")
-log1p_p = _unary("log1p", S.log1p(x0), np.log1p, "log1p", "positive")
-expm1_p = _unary("expm1", S.expm1(x0), np.expm1, "expm1")
-sqrt_p = _unary("sqrt", sp.sqrt(x0), np.sqrt, "sqrt", "positive")
-sin_p = _unary("sin", sp.sin(x0), np.sin, "sin")
-cos_p = _unary("cos", sp.cos(x0), np.cos, "cos")
-tan_p = _unary("tan", sp.tan(x0), np.tan, "tan", "unit")
-tanh_p = _unary("tanh", sp.tanh(x0), np.tanh, "tanh")
-arctan_p = _unary("arctan", sp.atan(x0), np.arctan, "atan")
-sinh_p = _unary("sinh", sp.sinh(x0), np.sinh, "sinh")
-cosh_p = _unary("cosh", sp.cosh(x0), np.cosh, "cosh")
-abs_p = _unary("abs", sp.Abs(x0), np.abs, "abs", "nonzero")
-sign_p = _unary("sign", sp.sign(x0), np.sign, "sign", "nonzero")
-sigmoid_p = _unary("sigmoid", S.Sigmoid(x0), _stable_sigmoid, "sigmoid")
+_smooth = dict(second_order=True)
+_exact = dict(exact=True)
+neg_p = _unary("neg", -x0, np.negative, "neg", involution=True, **_exact, **_smooth)
+exp_p = _unary("exp", sp.exp(x0), np.exp, "exp", **_smooth)
+log_p = _unary("log", sp.log(x0), np.log, "log", "positive", **_smooth)
+log1p_p = _unary("log1p", S.log1p(x0), np.log1p, "log1p", "positive", **_smooth)
+expm1_p = _unary("expm1", S.expm1(x0), np.expm1, "expm1", **_smooth)
+sqrt_p = _unary("sqrt", sp.sqrt(x0), np.sqrt, "sqrt", "positive", **_smooth)
+sin_p = _unary("sin", sp.sin(x0), np.sin, "sin", **_smooth)
+cos_p = _unary("cos", sp.cos(x0), np.cos, "cos", **_smooth)
+tan_p = _unary("tan", sp.tan(x0), np.tan, "tan", "unit", **_smooth)
+tanh_p = _unary("tanh", sp.tanh(x0), np.tanh, "tanh", **_smooth)
+arctan_p = _unary("arctan", sp.atan(x0), np.arctan, "atan", **_smooth)
+sinh_p = _unary("sinh", sp.sinh(x0), np.sinh, "sinh", **_smooth)
+cosh_p = _unary("cosh", sp.cosh(x0), np.cosh, "cosh", **_smooth)
+abs_p = _unary("abs", sp.Abs(x0), np.abs, "abs", "nonzero", **_exact)
+sign_p = _unary("sign", sp.sign(x0), np.sign, "sign", "nonzero", **_exact)
+sigmoid_p = _unary("sigmoid", S.Sigmoid(x0), _stable_sigmoid, "sigmoid", **_smooth)
 relu_p = _unary(
-    "relu", S.Relu(x0), lambda x: np.maximum(x, np.zeros((), x.dtype)), "relu", "nonzero"
+    "relu", S.Relu(x0), lambda x: np.maximum(x, np.zeros((), x.dtype)), "relu", "nonzero",
+    **_exact
 )
 softplus_p = Elementwise(
     "softplus",
@@ -126,6 +115,7 @@ softplus_p = Elementwise(
     lambda x: np.logaddexp(np.zeros((), x.dtype), x),
     lambda t, a: t.nn.functional.softplus(a),
     ("real",),
+    **_smooth,
 )
 pow_scalar_p = Elementwise(
     "pow_scalar",
@@ -133,22 +123,32 @@ pow_scalar_p = Elementwise(
     lambda x, exponent: np.power(x, x.dtype.type(exponent)),
     lambda t, a, exponent: t.pow(a, exponent),
     ("positive",),
+    cases=[case((s,), {"exponent": e}) for s in [(), (3,), (2, 3), (0,)] for e in (3, 2.5, -1.5)],
+    **_exact, **_smooth,
 )
 
-add_p = _binary("add", x0 + x1, np.add, "add")
-sub_p = _binary("sub", x0 - x1, np.subtract, "sub")
-mul_p = _binary("mul", x0 * x1, np.multiply, "mul")
-div_p = _binary("div", x0 / x1, np.divide, "div", ("real", "nonzero"))
-pow_p = _binary("pow", S.Power(x0, x1), np.power, "pow", ("positive", "real"))
-maximum_p = _binary("maximum", S.Maximum(x0, x1), np.maximum, "maximum")
-minimum_p = _binary("minimum", S.Minimum(x0, x1), np.minimum, "minimum")
-logaddexp_p = _binary("logaddexp", S.LogAddExp(x0, x1), np.logaddexp, "logaddexp")
+add_p = _binary("add", x0 + x1, np.add, "add", identities=((0, 1, 0.0), (1, 0, 0.0)),
+                **_exact, **_smooth)
+sub_p = _binary("sub", x0 - x1, np.subtract, "sub", identities=((0, 1, 0.0),), **_exact,
+                **_smooth)
+mul_p = _binary("mul", x0 * x1, np.multiply, "mul", identities=((0, 1, 1.0), (1, 0, 1.0)),
+                **_exact, **_smooth)
+div_p = _binary("div", x0 / x1, np.divide, "div", ("real", "nonzero"),
+                identities=((0, 1, 1.0),), **_smooth)
+pow_p = _binary("pow", S.Power(x0, x1), np.power, "pow", ("positive", "real"), **_smooth)
+maximum_p = _binary("maximum", S.Maximum(x0, x1), np.maximum, "maximum", **_exact)
+minimum_p = _binary("minimum", S.Minimum(x0, x1), np.minimum, "minimum", **_exact)
+logaddexp_p = _binary("logaddexp", S.LogAddExp(x0, x1), np.logaddexp, "logaddexp", **_smooth)
 clip_p = Elementwise(
     "clip",
     S.Clip(x0, x1, x2),
     lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
     lambda t, x, lo, hi: t.clamp(x, lo, hi),
     ("real", "real", "real"),
+    cases=[case(((3,), (), ()), values={1: uniform(-1.5, -0.5, ()), 2: uniform(0.5, 1.5, ())}),
+           case(((2, 3), (3,), (2, 1)),
+                values={1: uniform(-1.5, -0.5, (3,)), 2: uniform(0.5, 1.5, (2, 1))})],
+    **_exact,
 )
 
 _cmp = dict(bool_out=True, differentiable=False)
@@ -158,12 +158,9 @@ greater_p = _binary("greater", x0 > x1, np.greater, "gt", **_cmp)
 greater_equal_p = _binary("greater_equal", x0 >= x1, np.greater_equal, "ge", **_cmp)
 equal_p = _binary("equal", sp.Eq(x0, x1), np.equal, "eq", **_cmp)
 not_equal_p = _binary("not_equal", sp.Ne(x0, x1), np.not_equal, "ne", **_cmp)
-logical_and_p = _binary(
-    "logical_and", sp.And(x0 > 0, x1 > 0), np.logical_and, "logical_and", ("bool", "bool"), **_cmp
-)
-logical_or_p = _binary(
-    "logical_or", sp.Or(x0 > 0, x1 > 0), np.logical_or, "logical_or", ("bool", "bool"), **_cmp
-)
-logical_not_p = Elementwise(
-    "logical_not", sp.Not(x0 > 0), np.logical_not, lambda t, a: t.logical_not(a), ("bool",), **_cmp
-)
+logical_and_p = _binary("logical_and", sp.And(x0 > 0, x1 > 0), np.logical_and, "logical_and",
+                        ("bool", "bool"), code="({0} and {1})", **_cmp)
+logical_or_p = _binary("logical_or", sp.Or(x0 > 0, x1 > 0), np.logical_or, "logical_or",
+                       ("bool", "bool"), code="({0} or {1})", **_cmp)
+logical_not_p = _unary("logical_not", sp.Not(x0 > 0), np.logical_not, "logical_not", "bool",
+                       code="(not {0})", **_cmp)

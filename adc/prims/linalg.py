@@ -10,14 +10,9 @@ import numpy as np
 
 from ..errors import ShapeError, UnsupportedError
 from ..ir import Aval
-from .base import Primitive
-from .elementwise import broadcast_shapes
-
-
-def _mT(x):
-    from .. import numpy as anp
-
-    return anp.swapaxes(x, -1, -2)
+from . import lax
+from .base import Primitive, broadcast_shapes
+from .cases import case, well_conditioned
 
 
 def _matmul_shape(a, b):
@@ -31,16 +26,16 @@ def _matmul_shape(a, b):
 
 
 def _matmul_vjp(cts, ins, outs, needed):
-    from ..trace import bind
-
     g, (a, b) = cts[0], ins
-    return (bind(matmul_p, g, _mT(b)) if needed[0] else None,
-            bind(matmul_p, _mT(a), g) if needed[1] else None)
+    return (lax.matmul(g, lax.mT(b)) if needed[0] else None,
+            lax.matmul(lax.mT(a), g) if needed[1] else None)
 
 
 matmul_p = Primitive("matmul", shape_rule=_matmul_shape, impl=np.matmul,
                      torch_impl=lambda t, a, b: t.matmul(a, b), vjp=_matmul_vjp,
-                     domains=("real", "real"))
+                     domains=("real", "real"), blas=True, second_order=True,
+                     cases=[case(((2, 3), (3, 4))), case(((5, 2, 3), (3, 2))),
+                            case(((2, 1, 2, 3), (4, 3, 2))), case(((2, 0), (0, 3)))])
 
 
 def parse_einsum(spec: str, ndims):
@@ -74,8 +69,6 @@ def _einsum_shape(*xs, spec):
 
 
 def _einsum_vjp(cts, ins, outs, needed, spec):
-    from .. import numpy as anp
-
     subs, out = parse_einsum(spec, [x.ndim for x in ins])
     g, result = cts[0], []
     for i, (sub, x) in enumerate(zip(subs, ins)):
@@ -85,11 +78,11 @@ def _einsum_vjp(cts, ins, outs, needed, spec):
         others = [(s, y) for j, (s, y) in enumerate(zip(subs, ins)) if j != i]
         avail = set(out).union(*[set(s) for s, _ in others])
         kept = "".join(c for c in sub if c in avail)  # indices summed away only in x broadcast
-        ct = anp.einsum(",".join([out] + [s for s, _ in others]) + "->" + kept, g,
+        ct = lax.einsum(",".join([out] + [s for s, _ in others]) + "->" + kept, g,
                         *[y for _, y in others])
         if kept != sub:
             shape = tuple(d if c in kept else 1 for c, d in zip(sub, x.shape))
-            ct = anp.broadcast_to(anp.reshape(ct, shape), x.shape)
+            ct = lax.broadcast_to(lax.reshape(ct, shape), x.shape)
         result.append(ct)
     return tuple(result)
 
@@ -97,7 +90,13 @@ def _einsum_vjp(cts, ins, outs, needed, spec):
 einsum_p = Primitive("einsum", shape_rule=_einsum_shape,
                      impl=lambda *xs, spec: np.einsum(spec, *xs),
                      torch_impl=lambda t, *xs, spec: t.einsum(spec, *xs), vjp=_einsum_vjp,
-                     domains=("real", "real"))
+                     domains=("real", "real"), blas=True, second_order=True,
+                     cases=[case(((2, 3), (3, 4)), {"spec": "ij,jk->ik"}),
+                            case(((2, 2, 3), (2, 3, 4)), {"spec": "bij,bjk->bik"}),
+                            case(((3,), (2,)), {"spec": "i,j->ij"}),
+                            case(((2, 3),), {"spec": "ij->j"}),
+                            case(((2, 3), (2, 3)), {"spec": "ij,ij->"}),
+                            case(((2, 3, 4), (4,)), {"spec": "ijk,k->i"})])
 
 
 def _square_shape(a):
@@ -107,14 +106,15 @@ def _square_shape(a):
 
 
 def _inv_vjp(cts, ins, outs, needed):
-    from ..trace import bind
-
-    ans_t = _mT(outs[0])
-    return (-bind(matmul_p, bind(matmul_p, ans_t, cts[0]), ans_t),)
+    ans_t = lax.mT(outs[0])
+    return (lax.neg(lax.matmul(lax.matmul(ans_t, cts[0]), ans_t)),)
 
 
 inv_p = Primitive("inv", shape_rule=_square_shape, impl=np.linalg.inv,
-                  torch_impl=lambda t, a: t.linalg.inv(a), vjp=_inv_vjp, domains=("real",))
+                  torch_impl=lambda t, a: t.linalg.inv(a), vjp=_inv_vjp, domains=("real",),
+                  blas=True, second_order=True,
+                  cases=[case(((3, 3),), values={0: well_conditioned((3, 3))}),
+                         case(((2, 3, 3),), values={0: well_conditioned((2, 3, 3))})])
 
 
 def _solve_shape(a, b):
@@ -125,13 +125,13 @@ def _solve_shape(a, b):
 
 
 def _solve_vjp(cts, ins, outs, needed):
-    from ..trace import bind
-
-    a = ins[0]
-    gb = bind(solve_p, _mT(a), cts[0])
-    return (-bind(matmul_p, gb, _mT(outs[0])) if needed[0] else None, gb if needed[1] else None)
+    gb = lax.solve(lax.mT(ins[0]), cts[0])
+    return (lax.neg(lax.matmul(gb, lax.mT(outs[0]))) if needed[0] else None,
+            gb if needed[1] else None)
 
 
 solve_p = Primitive("solve", shape_rule=_solve_shape, impl=np.linalg.solve,
                     torch_impl=lambda t, a, b: t.linalg.solve(a, b), vjp=_solve_vjp,
-                    domains=("real", "real"))
+                    domains=("real", "real"), blas=True, second_order=True,
+                    cases=[case(((3, 3), (3, 2)), values={0: well_conditioned((3, 3))}),
+                           case(((2, 3, 3), (3, 1)), values={0: well_conditioned((2, 3, 3))})])

@@ -9,32 +9,25 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Aval
+from ..trace import bind
+from . import lax
 from .base import Primitive
+from .cases import case
 
 
 def _reduced_shape(x, axes):
     return Aval(tuple(d for i, d in enumerate(x.shape) if i not in axes), x.dtype)
 
 
-def _expand(g, axes, shape):
-    """Bring a reduced value back to `shape` (reshape to keepdims, then broadcast)."""
-    from .. import numpy as anp
-
-    keep = tuple(1 if i in axes else d for i, d in enumerate(shape))
-    return anp.broadcast_to(anp.reshape(g, keep), shape)
-
-
 def _sum_vjp(cts, ins, outs, needed, axes):
-    return (_expand(cts[0], axes, ins[0].shape),)
+    return (lax.expand(cts[0], axes, ins[0].shape),)
 
 
 def _extremum_vjp(cts, ins, outs, needed, axes):
-    from .. import numpy as anp
-
     x, ans = ins[0], outs[0]
-    mask = anp.astype(anp.equal(x, _expand(ans, axes, x.shape)), x.dtype)
-    count = reduce_sum_p.bind(mask, axes=axes)
-    return (mask * _expand(cts[0] / count, axes, x.shape),)
+    mask = lax.astype(lax.equal(x, lax.expand(ans, axes, x.shape)), x.dtype)
+    count = lax.reduce_sum(mask, axes)
+    return (lax.mul(mask, lax.expand(lax.div(cts[0], count), axes, x.shape)),)
 
 
 def _prod_vjp(cts, ins, outs, needed, axes):
@@ -42,22 +35,24 @@ def _prod_vjp(cts, ins, outs, needed, axes):
     own derivative (the Hessian) is exact too: with one zero z among the factors the others'
     entries are z * prod(non-zeros) / x_i (zero, with derivative prod(non-zeros) / x_i in z);
     with two zeros the zeros' entries are (the other zero) * prod(non-zeros)."""
-    from .. import numpy as anp
-
     x = ins[0]
-    zero, one = anp.zeros((), x.dtype), anp.ones((), x.dtype)
-    is_zero = anp.equal(x, 0)
-    nonzero = anp.where(is_zero, one, x)
-    p_nonzero = _expand(reduce_prod_p.bind(nonzero, axes=axes), axes, x.shape)
-    count = _expand(reduce_sum_p.bind(anp.astype(is_zero, x.dtype), axes=axes), axes, x.shape)
-    zeros_sum = _expand(reduce_sum_p.bind(anp.where(is_zero, x, zero), axes=axes), axes,
-                        x.shape)  # 0, but carries the zeros' derivatives
-    one_zero = anp.where(is_zero, p_nonzero, zeros_sum * p_nonzero / nonzero)
-    two_zeros = anp.where(is_zero, (zeros_sum - x) * p_nonzero, zero)
-    others = anp.where(anp.equal(count, 0), p_nonzero / nonzero,
-                       anp.where(anp.equal(count, 1), one_zero,
-                                 anp.where(anp.equal(count, 2), two_zeros, zero)))
-    return (others * _expand(cts[0], axes, x.shape),)
+    zero, one = np.zeros((), x.dtype), np.ones((), x.dtype)
+
+    def expanded(y):
+        return lax.expand(y, axes, x.shape)
+
+    is_zero = lax.equal(x, zero)
+    nonzero = lax.where(is_zero, one, x)
+    p_nonzero = expanded(reduce_prod_p.bind(nonzero, axes=axes))
+    count = expanded(lax.reduce_sum(lax.astype(is_zero, x.dtype), axes))
+    zeros_sum = expanded(lax.reduce_sum(lax.where(is_zero, x, zero), axes))  # 0, but carries
+    # the zeros' derivatives
+    one_zero = lax.where(is_zero, p_nonzero, lax.div(lax.mul(zeros_sum, p_nonzero), nonzero))
+    two_zeros = lax.where(is_zero, lax.mul(lax.sub(zeros_sum, x), p_nonzero), zero)
+    others = lax.where(lax.equal(count, 0), lax.div(p_nonzero, nonzero),
+                       lax.where(lax.equal(count, 1), one_zero,
+                                 lax.where(lax.equal(count, 2), two_zeros, zero)))
+    return (lax.mul(others, expanded(cts[0])),)
 
 
 def _torch_prod(t, x, axes):
@@ -68,22 +63,30 @@ def _torch_prod(t, x, axes):
     return moved.reshape(*[x.shape[i] for i in rest], -1).prod(-1)
 
 
+# reductions over length-1 axes before, between and after varying ones, and over empty axes
+_CASES = [case(((2, 3, 4),), {"axes": (0,)}), case(((2, 3, 4),), {"axes": (1, 2)}),
+          case(((2, 3, 4),), {"axes": (0, 1, 2)}), case(((3,),), {"axes": (0,)})] + [
+    case(((1, 3, 1, 2),), {"axes": axes}) for axes in ((0,), (2,), (0, 2), (1, 2))]
+
+
 class Reduction(Primitive):
-    def __init__(self, name, impl, torch_impl, vjp, differentiable=True):
-        super().__init__(name, shape_rule=_reduced_shape, impl=impl, torch_impl=torch_impl,
-                         vjp=vjp, domains=("real",), differentiable=differentiable)
+    def __init__(self, kind, impl, torch_impl, vjp, cases=(), **traits):
+        super().__init__(f"reduce_{kind}", shape_rule=_reduced_shape, impl=impl,
+                         torch_impl=torch_impl, vjp=vjp, domains=("real",),
+                         cases=_CASES + list(cases), reduction=kind, **traits)
 
     def bind(self, x, *, axes):
-        from ..trace import bind
-
         return bind(self, x, axes=tuple(axes)) if axes else x
 
 
-reduce_sum_p = Reduction("reduce_sum", lambda x, axes: np.sum(x, axis=axes),
-                         lambda t, x, axes: x.sum(dim=axes) if axes else x, _sum_vjp)
-reduce_max_p = Reduction("reduce_max", lambda x, axes: np.max(x, axis=axes),
+reduce_sum_p = Reduction("sum", lambda x, axes: np.sum(x, axis=axes),
+                         lambda t, x, axes: x.sum(dim=axes) if axes else x, _sum_vjp,
+                         [case(((0, 3),), {"axes": (1,)}), case(((0, 3),), {"axes": (0,)})],
+                         second_order=True)
+reduce_max_p = Reduction("max", lambda x, axes: np.max(x, axis=axes),
                          lambda t, x, axes: x.amax(dim=axes) if axes else x, _extremum_vjp)
-reduce_min_p = Reduction("reduce_min", lambda x, axes: np.min(x, axis=axes),
+reduce_min_p = Reduction("min", lambda x, axes: np.min(x, axis=axes),
                          lambda t, x, axes: x.amin(dim=axes) if axes else x, _extremum_vjp)
-reduce_prod_p = Reduction("reduce_prod", lambda x, axes: np.prod(x, axis=axes), _torch_prod,
-                          _prod_vjp)
+reduce_prod_p = Reduction("prod", lambda x, axes: np.prod(x, axis=axes), _torch_prod,
+                          _prod_vjp, [case(((0, 3),), {"axes": (0,)})], second_order=True)
+

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Aval
-from .base import Primitive
-from .elementwise import broadcast_shapes
+from . import lax
+from .base import Primitive, broadcast_shapes
+from .cases import case
 
 
 def _where_shape(c, x, y):
@@ -19,25 +20,22 @@ def _where_shape(c, x, y):
 
 
 def _where_vjp(cts, ins, outs, needed):
-    from .. import numpy as anp
-
     g, (c, _, _) = cts[0], ins
     zero = np.zeros((), outs[0].dtype)
     return (None,
-            anp.where(c, g, zero) if needed[1] else None,
-            anp.where(c, zero, g) if needed[2] else None)
+            lax.where(c, g, zero) if needed[1] else None,
+            lax.where(c, zero, g) if needed[2] else None)
 
 
 where_p = Primitive("where", shape_rule=_where_shape, impl=np.where,
                     torch_impl=lambda t, c, x, y: t.where(c, x, y), vjp=_where_vjp,
-                    domains=("bool", "real", "real"))
+                    domains=("bool", "real", "real"), fusable=True, second_order=True,
+                    cases=[case(((3,), (3,), (3,))), case(((2, 3), (3,), ())),
+                           case(((2, 1), (), (1, 3))), case(((0,), (0,), ()))])
 
 
 def _convert_vjp(cts, ins, outs, needed, dtype):
-    from .. import numpy as anp
-
-    x = ins[0]
-    return (anp.astype(cts[0], x.dtype) if needed[0] else None,)
+    return (lax.astype(cts[0], ins[0].dtype) if needed[0] else None,)
 
 
 convert_p = Primitive(
@@ -45,8 +43,10 @@ convert_p = Primitive(
     shape_rule=lambda x, dtype: Aval(x.shape, np.dtype(dtype)),
     impl=lambda x, dtype: x.astype(dtype),
     torch_impl=lambda t, x, dtype: x.to(getattr(t, np.dtype(dtype).name)),
-    vjp=_convert_vjp, domains=("real",))
+    vjp=_convert_vjp, domains=("real",), fusable=True, second_order=True,
+    cases=[case(((3,),), {"dtype": "float64"}), case(((2, 3),), {"dtype": "float32"})])
 
 stop_gradient_p = Primitive("stop_gradient", shape_rule=lambda x: x, impl=lambda x: x,
                             torch_impl=lambda t, x: x.detach(),
-                            vjp=lambda cts, ins, outs, needed: (None,), domains=("real",))
+                            vjp=lambda cts, ins, outs, needed: (None,), domains=("real",),
+                            fusable=True, cases=[case(((3,),))])

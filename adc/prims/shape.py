@@ -11,7 +11,9 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
+from . import lax
 from .base import Primitive
+from .cases import case
 
 
 def _reshape_shape(x, shape):
@@ -25,21 +27,16 @@ reshape_p = Primitive(
     shape_rule=_reshape_shape,
     impl=lambda x, shape: np.reshape(x, shape),
     torch_impl=lambda t, x, shape: x.reshape(shape),
-    vjp=lambda cts, ins, outs, needed, shape: (reshape_p_bind(cts[0], ins[0].shape),),
+    vjp=lambda cts, ins, outs, needed, shape: (lax.reshape(cts[0], ins[0].shape),),
     domains=("real",),
+    second_order=True,
+    cases=[case(((2, 3),), {"shape": (3, 2)}), case(((6,),), {"shape": (1, 2, 3)}),
+           case(((),), {"shape": (1,)}), case(((0, 3),), {"shape": (3, 0)})],
 )
 
 
-def reshape_p_bind(x, shape):
-    from ..trace import bind
-
-    return x if tuple(x.shape) == tuple(shape) else bind(reshape_p, x, shape=tuple(shape))
-
-
 def _transpose_vjp(cts, ins, outs, needed, perm):
-    from ..trace import bind
-
-    return (bind(transpose_p, cts[0], perm=tuple(int(i) for i in np.argsort(perm))),)
+    return (lax.transpose(cts[0], np.argsort(perm)),)
 
 
 transpose_p = Primitive(
@@ -49,6 +46,8 @@ transpose_p = Primitive(
     torch_impl=lambda t, x, perm: x.permute(*perm),
     vjp=_transpose_vjp,
     domains=("real",),
+    second_order=True,
+    cases=[case(((2, 3, 4),), {"perm": (2, 0, 1)}), case(((2, 3),), {"perm": (1, 0)})],
 )
 
 
@@ -63,9 +62,7 @@ def _broadcast_shape(x, shape):
 
 
 def _broadcast_vjp(cts, ins, outs, needed, shape):
-    from ..numpy import sum_to_shape
-
-    return (sum_to_shape(cts[0], ins[0].shape),)
+    return (lax.sum_to_shape(cts[0], ins[0].shape),)
 
 
 broadcast_to_p = Primitive(
@@ -75,6 +72,10 @@ broadcast_to_p = Primitive(
     torch_impl=lambda t, x, shape: t.broadcast_to(x, shape),
     vjp=_broadcast_vjp,
     domains=("real",),
+    fusable=True,
+    second_order=True,
+    cases=[case(((3,),), {"shape": (2, 3)}), case(((1, 3),), {"shape": (4, 3)}),
+           case(((),), {"shape": (2, 2)}), case(((2, 1),), {"shape": (3, 2, 4)})],
 )
 
 
@@ -101,7 +102,7 @@ def _concat_vjp(cts, ins, outs, needed, axis):
             starts = [0] * x.ndim
             stops = list(g.shape)
             starts[axis], stops[axis] = start, start + n
-            result.append(slice_bind(g, tuple(starts), tuple(stops), (1,) * x.ndim))
+            result.append(lax.slice(g, starts, stops, (1,) * x.ndim))
         else:
             result.append(None)
         start += n
@@ -115,6 +116,9 @@ concatenate_p = Primitive(
     torch_impl=lambda t, *xs, axis: t.cat(xs, axis),
     vjp=_concat_vjp,
     domains=("real", "real"),
+    second_order=True,
+    cases=[case(((2, 3), (1, 3)), {"axis": 0}), case(((2, 1), (2, 2)), {"axis": 1}),
+           case(((2,), (0,)), {"axis": 0})],
 )
 
 
@@ -147,17 +151,13 @@ def _pad_torch(t, x, value, lo, hi, interior):
 
 
 def _pad_vjp(cts, ins, outs, needed, lo, hi, interior):
-    from .reduce import reduce_sum_p
-
     g, x = cts[0], ins[0]
     sl = _pad_slices(x.shape, lo, interior)
-    inner = slice_bind(
-        g, tuple(s.start for s in sl), tuple(s.stop for s in sl), tuple(s.step for s in sl)
-    )
+    inner = lax.slice(g, [s.start for s in sl], [s.stop for s in sl], [s.step for s in sl])
     g_value = None
     if needed[1]:
         every = tuple(range(g.ndim))
-        g_value = reduce_sum_p.bind(g, axes=every) - reduce_sum_p.bind(inner, axes=every)
+        g_value = lax.sub(lax.reduce_sum(g, every), lax.reduce_sum(inner, every))
     return (inner if needed[0] else None, g_value)
 
 
@@ -168,6 +168,11 @@ pad_p = Primitive(
     torch_impl=_pad_torch,
     vjp=_pad_vjp,
     domains=("real", "real"),
+    fusable=True,
+    second_order=True,
+    cases=[case(((3,), ()), {"lo": (1,), "hi": (2,), "interior": (0,)}),
+           case(((2, 3), ()), {"lo": (0, 1), "hi": (1, 0), "interior": (1, 0)}),
+           case(((0,), ()), {"lo": (1,), "hi": (1,), "interior": (0,)})],
 )
 
 
@@ -176,13 +181,10 @@ def _slice_shape(x, start, stop, step):
 
 
 def _slice_vjp(cts, ins, outs, needed, start, stop, step):
-    from ..trace import bind
-
     x, out = ins[0], outs[0]
     last = [a + (n - 1) * s if n else a for a, n, s in zip(start, out.shape, step)]
     hi = tuple(d - 1 - la if n else d - a for d, la, n, a in zip(x.shape, last, out.shape, start))
-    zero = np.zeros((), x.dtype)
-    return (bind(pad_p, cts[0], zero, lo=tuple(start), hi=hi, interior=tuple(s - 1 for s in step)),)
+    return (lax.pad(cts[0], 0, start, hi, [s - 1 for s in step]),)
 
 
 def _slices(start, stop, step):
@@ -196,15 +198,11 @@ slice_p = Primitive(
     torch_impl=lambda t, x, start, stop, step: x[_slices(start, stop, step)],
     vjp=_slice_vjp,
     domains=("real",),
+    second_order=True,
+    cases=[case(((5,),), {"start": (1,), "stop": (5,), "step": (2,)}),
+           case(((4, 3),), {"start": (0, 1), "stop": (3, 3), "step": (1, 1)}),
+           case(((4,),), {"start": (2,), "stop": (2,), "step": (1,)})],
 )
-
-
-def slice_bind(x, start, stop, step):
-    from ..trace import bind
-
-    if tuple(start) == (0,) * x.ndim and tuple(stop) == tuple(x.shape) and set(step) <= {1}:
-        return x
-    return bind(slice_p, x, start=tuple(start), stop=tuple(stop), step=tuple(step))
 
 
 rev_p = Primitive(
@@ -212,12 +210,8 @@ rev_p = Primitive(
     shape_rule=lambda x, axes: x,
     impl=lambda x, axes: np.flip(x, axes),
     torch_impl=lambda t, x, axes: t.flip(x, axes),
-    vjp=lambda cts, ins, outs, needed, axes: (rev_p_bind(cts[0], axes),),
+    vjp=lambda cts, ins, outs, needed, axes: (lax.rev(cts[0], axes),),
     domains=("real",),
+    second_order=True,
+    cases=[case(((2, 3),), {"axes": (1,)}), case(((2, 3),), {"axes": (0, 1)})],
 )
-
-
-def rev_p_bind(x, axes):
-    from ..trace import bind
-
-    return bind(rev_p, x, axes=tuple(axes)) if axes else x

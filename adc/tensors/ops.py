@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from .. import numpy as anp
-from ..linalg import norm as _anp_norm
+from ..numpy.linalg import norm as _anp_norm
 from ..prims.index import scatter_add_p
 from ..trace import bind
 from . import dtypes

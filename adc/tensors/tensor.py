@@ -20,7 +20,6 @@ import numpy as np
 
 from ..backends import compile_graph
 from ..errors import UnsupportedError
-from ..prims.linalg import einsum_p, inv_p, matmul_p, solve_p
 from ..ir import Aval, eval_graph
 from ..trace import trace, tree_unflatten
 from . import dtypes
@@ -28,7 +27,6 @@ from .grad_mode import is_grad_enabled
 from .node import AccumulateGrad, Node, RemovableHandle, Version
 
 _OP_GRAPHS: dict = {}
-_BLAS_PRIMS = (matmul_p, einsum_p, inv_p, solve_p)
 
 
 def op_graph(fn, params, avals):
@@ -52,7 +50,7 @@ def _runner(graph):
     run compiled — the compiled backward calls the BLAS that Numba links (SciPy's), and
     alternating with numpy's own BLAS makes the two libraries' thread pools spin against each
     other (measured: 40x slower MLP steps on 2 cores)."""
-    if any(e.prim in _BLAS_PRIMS for e in graph.eqns):
+    if any(e.prim.blas for e in graph.eqns):
         return compile_graph(graph, "cpu")
     return functools.partial(eval_graph, graph)
 

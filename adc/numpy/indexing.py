@@ -11,11 +11,11 @@ import numbers
 
 import numpy as np
 
-from . import numpy as anp
-from .errors import ShapeError, TraceError, UnsupportedError, with_location
-from .prims.index import check_index_p, take_p
-from .prims.shape import slice_bind
-from .trace import Tracer, bind
+from .. import numpy as anp
+from ..errors import ShapeError, TraceError, UnsupportedError, with_location
+from ..prims.index import check_index_p, take_p
+from ..prims import lax
+from ..trace import Tracer, bind
 
 
 def _is_index_array(k) -> bool:
@@ -156,7 +156,7 @@ def _basic(x, key):
             start.append(i), stop.append(i + 1), step.append(1)
         axis += 1
     x = anp.flip(x, tuple(flips)) if flips else x
-    x = slice_bind(x, tuple(start), tuple(stop), tuple(step)) if isinstance(x, Tracer) else \
+    x = lax.slice(x, start, stop, step) if isinstance(x, Tracer) else \
         x[tuple(slice(a, b, s) for a, b, s in zip(start, stop, step))]
     return anp.reshape(x, tuple(final))
 

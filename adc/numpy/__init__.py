@@ -12,16 +12,16 @@ import numbers
 
 import numpy as np
 
-from . import prims as _prims  # noqa: F401  (registers primitives)
-from .errors import ShapeError, UnsupportedError, with_location
-from .prims import elementwise as E
-from .prims.elementwise import broadcast_shapes
-from .prims.linalg import einsum_p, matmul_p
-from .prims.reduce import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
-from .prims.select import convert_p, stop_gradient_p, where_p
-from .prims.shape import (broadcast_to_p, concatenate_p, pad_p, reshape_p_bind, rev_p_bind,
-                          transpose_p)
-from .trace import Tracer, bind
+from ..errors import ShapeError, UnsupportedError, with_location
+from ..prims import elementwise as E
+from ..prims import lax
+from ..prims.base import broadcast_shapes
+from ..prims.index import scatter_add_p
+from ..prims.linalg import einsum_p, matmul_p
+from ..prims.reduce import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
+from ..prims.select import convert_p, stop_gradient_p, where_p
+from ..prims.shape import broadcast_to_p, concatenate_p, pad_p, transpose_p
+from ..trace import Tracer, bind
 
 ndarray = np.ndarray
 pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None
@@ -66,11 +66,7 @@ def _promote(*args, to_float=False):
 
 
 def apply_elementwise(prim, *args):
-    return bind(prim, *_promote(*args, to_float=not prim.bool_out and prim not in _EXACT))
-
-
-_EXACT = {E.add_p, E.sub_p, E.mul_p, E.neg_p, E.maximum_p, E.minimum_p, E.clip_p, E.abs_p,
-          E.sign_p, E.relu_p, E.pow_scalar_p}
+    return bind(prim, *_promote(*args, to_float=not prim.bool_out and not prim.exact))
 
 
 def _elementwise(prim):
@@ -193,7 +189,7 @@ def reshape(x, *newshape, order="C"):
     if int(np.prod(shp, dtype=np.int64)) != size:
         raise ShapeError(with_location(f"reshape: cannot reshape array of shape {shape(x)} "
                                        f"({size} elements) into shape {shp}"))
-    return reshape_p_bind(x, shp) if isinstance(x, Tracer) else np.reshape(x, shp)
+    return lax.reshape(x, shp) if isinstance(x, Tracer) else np.reshape(x, shp)
 
 
 def ravel(x):
@@ -252,17 +248,6 @@ def broadcast_to(x, shp):
     return bind(broadcast_to_p, x, shape=shp)
 
 
-def sum_to_shape(g, shp):
-    """Undo numpy broadcasting: sum `g` down to `shp` (the one place broadcasting is undone)."""
-    shp = tuple(shp)
-    if g.shape == shp:
-        return g
-    lead = g.ndim - len(shp)
-    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shp)
-                                      if d == 1 and g.shape[lead + i] != 1)
-    return reshape(reduce_sum_p.bind(g, axes=axes), shp)
-
-
 def concatenate(arrays, axis=0):
     arrays = _promote(*arrays)
     if axis is None:
@@ -287,7 +272,7 @@ def stack(arrays, axis=0):
 
 
 def flip(x, axis=None):
-    return rev_p_bind(x, _normalize_axes(axis, ndim(x), "flip"))
+    return lax.rev(x, _normalize_axes(axis, ndim(x), "flip"))
 
 
 def repeat(x, repeats, axis=None):
@@ -559,8 +544,6 @@ def diag(v, k=0):
     n = shape(v)[0] + builtins.abs(k)
     pos = np.arange(shape(v)[0])
     flat_index = (pos + builtins.max(0, -k)) * n + pos + builtins.max(0, k)
-    from .prims.index import scatter_add_p
-
     return reshape(bind(scatter_add_p, flat_index, v, axis=0, size=n * n), (n, n))
 
 

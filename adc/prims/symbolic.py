@@ -80,7 +80,9 @@ class Power(sp.Function):
                             (Power(x, y) * sp.log(sp.Piecewise((1, masked), (x, True))), True))
 
 
-CUSTOM_FUNCTIONS = (Sigmoid, Softplus, LogAddExp, Relu, Maximum, Minimum, Clip, Power, log1p, expm1)
+# sympy function class -> the elementwise primitive whose form it is (filled as they are made),
+# so a derivative that calls a function becomes that primitive again
+FUNCTION_PRIMS: dict = {}
 
 
 @functools.lru_cache(maxsize=None)
@@ -96,8 +98,8 @@ def derivatives(form: sp.Expr, nin: int) -> tuple:
 def to_ops(expr, env: dict, ops, dtype):
     """Build traced operations computing `expr`; `env` maps sympy symbols to arrays/tracers.
 
-    `ops` is the adc.numpy module (passed in to keep this module free of import cycles);
-    numeric constants become 0-d arrays of `dtype`.
+    `ops` is the internal op layer `adc.prims.lax` (passed in: it imports the primitives,
+    which import this module); numeric constants become 0-d arrays of `dtype`.
     """
     rec = functools.partial(to_ops, env=env, ops=ops, dtype=dtype)
     if expr in env:
@@ -106,10 +108,7 @@ def to_ops(expr, env: dict, ops, dtype):
         return np.asarray(float(expr), dtype)
     if isinstance(expr, sp.Add):
         terms = list(expr.args)
-        acc = rec(terms[0])
-        for t in terms[1:]:
-            acc = acc + rec(t)
-        return acc
+        return functools.reduce(ops.add, [rec(t) for t in terms])
     if isinstance(expr, sp.Mul):
         num, den = [], []
         for f in expr.args:
@@ -119,10 +118,11 @@ def to_ops(expr, env: dict, ops, dtype):
             else:
                 num.append(f)
         if num and num[0] == -1:
-            out = -_product([rec(f) for f in num[1:]]) if num[1:] else rec(sp.S.NegativeOne)
+            out = ops.neg(_product(ops, [rec(f) for f in num[1:]])) if num[1:] else \
+                rec(sp.S.NegativeOne)
         else:
-            out = _product([rec(f) for f in num]) if num else rec(sp.S.One)
-        return out / _product([rec(f) for f in den]) if den else out
+            out = _product(ops, [rec(f) for f in num]) if num else rec(sp.S.One)
+        return ops.div(out, _product(ops, [rec(f) for f in den])) if den else out
     if isinstance(expr, (sp.Pow, Power)):
         base, e = expr.args
         return _power(rec(base), e, rec, ops, dtype)
@@ -142,16 +142,14 @@ def to_ops(expr, env: dict, ops, dtype):
         return functools.reduce(ops.logical_or, [rec(a) for a in expr.args])
     if isinstance(expr, sp.Not):
         return ops.logical_not(rec(expr.args[0]))
-    from .prims.elementwise import FUNCTION_PRIMS
-
     prim = FUNCTION_PRIMS.get(expr.func)
     if prim is None:
         raise NotImplementedError(f"no adc primitive for sympy function {expr.func}")
-    return ops.apply_elementwise(prim, *[rec(a) for a in expr.args])
+    return ops.elementwise(prim, *[rec(a) for a in expr.args])
 
 
-def _product(factors):
-    return functools.reduce(lambda a, b: a * b, factors)
+def _product(ops, factors):
+    return functools.reduce(ops.mul, factors)
 
 
 def _power(base, e, rec, ops, dtype):
@@ -161,12 +159,12 @@ def _power(base, e, rec, ops, dtype):
     if e == 1:
         return base
     if e == 2:
-        return base * base
+        return ops.mul(base, base)
     if e == sp.S.Half:
         return ops.sqrt(base)
     if e == -1:
-        return np.asarray(1.0, dtype) / base
-    return ops.power(base, float(e))
+        return ops.div(np.asarray(1.0, dtype), base)
+    return ops.pow_scalar(base, float(e))
 
 
 _RELATIONS = {

@@ -6,10 +6,10 @@ naming the numpy function, never evaluates wrongly.
 """
 from __future__ import annotations
 
-from .errors import TraceError, UnsupportedError, with_location
+from ..errors import TraceError, UnsupportedError, with_location
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "positive"}
-_NOT_NUMPY = {"getitem", "apply_elementwise", "sum_to_shape", "astype", "stop_gradient",
+_NOT_NUMPY = {"getitem", "apply_elementwise", "astype", "stop_gradient",
               "sigmoid", "softplus", "relu", "logsumexp", "softmax", "log_softmax"}
 
 
