@@ -1,2 +1,8 @@
 """Hand-written Numba kernels called by adc's generated code: the runtime layer, importable
-without the compiler (it imports only numpy and numba)."""
+without the compiler (it imports only numpy and numba), installed as `adc.kernels`.
+
+Invariant: each module of kernels/cpu and kernels/cuda lists in `__all__` exactly the names
+generated modules call; the code generator imports those into every generated module's header
+(adc.lower.codegen.kernel_imports), so a new kernel needs no other registration. Modules import
+each other relatively.
+"""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from kernels.cuda.launch import THREADS
 from kernels.cuda.reduce import KINDS
 
-from .nest import UPDATE, Block, NestEmitter, identity, np_dtype, own_index
+from ..nest import UPDATE, Block, NestEmitter, identity, np_dtype, own_index
 
 _ATOMIC = {"sum": "add", "max": "max", "min": "min"}
 

@@ -13,8 +13,8 @@ import numba
 
 from kernels.cpu.reduce import KINDS
 
-from .debug import empty
-from .nest import MATH_CALL, UPDATE, Accumulate, Block, NestEmitter, np_dtype, own_index, storage
+from ..debug import empty
+from ..nest import MATH_CALL, UPDATE, Accumulate, Block, NestEmitter, np_dtype, own_index, storage
 
 STRIP = 256  # elements per chunk of a strip-mined reduction loop
 
