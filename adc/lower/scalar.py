@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from kernels.scalar import HELPERS, MATH  # noqa: F401 (re-exported for the code generators)
+from ..kernels.scalar import HELPERS, MATH  # noqa: F401 (re-exported for the code generators)
 
 from .. import symbolic as S
 from ..prims import elementwise as E

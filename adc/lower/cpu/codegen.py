@@ -19,7 +19,7 @@ PARALLEL_MIN_SIZE = 1 << 15  # elements; smaller loops run serially (threading c
 
 class CpuCodegen(Codegen):
     TARGET = "cpu"
-    KERNELS = "kernels.cpu"
+    KERNELS = "adc.kernels.cpu"
     IMPORTS = ("from numba import get_thread_id, njit, prange",)
 
     def __init__(self, graph, fastmath: bool):

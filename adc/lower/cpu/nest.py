@@ -11,7 +11,7 @@ import contextlib
 
 import numba
 
-from kernels.cpu.reduce import KINDS
+from ...kernels.cpu.reduce import KINDS
 
 from ..debug import empty
 from ..nest import MATH_CALL, UPDATE, Accumulate, Block, NestEmitter, np_dtype, own_index, storage

@@ -3,8 +3,7 @@ fused nest or data-movement step and a host `launch` function that runs them in 
 
 Stage: lower. Modules: codegen (the target's hooks on lower.codegen.Codegen), nest (its side of
 fused loop nests), rules (one @cuda_rule per non-fused primitive), runtime (availability check,
-CompiledCudaGraph and compile_cuda). Importing the package registers the rules; it does not
-import numba.cuda (that happens when a graph is compiled).
+CompiledCudaGraph and compile_cuda). Importing the package registers the rules.
 """
 from . import rules  # noqa: F401 (registers the CUDA lowering rules)
 from .codegen import CudaCodegen

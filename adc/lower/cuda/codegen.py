@@ -19,12 +19,12 @@ from .nest import CudaNestEmitter
 
 class CudaCodegen(Codegen):
     TARGET = "cuda"
-    KERNELS = "kernels.cuda"
+    KERNELS = "adc.kernels.cuda"
     IMPORTS = ("from numba import cuda",)
     PLAN = {"threads_share_axis0_results": False}
 
     def __init__(self, graph, fastmath: bool):
-        from kernels.cuda import launch as config
+        from ...kernels.cuda import launch as config
 
         super().__init__(graph, fastmath)
         self.config = config

@@ -34,7 +34,7 @@ class CompiledCudaGraph:
     """Calls the generated launcher; `.source` is the generated module."""
 
     def __init__(self, graph: Graph, launch, source: str, consts):
-        from kernels.cuda import launch as runtime
+        from ...kernels.cuda import launch as runtime
 
         self.source = source
         self._launch = launch
@@ -56,8 +56,8 @@ class CompiledCudaGraph:
 
 
 def _raise_flagged(flags) -> None:
-    from kernels.cuda.index import OUT_OF_BOUNDS
-    from kernels.cuda.linalg import SINGULAR
+    from ...kernels.cuda.index import OUT_OF_BOUNDS
+    from ...kernels.cuda.linalg import SINGULAR
 
     if flags[OUT_OF_BOUNDS]:
         raise IndexError("adc: an index is out of bounds (a negative index may be at most the "
