@@ -103,9 +103,9 @@ def _take(gen, eqn):
 @cpu_rule(I.check_index_p)
 def _check_index(gen, eqn):
     (idx,), (out,) = eqn.ins, eqn.outs
-    gen.alias(idx, out)
     gen.src.line(f"check_index({gen.c(idx)}.reshape({idx.aval.size}), {eqn.params['size']})")
     gen.src.line(f"{gen.arr(out)} = {gen.arr(idx)}")
+    gen.alias(idx, out)
     if idx in gen.contiguous:
         gen.contiguous.add(out)
 

@@ -127,24 +127,27 @@ def _batched(gen, eqn, own: bool):
     return nb, flat
 
 
-@cuda_rule(L.matmul_p)
-def _matmul(gen, eqn):
+def _into_new(gen, eqn, kernel: str, own: bool, checks: bool = False):
+    """`kernel(operands, out[, err])` on the batched operands (see _batched) and a new output
+    array viewed as (batch, rows, cols)."""
     out = eqn.outs[0]
-    nb, (a, b) = _batched(gen, eqn, own=False)
+    nb, args = _batched(gen, eqn, own)
     gen.allocate(out)
     if out.aval.size:
-        gen.host.line(f"matmul3({a}, {b}, {gen.arr(out)}.reshape(({nb},) + "
-                      f"{out.aval.shape[-2:]}))")
+        args.append(f"{gen.arr(out)}.reshape(({nb},) + {out.aval.shape[-2:]})")
+        if checks:
+            args.append(gen.error_flags())
+        gen.host.line(f"{kernel}({', '.join(args)})")
+
+
+@cuda_rule(L.matmul_p)
+def _matmul(gen, eqn):
+    _into_new(gen, eqn, "matmul3", own=False)
 
 
 @cuda_rule(L.inv_p)
 def _inv(gen, eqn):
-    out = eqn.outs[0]
-    nb, (work,) = _batched(gen, eqn, own=True)
-    gen.allocate(out)
-    if out.aval.size:
-        gen.host.line(f"inv3({work}, {gen.arr(out)}.reshape(({nb},) + {out.aval.shape[-2:]}), "
-                      f"{gen.error_flags()})")
+    _into_new(gen, eqn, "inv3", own=True, checks=True)
 
 
 @cuda_rule(L.solve_p)
