@@ -2,7 +2,8 @@
 
 Stage: lower. Invariant: a backend either runs every primitive of a graph or raises
 UnsupportedError naming what it lacks; `backend=None` picks the best available backend,
-never silently a different one than the user asked for.
+never silently a different one than the user asked for; a compiled backend gets the graph
+prepared for its target (adc.opt.prepare) here, once, before code generation.
 """
 from __future__ import annotations
 
@@ -37,14 +38,16 @@ def compile_graph(graph: Graph, backend: str | None, *, fastmath: bool = False):
             raise UnsupportedError("fastmath=True needs a compiled backend; the numpy backend "
                                    "is the IEEE reference")
         return _Interpreted(graph)
+    from .opt import prepare
+
     if name == "cpu":
         from .lower.cpu import compile_cpu
 
-        return compile_cpu(graph, fastmath=fastmath)
+        return compile_cpu(prepare(graph, name), fastmath=fastmath)
     if name == "cuda":
         from .lower.cuda import compile_cuda
 
-        return compile_cuda(graph, fastmath=fastmath)
+        return compile_cuda(prepare(graph, name), fastmath=fastmath)
     raise AssertionError(name)  # resolve() admits only implemented backends
 
 

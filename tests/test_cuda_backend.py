@@ -156,7 +156,7 @@ _PTX_CHILD = textwrap.dedent("""
     from adc.lower import cache
     from adc.lower.cuda import CudaCodegen
     from adc.lower.nest import storage
-    from adc.opt.decompose import decompose
+    from adc.opt import prepare
 
     def mlp(W1, W2, X, y):
         h = anp.tanh(X @ W1)
@@ -180,7 +180,7 @@ _PTX_CHILD = textwrap.dedent("""
                   (np.eye(3) * 3 + 0.1, np.ones((3, 2))))]
         for f, args in cases:
             args = [a.astype(dtype) if a.dtype.kind == "f" else a for a in args]
-            gen = CudaCodegen(decompose(adc.make_ir(f)(*args)), False)
+            gen = CudaCodegen(prepare(adc.make_ir(f)(*args), "cuda"), False)
             module = cache.load_module(gen.generate())
             for name, avals in gen.signatures.items():
                 sig = tuple(types.Array(from_dtype(a.dtype), len(storage(a.shape)), "C")

@@ -87,7 +87,8 @@ def test_cached_modules_follow_changes_to_the_kernels(tmp_path):
 
     repo = tmp_path / "repo"
     for pkg in ("adc", "kernels"):
-        shutil.copytree(ROOT / pkg, repo / pkg, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / pkg, repo / pkg, symlinks=True,  # adc/kernels links to kernels/
+                        ignore=shutil.ignore_patterns("__pycache__"))
     env = dict(os.environ, ADC_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(repo))
 
     def run():

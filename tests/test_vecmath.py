@@ -1,4 +1,4 @@
-"""kernels.vecmath: ulp error against mpmath over sampled ranges, IEEE special values as numpy,
+"""adc.kernels.vecmath: ulp error against mpmath over sampled ranges, IEEE special values as numpy,
 float32 results as float32(correctly rounded), and that a loop calling them vectorizes."""
 import math
 import re
@@ -9,7 +9,7 @@ import pytest
 from llvmlite import binding as llvm
 from numba import from_dtype, njit
 
-from kernels.vecmath import vcos, vexp, vlog, vsin
+from adc.kernels.vecmath import vcos, vexp, vlog, vsin
 
 FUNCS = {"exp": (vexp, mp.exp, np.exp), "log": (vlog, mp.log, np.log),
          "sin": (vsin, mp.sin, np.sin), "cos": (vcos, mp.cos, np.cos)}

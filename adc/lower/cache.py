@@ -57,9 +57,7 @@ def _versions() -> str:
     import numba
     import numpy
 
-    import kernels
-
-    from .. import __version__
+    from .. import __version__, kernels
 
     digest = hashlib.sha256()
     for path in sorted(Path(kernels.__file__).parent.rglob("*.py")):

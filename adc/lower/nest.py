@@ -10,7 +10,7 @@ update is a race only when it reduces over axis 0 (`crosses`).
 """
 from __future__ import annotations
 
-import re
+import functools
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from ..prims import shape as SH
 from ..prims.select import convert_p, stop_gradient_p, where_p
 from .fuse import (REMAT_MAX_EQNS, depth, is_alias_reshape, is_scalar_reduction,
                    varying)
-from .scalar import MATH, elementwise_expr, literal
+from .scalar import elementwise_expr, literal
 
 INIT = {"sum": 0, "prod": 1, "max": -np.inf, "min": np.inf}
 UPDATE = {"sum": "{t} += {v}", "prod": "{t} *= {v}", "max": "{t} = maximum({t}, {v})",
@@ -35,12 +35,6 @@ def identity(kind: str, dtype) -> str:
     return literal(INIT[kind], dtype)
 
 
-# exp/log/sin/cos print unqualified (bound per target, kernels.scalar.MATH); a loop carrying a
-# floating-point reduction cannot vectorize without reassociation, and there the scalar libm
-# functions are faster than the vectorizable ones, so its own lines call math.* instead.
-MATH_CALL = re.compile(r"(?<![\w.])(" + "|".join(MATH) + r")\(")
-
-
 class Block:
     def __init__(self, header: str | None, loop: tuple | None = None):
         self.header = header
@@ -48,6 +42,26 @@ class Block:
         self.items: list = []  # str lines, Accumulate updates and nested Blocks
         self.carries_reduction = False  # some update reads what the previous iteration wrote
         self.array_carried = False  # ... an array element (not an Accumulate)
+
+
+class Assign:
+    """`name = <expression>` for one scalar, printed when its block is rendered: `expr(libm)`
+    gives the expression with exp/log/sin/cos as the target binds them (kernels.scalar.MATH)
+    or, with libm=True, as math.*. A loop carrying a floating-point reduction cannot vectorize
+    without reassociation, and there the scalar libm functions are faster than the
+    vectorizable ones, so its own lines print with libm=True."""
+
+    def __init__(self, name: str, expr):
+        self.name = name
+        self._expr = functools.lru_cache(maxsize=2)(expr)
+
+    def line(self, libm: bool = False) -> str:
+        return f"{self.name} = {self._expr(libm)}"
+
+    @property
+    def calls_math(self) -> bool:
+        """Whether the expression calls exp/log/sin/cos."""
+        return self._expr(True) != self._expr(False)
 
 
 class Accumulate:
@@ -69,8 +83,9 @@ def np_dtype(dtype) -> str:
     return "np.bool_" if np.dtype(dtype) == np.bool_ else f"np.{np.dtype(dtype).name}"
 
 
-def scalar_expr(eqn, args) -> str:
-    """One element of a fusable equation over the scalar expressions `args`."""
+def scalar_expr(eqn, args, libm: bool = False) -> str:
+    """One element of a fusable equation over the scalar expressions `args` (libm: see
+    Assign)."""
     prim = eqn.prim
     if prim is where_p:
         return f"({args[1]} if {args[0]} else {args[2]})"
@@ -79,7 +94,7 @@ def scalar_expr(eqn, args) -> str:
         return f"({args[0]} != 0)" if dtype == np.bool_ else f"{np_dtype(dtype)}({args[0]})"
     if prim in (stop_gradient_p, SH.broadcast_to_p):
         return args[0]
-    return elementwise_expr(prim, eqn.params, args, eqn.ins[0].aval.dtype)
+    return elementwise_expr(prim, eqn.params, args, eqn.ins[0].aval.dtype, libm)
 
 
 def const_literal(graph, var):
@@ -180,7 +195,7 @@ class NestEmitter:
         if var not in self.nest.stores:  # (stored ones are written where they are computed)
             self.alloc(var)
             at = next(k for k, item in enumerate(block.items)
-                      if isinstance(item, str) and item.startswith(f"{name} = "))
+                      if isinstance(item, Assign) and item.name == name)
             block.items.insert(at + 1, f"{self.array(var)}[{own_index(var.aval.shape)}] = {name}")
 
     def store_reduction(self, var) -> None:
@@ -217,13 +232,15 @@ class NestEmitter:
                     self.ensure_depth(0)
             self.ensure_depth(max([depth(shape)] + [self.scalar_depth(v) for v in eqn.ins]))
         if eqn.prim is SH.pad_p:
-            expr = self.pad_expr(eqn)
+            text = self.pad_expr(eqn)
+            expr = lambda libm: text  # noqa: E731 (reads arrays only: no math calls)
         else:
             args = [self.operand(v, shape) for v in eqn.ins]
-            expr = args[0] if is_alias_reshape(eqn) else scalar_expr(eqn, args)
+            expr = ((lambda libm: args[0]) if is_alias_reshape(eqn)
+                    else functools.partial(scalar_expr, eqn, args))
         name = self.gen.names.fresh("s")
         block = self.chain[-1]
-        block.items.append(f"{name} = {expr}")
+        block.items.append(Assign(name, expr))
         if not recompute:
             self.scalars[out] = (name, block)
             if out in self.nest.stores:
@@ -296,8 +313,8 @@ class NestEmitter:
                 self.render_block(item, src)
             elif isinstance(item, Accumulate):
                 src.line(item.line())
-            elif block.carries_reduction:
-                src.line(MATH_CALL.sub(r"math.\1(", item))
+            elif isinstance(item, Assign):
+                src.line(item.line(libm=block.carries_reduction))
             else:
                 src.line(item)
 

@@ -11,15 +11,16 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from kernels.scalar import HELPERS, MATH  # noqa: F401 (re-exported for the code generators)
+from ..kernels.scalar import MATH
 
 from ..prims import symbolic as S
 
 
 class _Printer(PythonCodePrinter):
-    def __init__(self, dtype):
+    def __init__(self, dtype, libm: bool = False):
         super().__init__({"fully_qualified_modules": True, "standard": "python3"})
         self.dtype = dtype
+        self.libm = libm
 
     def _literal(self, value) -> str:
         text = repr(float(value))
@@ -81,20 +82,24 @@ class _Printer(PythonCodePrinter):
             type(expr).__name__)
         if name is None:
             return super()._print_Function(expr)
+        if self.libm and name in MATH:
+            name = f"math.{name}"
         return f"{name}({args})"
 
-    # exp/log/sin/cos print unqualified: each target module binds them (kernels.scalar.MATH)
+    # exp/log/sin/cos print unqualified (each target module binds them, kernels.scalar.MATH)
+    # unless libm is set (see nest.Assign)
     _print_exp = _print_log = _print_sin = _print_cos = _print_Function
     _print_log1p = _print_expm1 = _print_Function
 
 
-def elementwise_expr(prim, params, args, dtype) -> str:
-    """A scalar expression for one element of `prim` applied to scalar names `args`."""
+def elementwise_expr(prim, params, args, dtype, libm: bool = False) -> str:
+    """A scalar expression for one element of `prim` applied to scalar names `args`; with
+    libm, exp/log/sin/cos are called as math.*."""
     if prim.code is not None:
         return prim.code.format(*args)
     form = prim.form_for(params)
     names = {sym: sp.Symbol(a, real=True) for sym, a in zip(S.SYMBOLS, args)}
-    return _Printer(np.dtype(dtype)).doprint(form.xreplace(names))
+    return _Printer(np.dtype(dtype), libm).doprint(form.xreplace(names))
 
 
 def literal(value, dtype) -> str:

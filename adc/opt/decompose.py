@@ -1,21 +1,26 @@
-"""Decomposition of einsum into transpose/reshape/sum/matmul, for backends that lower
-matrix products to BLAS.
+"""Lowering by composition: a primitive registered with @lower_by_composition is expanded
+into other primitives before code generation (adc.opt.prepare), here einsum into
+transpose/reshape/sum/matmul for the targets that lower matrix products to BLAS.
 
 Stage: optimize (before lowering). Invariant: the result computes the same values as the
-input graph (checked by eval_graph in the tests); graphs without einsum are returned as is.
+input graph (checked by eval_graph in the tests); a graph with nothing to expand is returned
+as is, one with something is retraced and optimized again.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..ir import Graph
+from ..lower.registry import lower_by_composition
 from ..prims.linalg import einsum_p, parse_einsum
 from ..trace import bind, trace
 
 
-def _einsum_via_matmul(spec, *ops):
+@lower_by_composition(einsum_p)
+def _einsum_via_matmul(params, *ops):
     from .. import numpy as anp
 
+    spec = params["spec"]
     subs, out = parse_einsum(spec, [o.ndim for o in ops])
     reduced = []
     for i, (sub, x) in enumerate(zip(subs, ops)):
@@ -46,8 +51,10 @@ def _einsum_via_matmul(spec, *ops):
     return anp.transpose(prod, [order.index(c) for c in out])
 
 
-def decompose(graph: Graph) -> Graph:
-    if not any(e.prim is einsum_p for e in graph.eqns):
+def decompose(graph: Graph, expansions: dict) -> Graph:
+    """`graph` with every equation whose primitive is in `expansions` (prim -> expand)
+    replaced by its expansion."""
+    if not any(e.prim in expansions for e in graph.eqns):
         return graph
     from . import optimize
 
@@ -56,8 +63,8 @@ def decompose(graph: Graph) -> Graph:
         env.update(zip(graph.invars, xs))
         for eqn in graph.eqns:
             ins = [env[v] for v in eqn.ins]
-            if eqn.prim is einsum_p:
-                out = (_einsum_via_matmul(eqn.params["spec"], *ins),)
+            if eqn.prim in expansions:
+                out = (expansions[eqn.prim](eqn.params, *ins),)
             else:
                 out = bind(eqn.prim, *ins, **eqn.params)
                 out = out if eqn.prim.multiple_results else (out,)

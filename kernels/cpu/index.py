@@ -5,6 +5,8 @@ when the caller is loaded from Numba's disk cache in a new process (seen with nu
 generated kernels parallelize their own loops instead."""
 from numba import njit
 
+__all__ = ["check_index", "take3", "scatter_add3"]
+
 
 @njit(cache=True)
 def check_bounds(idx, low, n):

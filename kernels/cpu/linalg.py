@@ -6,6 +6,9 @@ code instead of compiling its dot/inv/solve implementations into every new modul
 import numpy as np
 from numba import njit
 
+__all__ = ["matmul2", "inv2", "solve2", "matmul3", "inv3", "solve3", "matmul_int2",
+           "matmul_int3"]
+
 
 @njit(cache=True)
 def matmul2(a, b):

@@ -3,6 +3,8 @@ from numba import njit
 
 from .scalar import maximum, minimum
 
+__all__ = ["combine"]
+
 
 @njit(cache=True)
 def combine(private, kind):

@@ -5,6 +5,8 @@ from numba import cuda
 
 from .launch import THREADS, blocks
 
+__all__ = ["check_index", "take3", "scatter_add3"]
+
 OUT_OF_BOUNDS = 0  # position of the flag in the launcher's error array
 
 

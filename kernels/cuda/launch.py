@@ -8,6 +8,8 @@ MAX_BLOCKS (kernels loop grid-stride, so any size is covered).
 import numpy as np
 from numba import config, cuda
 
+__all__ = ["copy", "full"]
+
 SIMULATOR = bool(config.ENABLE_CUDASIM)
 THREADS = 32 if SIMULATOR else 256
 MAX_BLOCKS = 4 if SIMULATOR else 8192

@@ -8,6 +8,8 @@ from numba import cuda
 
 from .launch import THREADS, TILE, blocks
 
+__all__ = ["matmul3", "inv3", "solve3"]
+
 SINGULAR = 1  # position of the flag in the launcher's error array
 
 

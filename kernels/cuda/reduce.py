@@ -4,6 +4,8 @@ from numba import cuda
 
 from .scalar import maximum, minimum
 
+__all__ = ["block_reduce"]
+
 
 @cuda.jit(device=True, inline="always")
 def combine(a, b, kind):

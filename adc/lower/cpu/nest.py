@@ -11,10 +11,10 @@ import contextlib
 
 import numba
 
-from kernels.cpu.reduce import KINDS
+from ...kernels.cpu.reduce import KINDS
 
-from .debug import empty
-from .nest import MATH_CALL, UPDATE, Accumulate, Block, NestEmitter, np_dtype, own_index, storage
+from ..debug import empty
+from ..nest import UPDATE, Accumulate, Assign, Block, NestEmitter, np_dtype, own_index, storage
 
 STRIP = 256  # elements per chunk of a strip-mined reduction loop
 
@@ -76,10 +76,9 @@ class CpuNestEmitter(NestEmitter):
         carried updates (it vectorizes, with kernels/vecmath.py), then a second loop adds them
         up in order. Same accumulation order, so the same result."""
         accumulates = [it for it in block.items if isinstance(it, Accumulate)]
-        lines = [it for it in block.items if isinstance(it, str)]
         if (block.loop is None or not accumulates or block.array_carried
                 or any(isinstance(it, Block) for it in block.items)  # only innermost loops
-                or not any(MATH_CALL.search(line) for line in lines)):
+                or not any(isinstance(it, Assign) and it.calls_math for it in block.items)):
             return super().render_block(block, src)
         index, extent = block.loop
         parallel = block in self.parallel_blocks
@@ -104,8 +103,10 @@ class CpuNestEmitter(NestEmitter):
                     src.line(line)
             with src.block(loop):
                 for item in block.items:
-                    src.line(f"{buffers[accumulates.index(item)]}[{slot}] = {item.value}"
-                             if isinstance(item, Accumulate) else item)
+                    if isinstance(item, Accumulate):
+                        src.line(f"{buffers[accumulates.index(item)]}[{slot}] = {item.value}")
+                    else:
+                        src.line(item.line() if isinstance(item, Assign) else item)
             with src.block(loop):
                 for buf, acc in zip(buffers, accumulates):
                     src.line(acc.line(f"{buf}[{slot}]"))

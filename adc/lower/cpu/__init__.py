@@ -1,0 +1,11 @@
+"""The Numba CPU target: the whole graph becomes one generated `numba.njit` function.
+
+Stage: lower. Modules: codegen (the target's hooks on lower.codegen.Codegen), nest (its side of
+fused loop nests), rules (one @cpu_rule per non-fused primitive), runtime (CompiledGraph and
+compile_cpu). Importing the package registers the rules.
+"""
+from . import rules  # noqa: F401 (registers the CPU lowering rules)
+from .codegen import PARALLEL_MIN_SIZE, CpuCodegen
+from .runtime import CompiledGraph, compile_cpu
+
+__all__ = ["PARALLEL_MIN_SIZE", "CompiledGraph", "CpuCodegen", "compile_cpu"]

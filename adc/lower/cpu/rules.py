@@ -1,0 +1,172 @@
+"""The CPU lowering of every primitive that is not fused into loop nests: data movement as
+numpy views and copies, gathers/scatters and matrix products as calls into adc's CPU kernels.
+
+Stage: lower. Invariant: each rule leaves its output C-contiguous (and says so in
+`gen.contiguous`) unless it is a view, which it records with `gen.alias`; matrix products go
+to BLAS through the kernels (Fortran-contiguous transposes are passed without a copy).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import UnsupportedError, with_location
+from ...prims import index as I
+from ...prims import linalg as L
+from ...prims import shape as SH
+from ..codegen import three
+from ..debug import empty
+from ..nest import np_dtype, storage
+from ..registry import cpu_rule
+
+
+@cpu_rule(SH.reshape_p)
+def _reshape(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    gen.alias(x, out)
+    gen.src.line(f"{gen.arr(out)} = {gen.c(x)}.reshape({storage(out.aval.shape)})")
+    gen.contiguous.add(out)
+
+
+@cpu_rule(SH.transpose_p)
+def _transpose(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    gen.alias(x, out)
+    if x in gen.contiguous and x.aval.ndim == 2:
+        # `.T` of a C-contiguous matrix is typed Fortran-contiguous: BLAS takes it without a copy
+        gen.fortran.add(out)
+        gen.src.line(f"{gen.arr(out)} = {gen.arr(x)}.T")
+        return
+    gen.src.line(f"{gen.arr(out)} = np.transpose({gen.arr(x)}, {tuple(eqn.params['perm'])})")
+
+
+def _slice_text(parts):
+    return ", ".join(f"{a}:{b}:{s}" for a, b, s in parts)
+
+
+@cpu_rule(SH.slice_p)
+def _slice(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    gen.alias(x, out)
+    p = eqn.params
+    gen.src.line(
+        f"{gen.arr(out)} = {gen.arr(x)}[{_slice_text(zip(p['start'], p['stop'], p['step']))}]"
+    )
+
+
+@cpu_rule(SH.rev_p)
+def _rev(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    gen.alias(x, out)
+    parts = ", ".join("::-1" if k in eqn.params["axes"] else ":" for k in range(x.aval.ndim))
+    gen.src.line(f"{gen.arr(out)} = {gen.arr(x)}[{parts}]")
+
+
+@cpu_rule(SH.pad_p)
+def _pad(gen, eqn):
+    (x, value), (out,) = eqn.ins, eqn.outs
+    p = eqn.params
+    gen.src.line(
+        f"{gen.arr(out)} = np.full({storage(out.aval.shape)}, {gen.arr(value)}[0], "
+        f"{np_dtype(out.aval.dtype)})"
+    )
+    if x.aval.ndim:
+        parts = [
+            (lo, lo + (d - 1) * (it + 1) + 1 if d else lo, it + 1)
+            for d, lo, it in zip(x.aval.shape, p["lo"], p["interior"])
+        ]
+        gen.src.line(f"{gen.arr(out)}[{_slice_text(parts)}] = {gen.arr(x)}")
+    gen.contiguous.add(out)
+
+
+@cpu_rule(SH.concatenate_p)
+def _concatenate(gen, eqn):
+    out = eqn.outs[0]
+    parts = ", ".join(gen.c(v) for v in eqn.ins)
+    gen.src.line(f"{gen.arr(out)} = np.concatenate(({parts},), {eqn.params['axis']})")
+    gen.contiguous.add(out)
+
+
+@cpu_rule(I.take_p)
+def _take(gen, eqn):
+    (x, idx), (out,) = eqn.ins, eqn.outs
+    pre, n, post = three(x.aval.shape, eqn.params["axis"])
+    m = idx.aval.size
+    tmp = gen.names.fresh("g")
+    gen.src.line(f"{tmp} = {empty(f'({pre}, {m}, {post})', out.aval.dtype)}")
+    gen.src.line(
+        f"take3({gen.c(x)}.reshape(({pre}, {n}, {post})), {gen.c(idx)}.reshape({m}), {tmp})"
+    )
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
+    gen.contiguous.add(out)
+
+
+@cpu_rule(I.check_index_p)
+def _check_index(gen, eqn):
+    (idx,), (out,) = eqn.ins, eqn.outs
+    gen.src.line(f"check_index({gen.c(idx)}.reshape({idx.aval.size}), {eqn.params['size']})")
+    gen.src.line(f"{gen.arr(out)} = {gen.arr(idx)}")
+    gen.alias(idx, out)
+    if idx in gen.contiguous:
+        gen.contiguous.add(out)
+
+
+@cpu_rule(I.scatter_add_p)
+def _scatter_add(gen, eqn):
+    (idx, upd), (out,) = eqn.ins, eqn.outs
+    axis, size = eqn.params["axis"], eqn.params["size"]
+    pre, m, post = three(upd.aval.shape, axis, idx.aval.ndim)
+    tmp = gen.names.fresh("s")
+    gen.src.line(f"{tmp} = np.zeros(({pre}, {size}, {post}), {np_dtype(out.aval.dtype)})")
+    gen.src.line(
+        f"scatter_add3({gen.c(idx)}.reshape({m}), {gen.c(upd)}.reshape(({pre}, {m}, "
+        f"{post})), {tmp})"
+    )
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
+    gen.contiguous.add(out)
+
+
+def _batched(gen, eqn, kernel, single_call):
+    """Broadcast batch dims, flatten them, and loop a 2-D kernel; 2-D operands call directly."""
+    out = eqn.outs[0]
+    core_shapes = [v.aval.shape[-2:] for v in eqn.ins]
+    batch = out.aval.shape[:-2]
+    if not batch:
+        operands = [gen.arr(v) if v in gen.fortran else gen.c(v) for v in eqn.ins]
+        gen.src.line(f"{gen.arr(out)} = {single_call(*operands)}")
+    else:
+        nb = int(np.prod(batch, dtype=np.int64))
+        flat = []
+        for v, core in zip(eqn.ins, core_shapes):
+            target = batch + core
+            name = (
+                gen.arr(v) if v.aval.shape == target else f"np.broadcast_to({gen.arr(v)}, {target})"
+            )
+            flat.append(f"np.ascontiguousarray({name}).reshape(({nb},) + {core})")
+        tmp = gen.names.fresh("b")
+        gen.src.line(
+            f"{tmp} = {empty(f'({nb},) + {out.aval.shape[-2:]}', out.aval.dtype)}"
+        )
+        gen.src.line(f"{kernel}({', '.join(flat)}, {tmp})")
+        gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({out.aval.shape})")
+    gen.contiguous.add(out)
+
+
+@cpu_rule(L.matmul_p)
+def _matmul(gen, eqn):
+    kind = eqn.outs[0].aval.dtype.kind
+    if kind == "b":
+        raise UnsupportedError(with_location(
+            "matmul of boolean arrays is not supported by the cpu backend; convert them, e.g. "
+            "a.astype(np.int64)"))
+    suffix = "_int" if kind in "iu" else ""
+    _batched(gen, eqn, f"matmul{suffix}3", lambda x, y: f"matmul{suffix}2({x}, {y})")
+
+
+@cpu_rule(L.inv_p)
+def _inv(gen, eqn):
+    _batched(gen, eqn, "inv3", lambda x: f"inv2({x})")
+
+
+@cpu_rule(L.solve_p)
+def _solve(gen, eqn):
+    _batched(gen, eqn, "solve3", lambda x, y: f"solve2({x}, {y})")
