@@ -1,5 +1,6 @@
-"""Validation against PyTorch: a torch interpreter of any Graph, and `validate`, which compares
-adc's VJP with `torch.autograd.grad` on the same function.
+"""Validation against PyTorch: any Graph run by the graph interpreter with torch operations
+(`run_torch`), and `validate`, which compares adc's VJP with `torch.autograd.grad` on the
+same function.
 
 Stage: validate. Invariant: torch is imported lazily (never by `import adc`); each primitive
 runs as its native torch operation, so torch's own derivative formulas are the reference.
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import UnsupportedError
+from .interpret import interpret
 from .trace import as_aval, trace, tree_flatten, tree_unflatten
 
 TOLERANCES = {np.dtype(np.float64): (1e-7, 1e-9), np.dtype(np.float32): (1e-4, 1e-5)}
@@ -33,12 +35,11 @@ def to_torch(x):
 def run_torch(graph, *tensors):
     """Evaluate a Graph with torch tensors (differentiable by torch.autograd)."""
     torch = import_torch()
-    env = {v: to_torch(c) for v, c in graph.consts.items()}
-    env.update(zip(graph.invars, tensors))
-    for eqn in graph.eqns:
-        out = eqn.prim.torch_impl(torch, *[env[v] for v in eqn.ins], **eqn.params)
-        env.update(zip(eqn.outs, out if eqn.prim.multiple_results else (out,)))
-    return [env[v] for v in graph.outvars]
+
+    def apply(eqn, ins):
+        return (eqn.prim.torch_impl(torch, *ins, **eqn.params),)
+
+    return interpret(graph, tensors, apply, const=to_torch)
 
 
 def torch_vjp(f, args, seeds, argnums):
