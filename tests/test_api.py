@@ -644,6 +644,23 @@ def test_interpret_applies_a_callers_rule_per_equation():
         interpret(graph, [x, x], evaluate)
 
 
+def test_grad_jit_vjp_and_the_tensor_engine_share_one_staging_cache():
+    from adc.staging import StagingCache
+    from adc.tensors import engine
+
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return anp.sum(anp.sin(x))
+
+    g = adc.grad(f, backend="numpy")
+    x = np.ones(3)
+    g(x), g(x + 1.0)
+    assert len(calls) == 1  # one signature: built once
+    assert isinstance(engine._REGIONS, StagingCache)
+
+
 # ---- the cpu backend's disk cache across processes ----
 
 _GATHER_SCRIPT = textwrap.dedent("""
