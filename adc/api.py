@@ -136,23 +136,12 @@ def _gradient_fn(f, argnums, has_aux, backend, fastmath, keep_value):
     """Returns wrapped(*args) -> `(value and aux, gradients)` with `keep_value`, else the
     gradients (`(gradients, aux)` with has_aux). Without `keep_value` the loss is not an
     output, so the compiled code does not compute it unless the gradient needs it."""
-    name = _fn_name(f)
     n_grads = 1 if isinstance(argnums, int) else len(argnums)
 
     def build(avals, kwargs):
-        nums = _normalize_argnums(argnums, len(avals), "adc.grad")
-        _check_float_args(avals, nums, f"adc.grad of {name}")
-        fwd = trace(lambda *xs: f(*xs, **kwargs), avals,
-                    out_check=functools.partial(_check_scalar_output, name, has_aux))
-        loss = fwd.graph.outvars[0].aval
-        seeds = [np.ones(loss.shape, loss.dtype)] + [None] * (len(fwd.graph.outvars) - 1)
-
-        def body(*xs):
-            outs, grads = backward_pass(fwd.graph, xs, seeds, nums)
-            return (outs if keep_value else outs[1:]) + grads
-
-        full = trace(body, fwd.graph.in_avals)
-        return full.graph, fwd.captured, fwd.out_tree
+        fwd, graph = trace_gradient(lambda *xs: f(*xs, **kwargs), avals, argnums,
+                                    has_aux=has_aux, keep_value=keep_value, name=_fn_name(f))
+        return graph, fwd.captured, fwd.out_tree
 
     staged = _StagedFunction(build, backend, fastmath)
 
@@ -167,6 +156,24 @@ def _gradient_fn(f, argnums, has_aux, backend, fastmath, keep_value):
         return (grads, tree_unflatten(out_tree[1][1], outs[:k])) if has_aux else grads
 
     return wrapped
+
+
+def trace_gradient(f, avals, argnums=0, *, has_aux=False, keep_value=True, name=None):
+    """The traced forward pass of a scalar `f` and its unoptimized value-and-gradient graph
+    (inputs: f's, then captured values; outputs: the value and aux unless not `keep_value`,
+    then one gradient per argument in `argnums`). Raises adc.grad's errors."""
+    name = name or _fn_name(f)
+    nums = _normalize_argnums(argnums, len(avals), "adc.grad")
+    _check_float_args(avals, nums, f"adc.grad of {name}")
+    fwd = trace(f, avals, out_check=functools.partial(_check_scalar_output, name, has_aux))
+    loss = fwd.graph.outvars[0].aval
+    seeds = [np.ones(loss.shape, loss.dtype)] + [None] * (len(fwd.graph.outvars) - 1)
+
+    def body(*xs):
+        outs, grads = backward_pass(fwd.graph, xs, seeds, nums)
+        return (outs if keep_value else outs[1:]) + grads
+
+    return fwd, trace(body, fwd.graph.in_avals).graph
 
 
 def _check_scalar_output(name, has_aux, leaves, tree):

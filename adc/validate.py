@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import UnsupportedError
 from .interpret import interpret
-from .trace import as_aval, trace, tree_flatten, tree_unflatten
+from .trace import as_aval, trace, tree_flatten
 
 TOLERANCES = {np.dtype(np.float64): (1e-7, 1e-9), np.dtype(np.float32): (1e-4, 1e-5)}
 
@@ -117,18 +117,17 @@ def validate(f, *args, argnums=0, seed=None, backend=None, rtol=None, atol=None,
     `seed`: None/'random' (ones for scalar outputs, standard normal otherwise), 'ones', or
     explicit arrays shaped like the outputs. Returns a ValidationReport (`.ok`, `str()`).
     """
-    from .api import partial_in, vjp
+    from .api import partial_in
+    from .check import seeded_vjp
 
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     args = [np.asarray(a) for a in args]
     nums = tuple(i % len(args) for i in nums)
-    f_wrt = partial_in(f, args, nums)
-    wrt_args = [args[i] for i in nums]
-    out, vjp_fn = vjp(f_wrt, *wrt_args, backend=backend)
-    leaves, tree = tree_flatten(out)
-    seeds = make_seeds([as_aval(o) for o in leaves], seed, np.random.default_rng(rng_seed))
-    adc_grads = vjp_fn(tree_unflatten(tree, seeds))
-    t_outs, t_grads = torch_vjp(f_wrt, wrt_args, seeds, tuple(range(len(nums))))
+    rng = np.random.default_rng(rng_seed)
+    leaves, seeds, adc_grads = seeded_vjp(f, args, nums,
+                                          lambda avals: make_seeds(avals, seed, rng), backend)
+    t_outs, t_grads = torch_vjp(partial_in(f, args, nums), [args[i] for i in nums], seeds,
+                                tuple(range(len(nums))))
     report = ValidationReport()
     report.output_max_abs_err = max((compare(a, b, 0, 0)[0] for a, b in zip(leaves, t_outs)),
                                     default=0.0)

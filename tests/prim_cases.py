@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from adc.domains import sample
 from adc.prims import REGISTRY
 
 # Length-1 axes in every position (leading, middle, trailing), 0-d and empty arrays.
@@ -102,20 +103,6 @@ SECOND_ORDER = {"neg", "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "ta
                 "div", "pow", "logaddexp", "reduce_sum", "reduce_prod", "reshape", "transpose",
                 "broadcast_to", "concatenate", "pad", "slice", "rev", "take", "scatter_add",
                 "matmul", "einsum", "inv", "solve", "where", "convert_element_type"}
-
-
-def sample(domain, shape, dtype, rng):
-    if domain == "real":
-        return rng.uniform(-2, 2, shape).astype(dtype)
-    if domain == "positive":
-        return rng.uniform(0.5, 2, shape).astype(dtype)
-    if domain == "unit":
-        return rng.uniform(-0.9, 0.9, shape).astype(dtype)
-    if domain == "nonzero":
-        return (rng.uniform(0.5, 2, shape) * rng.choice([-1, 1], shape)).astype(dtype)
-    if domain == "bool":
-        return rng.random(shape) < 0.5
-    raise ValueError(f"domain {domain!r} needs explicit values in the case table")
 
 
 def make_inputs(prim, spec, dtype, seed=0):
