@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .interpret import environment
 from .prims import lax
-from .trace import bind
+from .trace import rebind
 
 
 def _is_float(v) -> bool:
@@ -29,12 +30,7 @@ def active_vars(graph, wrt) -> set:
 
 def replay(graph, args) -> dict:
     """Emit (or evaluate) `graph`'s equations on `args`; the environment of every variable."""
-    env = dict(graph.consts)
-    env.update(zip(graph.invars, args))
-    for eqn in graph.eqns:
-        out = bind(eqn.prim, *[env[v] for v in eqn.ins], **eqn.params)
-        env.update(zip(eqn.outs, out if eqn.prim.multiple_results else (out,)))
-    return env
+    return environment(graph, args, rebind)
 
 
 def backward_pass(graph, args, seeds, wrt):

@@ -17,6 +17,7 @@ from .ad import backward_pass
 from .errors import GradientError, ShapeError, UnsupportedError
 from .ir import Graph, is_device_array
 from .opt import optimize
+from .staging import Stage, StagingCache
 from . import numpy as anp
 from .trace import (Tracer, as_aval, inline, trace, tracing, tree_flatten, tree_flatten_up_to,
                     tree_unflatten)
@@ -54,14 +55,15 @@ def _fn_name(f) -> str:
     return f"{name} ({code.co_filename.rsplit('/', 1)[-1]}:{code.co_firstlineno})" if code else name
 
 
-class _Staged:
-    """A graph built once per signature; run on arrays, or inlined when given tracers."""
+class _StagedFunction:
+    """A transformed function's stages, one per signature (adc.staging); run on arrays, or
+    inlined when given tracers."""
 
     def __init__(self, build, backend, fastmath):
         self._build = build  # (avals, kwargs) -> (Graph, captured tracers, aux)
         self._backend = backend
         self._fastmath = fastmath
-        self._cache: dict = {}
+        self._stages = StagingCache()
         self._compiled: dict = {}  # numpy arrays' shapes/dtypes -> (compiled graph, aux)
 
     def __call__(self, args, kwargs):
@@ -84,20 +86,17 @@ class _Staged:
             key.append((a.shape, a.dtype))
         args = args if converted is None else converted
         key = (tuple(key), _freeze_kwargs(kwargs) if kwargs else ())
-        entry = self._cache.get(key)
-        if entry is None:
+
+        def build():
             graph, captured, aux = self._build([as_aval(a) for a in args], kwargs)
-            entry = [optimize(graph), captured, aux, None]
-            if not captured:
-                self._cache[key] = entry
-        graph, captured, aux, run = entry
-        if traced or captured:  # inside another transformation: inline, compile nothing
-            return inline(graph, list(args) + list(captured)), aux
-        if run is None:
-            run = entry[3] = backends.compile_graph(graph, self._backend, fastmath=self._fastmath)
+            return optimize(graph), captured, aux
+
+        stage = self._stages.get(key, build, self._backend, self._fastmath)
+        if traced or stage.captured:  # inside another transformation: inline, compile nothing
+            return inline(stage.graph, list(args) + list(stage.captured)), stage.aux
         if not kwargs and all(type(a) is np.ndarray for a in args):
-            self._compiled[key[0]] = (run, aux)
-        return run(*args), aux
+            self._compiled[key[0]] = (stage.run, stage.aux)
+        return stage.run(*args), stage.aux
 
 
 def _check_device_backend(backend) -> None:
@@ -137,25 +136,14 @@ def _gradient_fn(f, argnums, has_aux, backend, fastmath, keep_value):
     """Returns wrapped(*args) -> `(value and aux, gradients)` with `keep_value`, else the
     gradients (`(gradients, aux)` with has_aux). Without `keep_value` the loss is not an
     output, so the compiled code does not compute it unless the gradient needs it."""
-    name = _fn_name(f)
     n_grads = 1 if isinstance(argnums, int) else len(argnums)
 
     def build(avals, kwargs):
-        nums = _normalize_argnums(argnums, len(avals), "adc.grad")
-        _check_float_args(avals, nums, f"adc.grad of {name}")
-        fwd = trace(lambda *xs: f(*xs, **kwargs), avals,
-                    out_check=functools.partial(_check_scalar_output, name, has_aux))
-        loss = fwd.graph.outvars[0].aval
-        seeds = [np.ones(loss.shape, loss.dtype)] + [None] * (len(fwd.graph.outvars) - 1)
+        fwd, graph = trace_gradient(lambda *xs: f(*xs, **kwargs), avals, argnums,
+                                    has_aux=has_aux, keep_value=keep_value, name=_fn_name(f))
+        return graph, fwd.captured, fwd.out_tree
 
-        def body(*xs):
-            outs, grads = backward_pass(fwd.graph, xs, seeds, nums)
-            return (outs if keep_value else outs[1:]) + grads
-
-        full = trace(body, fwd.graph.in_avals)
-        return full.graph, fwd.captured, fwd.out_tree
-
-    staged = _Staged(build, backend, fastmath)
+    staged = _StagedFunction(build, backend, fastmath)
 
     single = isinstance(argnums, int)
 
@@ -168,6 +156,24 @@ def _gradient_fn(f, argnums, has_aux, backend, fastmath, keep_value):
         return (grads, tree_unflatten(out_tree[1][1], outs[:k])) if has_aux else grads
 
     return wrapped
+
+
+def trace_gradient(f, avals, argnums=0, *, has_aux=False, keep_value=True, name=None):
+    """The traced forward pass of a scalar `f` and its unoptimized value-and-gradient graph
+    (inputs: f's, then captured values; outputs: the value and aux unless not `keep_value`,
+    then one gradient per argument in `argnums`). Raises adc.grad's errors."""
+    name = name or _fn_name(f)
+    nums = _normalize_argnums(argnums, len(avals), "adc.grad")
+    _check_float_args(avals, nums, f"adc.grad of {name}")
+    fwd = trace(f, avals, out_check=functools.partial(_check_scalar_output, name, has_aux))
+    loss = fwd.graph.outvars[0].aval
+    seeds = [np.ones(loss.shape, loss.dtype)] + [None] * (len(fwd.graph.outvars) - 1)
+
+    def body(*xs):
+        outs, grads = backward_pass(fwd.graph, xs, seeds, nums)
+        return (outs if keep_value else outs[1:]) + grads
+
+    return fwd, trace(body, fwd.graph.in_avals).graph
 
 
 def _check_scalar_output(name, has_aux, leaves, tree):
@@ -214,7 +220,7 @@ def jit(f=None, *, backend=None, fastmath=False):
         traced = trace(lambda *xs: f(*xs, **kwargs), avals)
         return traced.graph, traced.captured, traced.out_tree
 
-    staged = _Staged(build, backend, fastmath)
+    staged = _StagedFunction(build, backend, fastmath)
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
@@ -300,22 +306,24 @@ def vjp(f, *primals, backend=None, fastmath=False):
         def run_backward(seeds):
             return inline(full, inputs + seeds)[len(out_avals):]
     else:
-        per_fn = _VJP_CACHE.setdefault(f, {}) if _weakrefable(f) else {}
-        key = (tuple(avals), backends.resolve(backend), fastmath)
-        if key not in per_fn:
+        per_fn = _VJP_CACHE.setdefault(f, StagingCache()) if _weakrefable(f) else StagingCache()
+
+        def build():
             fwd, full = _build_vjp(f, avals, name)
             n_out = len(fwd.graph.outvars)
             early, rest = _split_by_dependence(full, n_out, n_out)
-            per_fn[key] = (fwd.out_tree, fwd.graph.out_avals,
-                           backends.compile_graph(early, backend, fastmath=fastmath),
-                           backends.compile_graph(rest, backend, fastmath=fastmath))
-        out_tree, out_avals, run_early, run_rest = per_fn[key]
-        early_outs = run_early(*args)
+            backward = Stage(rest, [], None, backend, fastmath)
+            return early, [], (fwd.out_tree, fwd.graph.out_avals, backward)
+
+        stage = per_fn.get((tuple(avals), backends.resolve(backend), fastmath), build, backend,
+                           fastmath)
+        out_tree, out_avals, backward = stage.aux
+        early_outs = stage.run(*args)
         outs = early_outs[:len(out_avals)]
         residuals = early_outs[len(out_avals):]
 
         def run_backward(seeds):
-            return run_rest(*residuals, *seeds)
+            return backward.run(*residuals, *seeds)
 
     def vjp_fn(seed):
         try:  # a nested list is one array where the output has one (torch accepts it too)

@@ -1,4 +1,5 @@
-"""The IR: typed variables, equations and graphs, a printer, and the numpy reference interpreter.
+"""The IR: typed variables, equations and graphs, and a printer; `eval_graph` (the numpy
+reference interpreter, from adc.interpret) is importable from here too.
 
 Stage: shared by every stage. Invariant: a Graph is a flat, topologically ordered list of
 equations over `Var`s whose abstract values (shape, dtype) are known; every Var is defined
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from .interpret import eval_graph  # noqa: F401  (part of the IR's interface)
 
 
 @dataclass(frozen=True)
@@ -177,17 +180,3 @@ def format_graph(graph: Graph) -> str:
     lines.append(f"  in ({', '.join(name(v) for v in graph.outvars)}) }}")
     return "\n".join(lines)
 
-
-def eval_graph(graph: Graph, *args) -> list:
-    """Run a Graph with numpy: the reference semantics for every later stage."""
-    if len(args) != len(graph.invars):
-        raise TypeError(f"graph takes {len(graph.invars)} inputs, got {len(args)}")
-    env = dict(graph.consts)
-    for v, a in zip(graph.invars, args):
-        env[v] = a
-    for eqn in graph.eqns:
-        result = eqn.prim.impl(*[env[v] for v in eqn.ins], **eqn.params)
-        results = result if eqn.prim.multiple_results else (result,)
-        for v, r in zip(eqn.outs, results):
-            env[v] = np.asarray(r, dtype=v.aval.dtype)
-    return [env[v] for v in graph.outvars]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ShapeError, TraceError, UnsupportedError, user_location, with_location
+from .interpret import interpret
 from .ir import CONST_GROWTH_LIMIT, Aval, Eqn, Graph, Var, aval_of, check_dtype
 
 _STACK: list = []
@@ -131,10 +132,6 @@ class Tracer:
         raise AttributeError(f"'Tracer' object has no attribute {name!r}")
 
 
-def is_traced(x) -> bool:
-    return isinstance(x, Tracer)
-
-
 def tracing() -> bool:
     """Whether a trace is in progress (so values may be captured from an enclosing trace)."""
     return bool(_STACK)
@@ -157,27 +154,30 @@ def bind(prim, *args, **params):
             return prim.impl(*args, **params)
         builder = _STACK[-1]
     in_vars = [builder.var_of(a) for a in args]
-    try:
-        out_avals = prim.abstract_eval(*[v.aval for v in in_vars], **params)
-    except ShapeError as err:
-        raise ShapeError(with_location(f"{prim.name}: {err}")) from None
-    outs_list = out_avals if prim.multiple_results else (out_avals,)
-    for aval in outs_list:
-        check_dtype(aval.dtype, f"the result of {prim.name} (shape {aval.shape})")
-    out_vars = tuple(Var(a) for a in outs_list)
-    builder.eqns.append(Eqn(prim, tuple(in_vars), out_vars, params, user_location()))
-    tracers = tuple(Tracer(v, builder) for v in out_vars)
-    return tracers if prim.multiple_results else tracers[0]
+    aval = _abstract_eval(prim, [v.aval for v in in_vars], params)
+    check_dtype(aval.dtype, f"the result of {prim.name} (shape {aval.shape})")
+    out = Var(aval)
+    builder.eqns.append(Eqn(prim, tuple(in_vars), (out,), params, user_location()))
+    return Tracer(out, builder)
+
+
+def rebind(eqn, ins) -> tuple:
+    """Apply an equation with `bind` (recorded when an input is traced, else evaluated): the
+    interpreter's `apply` for replaying or inlining a graph."""
+    return (bind(eqn.prim, *ins, **eqn.params),)
 
 
 def _grows_past_limit(prim, arrays, params) -> bool:
     """Whether evaluating `prim` on constants would store a large array bigger than its inputs."""
+    out = _abstract_eval(prim, [aval_of(a) for a in arrays], params)
+    return out.size > max([CONST_GROWTH_LIMIT] + [a.size for a in arrays])
+
+
+def _abstract_eval(prim, avals, params) -> Aval:
     try:
-        outs = prim.abstract_eval(*[aval_of(a) for a in arrays], **params)
+        return prim.abstract_eval(*avals, **params)
     except ShapeError as err:
         raise ShapeError(with_location(f"{prim.name}: {err}")) from None
-    out_size = sum(a.size for a in (outs if prim.multiple_results else (outs,)))
-    return out_size > max([CONST_GROWTH_LIMIT] + [a.size for a in arrays])
 
 
 # ---- pytrees: tuples, lists and dicts of arrays; None is a node without leaves (as in JAX) ----
@@ -280,13 +280,7 @@ def _leaf_var(builder: Builder, leaf) -> Var:
 
 def inline(graph: Graph, args) -> list:
     """Apply a graph to tracers or arrays: re-binds its equations (eager when all concrete)."""
-    env = dict(graph.consts)
-    env.update(zip(graph.invars, args))
-    for eqn in graph.eqns:
-        out = bind(eqn.prim, *[env[v] for v in eqn.ins], **eqn.params)
-        for v, o in zip(eqn.outs, out if eqn.prim.multiple_results else (out,)):
-            env[v] = o
-    return [env[v] for v in graph.outvars]
+    return interpret(graph, args, rebind)
 
 
 def as_aval(x) -> Aval:

@@ -1,5 +1,6 @@
-"""Validation against PyTorch: a torch interpreter of any Graph, and `validate`, which compares
-adc's VJP with `torch.autograd.grad` on the same function.
+"""Validation against PyTorch: any Graph run by the graph interpreter with torch operations
+(`run_torch`), and `validate`, which compares adc's VJP with `torch.autograd.grad` on the
+same function.
 
 Stage: validate. Invariant: torch is imported lazily (never by `import adc`); each primitive
 runs as its native torch operation, so torch's own derivative formulas are the reference.
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import UnsupportedError
-from .trace import as_aval, trace, tree_flatten, tree_unflatten
+from .interpret import interpret
+from .trace import as_aval, trace, tree_flatten
 
 TOLERANCES = {np.dtype(np.float64): (1e-7, 1e-9), np.dtype(np.float32): (1e-4, 1e-5)}
 
@@ -33,12 +35,11 @@ def to_torch(x):
 def run_torch(graph, *tensors):
     """Evaluate a Graph with torch tensors (differentiable by torch.autograd)."""
     torch = import_torch()
-    env = {v: to_torch(c) for v, c in graph.consts.items()}
-    env.update(zip(graph.invars, tensors))
-    for eqn in graph.eqns:
-        out = eqn.prim.torch_impl(torch, *[env[v] for v in eqn.ins], **eqn.params)
-        env.update(zip(eqn.outs, out if eqn.prim.multiple_results else (out,)))
-    return [env[v] for v in graph.outvars]
+
+    def apply(eqn, ins):
+        return (eqn.prim.torch_impl(torch, *ins, **eqn.params),)
+
+    return interpret(graph, tensors, apply, const=to_torch)
 
 
 def torch_vjp(f, args, seeds, argnums):
@@ -116,18 +117,17 @@ def validate(f, *args, argnums=0, seed=None, backend=None, rtol=None, atol=None,
     `seed`: None/'random' (ones for scalar outputs, standard normal otherwise), 'ones', or
     explicit arrays shaped like the outputs. Returns a ValidationReport (`.ok`, `str()`).
     """
-    from .api import partial_in, vjp
+    from .api import partial_in
+    from .check import seeded_vjp
 
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     args = [np.asarray(a) for a in args]
     nums = tuple(i % len(args) for i in nums)
-    f_wrt = partial_in(f, args, nums)
-    wrt_args = [args[i] for i in nums]
-    out, vjp_fn = vjp(f_wrt, *wrt_args, backend=backend)
-    leaves, tree = tree_flatten(out)
-    seeds = make_seeds([as_aval(o) for o in leaves], seed, np.random.default_rng(rng_seed))
-    adc_grads = vjp_fn(tree_unflatten(tree, seeds))
-    t_outs, t_grads = torch_vjp(f_wrt, wrt_args, seeds, tuple(range(len(nums))))
+    rng = np.random.default_rng(rng_seed)
+    leaves, seeds, adc_grads = seeded_vjp(f, args, nums,
+                                          lambda avals: make_seeds(avals, seed, rng), backend)
+    t_outs, t_grads = torch_vjp(partial_in(f, args, nums), [args[i] for i in nums], seeds,
+                                tuple(range(len(nums))))
     report = ValidationReport()
     report.output_max_abs_err = max((compare(a, b, 0, 0)[0] for a, b in zip(leaves, t_outs)),
                                     default=0.0)

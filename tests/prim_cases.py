@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from adc.domains import sample
 from adc.prims import REGISTRY
 
 CASES = {name: prim.cases for name, prim in REGISTRY.items()}
 # Primitives whose gradient is smooth on the sampled domain: checked to second order.
 SECOND_ORDER = {name for name, prim in REGISTRY.items() if prim.second_order}
-
-
-def sample(domain, shape, dtype, rng):
-    if domain == "real":
-        return rng.uniform(-2, 2, shape).astype(dtype)
-    if domain == "positive":
-        return rng.uniform(0.5, 2, shape).astype(dtype)
-    if domain == "unit":
-        return rng.uniform(-0.9, 0.9, shape).astype(dtype)
-    if domain == "nonzero":
-        return (rng.uniform(0.5, 2, shape) * rng.choice([-1, 1], shape)).astype(dtype)
-    if domain == "bool":
-        return rng.random(shape) < 0.5
-    raise ValueError(f"domain {domain!r} needs explicit values in the case table")
 
 
 def make_inputs(prim, spec, dtype, seed=0):

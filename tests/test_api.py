@@ -620,6 +620,47 @@ def test_eval_graph_of_traced_program_matches_jit():
     np.testing.assert_allclose(adc.eval_graph(graph, x)[0], adc.jit(f)(x), rtol=1e-12)
 
 
+def test_interpret_applies_a_callers_rule_per_equation():
+    """The one graph loop: evaluation, re-binding and any caller's rule (as a decomposition
+    uses it) differ only in `apply`."""
+    from adc.interpret import evaluate, interpret
+    from adc.trace import rebind
+
+    def f(x):
+        return anp.exp(x) * 2.0 + 1.0
+
+    x = np.linspace(-1.0, 1.0, 5)
+    graph = trace(f, [aval_of(x)]).graph
+    seen = []
+
+    def apply(eqn, ins):
+        seen.append(eqn.prim.name)
+        return evaluate(eqn, ins)
+
+    np.testing.assert_allclose(interpret(graph, [x], apply)[0], f(x), rtol=1e-15)
+    assert seen == [e.prim.name for e in graph.eqns]
+    np.testing.assert_allclose(interpret(graph, [x], rebind)[0], f(x), rtol=1e-15)
+    with pytest.raises(TypeError, match="graph takes 1 inputs, got 2"):
+        interpret(graph, [x, x], evaluate)
+
+
+def test_grad_jit_vjp_and_the_tensor_engine_share_one_staging_cache():
+    from adc.staging import StagingCache
+    from adc.tensors import engine
+
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return anp.sum(anp.sin(x))
+
+    g = adc.grad(f, backend="numpy")
+    x = np.ones(3)
+    g(x), g(x + 1.0)
+    assert len(calls) == 1  # one signature: built once
+    assert isinstance(engine._REGIONS, StagingCache)
+
+
 # ---- the cpu backend's disk cache across processes ----
 
 _GATHER_SCRIPT = textwrap.dedent("""

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -331,6 +332,21 @@ def test_help_of_every_subcommand_has_an_example(command, capsys):
     out = capsys.readouterr().out
     assert f"examples:\n  adc {command} examples/cli_functions.py:" in out
     assert "--arg SPEC" in out
+
+
+def test_random_arguments_come_from_the_one_domain_sampler():
+    """`--arg x=f64[...]:DOMAIN` draws what the primitive test table draws for DOMAIN."""
+    from adc import domains
+    from adc.cli.specs import sample
+
+    specs = [f"x=f64[1000]:{d}" for d in domains.FLOAT_DOMAINS] + ["x=bool[1000]"]
+    for text in specs:
+        spec = parse_spec(text)
+        rng = np.random.default_rng([3, zlib.crc32(b"x")])
+        np.testing.assert_array_equal(sample(spec, 3),
+                                      domains.sample(spec.domain, (1000,), spec.dtype, rng))
+    real = sample(parse_spec("x=f64[1000]"), 0)
+    assert real.min() >= -2 and real.max() < 2
 
 
 def test_parse_spec_forms():

@@ -32,7 +32,6 @@ from .progress import fmt_time
 from .specs import CliError, UserCodeError, build_inputs, load_function
 
 PEERS = ("torch", "torch.compile", "jax")
-DEFAULT_PEERS = "torch,jax"
 SCHEMA = "adc-bench/1"
 
 

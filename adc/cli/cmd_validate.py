@@ -1,9 +1,10 @@
 """`adc validate`: adc's gradient against torch.autograd.grad and central finite differences,
 one row per differentiated argument; exit status 1 on any mismatch.
 
-Stage: CLI. Invariant: finite differences run in float64 on the numpy reference interpreter
-(whatever the arguments' dtype and the backend under test), with a dot-product test along
-random directions: <seed, f(x + h v) - f(x - h v)> / 2h against <adc's VJP, v>.
+Stage: CLI. Invariant: finite differences (adc.check's checker, as check_grad uses it) run
+in float64 on the numpy reference interpreter (whatever the arguments' dtype and the backend
+under test), with a dot-product test along random directions: <seed, f(x + h v) - f(x - h v)>
+/ 2h against <adc's VJP, v>.
 """
 from __future__ import annotations
 
@@ -66,48 +67,22 @@ def run(opts, progress) -> int:
 def fd_check(fn, inputs, backend, opts, n_dirs: int = 3):
     """Per differentiated argument: (numeric, adc, relative error, ok) for the worst of
     `n_dirs` random directions; the error is relative to |adc's VJP| * |v|."""
-    import adc
-
-    from ..trace import as_aval, tree_flatten, tree_unflatten
+    from ..check import finite_differences, seeded_vjp
     from ..validate import make_seeds
 
     rng = np.random.default_rng([inputs.rng_seed, 7])
     arrays, nums = inputs.arrays, inputs.argnums
-
-    def f_wrt(*xs):
-        full = list(arrays)
-        for i, x in zip(nums, xs):
-            full[i] = x
-        return fn(*full)
-
-    out, vjp_fn = adc.vjp(f_wrt, *[arrays[i] for i in nums], backend=backend)
-    leaves, tree = tree_flatten(out)
-    seeds = make_seeds([as_aval(np.asarray(o)) for o in leaves], opts.seed, rng)
-    cts = vjp_fn(tree_unflatten(tree, seeds))
-    args64 = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in arrays]
-    f64 = adc.jit(fn, backend="numpy")
+    _, seeds, cts = seeded_vjp(fn, arrays, nums, lambda avals: make_seeds(avals, opts.seed, rng),
+                               backend)
+    rows = finite_differences(fn, arrays, nums, seeds, cts, rng, eps=opts.eps, n_dirs=n_dirs,
+                              relative_step=True, backend="numpy")
     results = []
-    for k, i in enumerate(nums):
-        worst = None
+    for i, per_dir in zip(nums, rows):
         dtype = arrays[i].dtype
         rtol = opts.fd_rtol if opts.fd_rtol is not None else FD_RTOL.get(dtype, 1e-3)
-        scale_x = max(1.0, float(np.max(np.abs(args64[i]), initial=0.0)))
-        h = opts.eps * scale_x
-        for _ in range(n_dirs):
-            v = rng.standard_normal(args64[i].shape)
-
-            def phi(t, i=i, v=v):
-                shifted = list(args64)
-                shifted[i] = args64[i] + t * v
-                outs = tree_flatten(f64(*shifted))[0]
-                return sum(float(np.sum(np.asarray(s, np.float64) * np.asarray(o, np.float64)))
-                           for s, o in zip(seeds, outs))
-
-            numeric = (phi(h) - phi(-h)) / (2 * h)
-            ct = np.asarray(cts[k], np.float64)
-            analytic = float(np.sum(ct * v))
-            scale = max(float(np.linalg.norm(ct) * np.linalg.norm(v)), abs(numeric), 1e-300)
-            err = abs(numeric - analytic) / scale
+        worst = None
+        for numeric, analytic, scale in per_dir:
+            err = abs(numeric - analytic) / max(scale, abs(numeric), 1e-300)
             if worst is None or err > worst[2] or not np.isfinite(err):
                 worst = (numeric, analytic, err, bool(err <= rtol))
         results.append(worst)

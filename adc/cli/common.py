@@ -71,10 +71,11 @@ class Graphs:
 
 
 def build_graphs(fn, arrays, argnums, label) -> Graphs:
-    """The forward and forward+backward graphs, raw and optimized, with stage timings."""
-    import adc
-
-    from ..ad import backward_pass
+    """The forward and value+gradient graphs, raw and optimized, with stage timings; the
+    gradient graph is the one adc.value_and_grad builds and optimizes before compiling, and
+    building it raises adc.grad's checks (scalar output, float arguments) with the user's
+    source line."""
+    from ..api import trace_gradient
     from ..opt import optimize
     from ..trace import as_aval, trace
 
@@ -86,22 +87,10 @@ def build_graphs(fn, arrays, argnums, label) -> Graphs:
     t = time.perf_counter()
     fwd = optimize(raw.graph)
     seconds["optimize"] = time.perf_counter() - t
-    # adc's own value_and_grad builds the graph it compiles; this raises its checks (scalar
-    # output, float arguments) with the user's source line.
     t = time.perf_counter()
-    # (backend="numpy": the inner graph is only inlined here, so nothing needs lowering.)
-    vg = adc.value_and_grad(fn, argnums=argnums, backend="numpy")
-    grad = guarded(lambda: adc.make_ir(vg)(*arrays), f"differentiating {label}")
+    _, raw_grad = guarded(lambda: trace_gradient(fn, avals, argnums), f"differentiating {label}")
+    grad = optimize(raw_grad)
     seconds["differentiate+optimize"] = time.perf_counter() - t
-    # The same construction without the optimizer, for the before/after equation count.
-    loss = raw.graph.outvars[0].aval
-    seeds = [np.ones(loss.shape, loss.dtype)] + [None] * (len(raw.graph.outvars) - 1)
-
-    def body(*xs):
-        outs, grads = backward_pass(raw.graph, xs, seeds, argnums)
-        return list(outs) + list(grads)
-
-    raw_grad = guarded(lambda: trace(body, raw.graph.in_avals).graph, f"differentiating {label}")
     return Graphs(raw.graph, fwd, raw_grad, grad, seconds)
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import domains
+
 
 class CliError(Exception):
     """A usage error: printed as one line, exit status 2."""
@@ -34,14 +36,8 @@ class UserCodeError(Exception):
 DTYPES = {"f32": np.float32, "f64": np.float64, "i32": np.int32, "i64": np.int64,
           "bool": np.bool_, "float32": np.float32, "float64": np.float64, "int32": np.int32,
           "int64": np.int64}
-# The domains of adc.prims.base.DOMAINS that random data can be drawn from (as the test
-# suite samples them), plus `LO..HI` for a uniform range (integers: LO <= k < HI).
-DOMAINS = {
-    "real": "standard normal",
-    "positive": "uniform in [0.5, 2)",
-    "unit": "uniform in [-0.9, 0.9)",
-    "nonzero": "±uniform in [0.5, 2)",
-}
+# Random data comes from adc.domains (bool, and the floating-point domains as the test
+# suite samples them), or from `LO..HI`, a uniform range (integers: LO <= k < HI).
 SPEC_HELP = ("name=DTYPE[SHAPE] (e.g. x=f64[1000], W=f32[512,512], s=f64[]), optionally "
              "followed by :DOMAIN (real, positive, unit, nonzero or LO..HI), or name=@file.npy")
 _SPEC = re.compile(r"^(?P<name>[A-Za-z_]\w*)=(?:@(?P<file>.+)|(?P<dtype>\w+)\[(?P<shape>[^\]]*)\]"
@@ -85,13 +81,14 @@ def parse_spec(text: str) -> ArgSpec:
                        "separated by commas, e.g. [512,512] (or [] for a scalar)")
     domain = m["domain"] or ("real" if np.dtype(dtype).kind == "f" else
                              "bool" if dtype is np.bool_ else "0..10")
-    if domain not in DOMAINS and domain != "bool" and not _parse_range(domain):
+    if domain not in domains.FLOAT_DOMAINS and domain != "bool" and not _parse_range(domain):
         raise CliError(f"bad argument spec {text!r}: unknown value range {domain!r} (use "
-                       f"{', '.join(DOMAINS)} or LO..HI, e.g. x=f64[100]:positive or :0.1..5)")
+                       f"{', '.join(domains.FLOAT_DOMAINS)} or LO..HI, e.g. "
+                       "x=f64[100]:positive or :0.1..5)")
     if (domain == "bool") != (dtype is np.bool_):
         raise CliError(f"bad argument spec {text!r}: value range {domain!r} does not fit dtype "
                        f"{m['dtype']}")
-    if np.dtype(dtype).kind in "iu" and domain in DOMAINS:
+    if np.dtype(dtype).kind in "iu" and domain in domains.FLOAT_DOMAINS:
         raise CliError(f"bad argument spec {text!r}: integer arguments take an integer range "
                        "LO..HI (LO <= k < HI), e.g. idx=i64[10]:0..5")
     return ArgSpec(name, np.dtype(dtype), shape, domain, text=text)
@@ -111,23 +108,14 @@ def _parse_range(domain: str):
 def sample(spec: ArgSpec, seed: int) -> np.ndarray:
     """Random data for a spec; an argument's values depend only on (seed, its name)."""
     rng = np.random.default_rng([seed, zlib.crc32(spec.name.encode())])
-    shape, dtype, domain = spec.shape, spec.dtype, spec.domain
-    if domain == "bool":
-        return rng.random(shape) < 0.5
-    if domain == "real":
-        x = rng.standard_normal(shape)
-    elif domain == "positive":
-        x = rng.uniform(0.5, 2.0, shape)
-    elif domain == "unit":
-        x = rng.uniform(-0.9, 0.9, shape)
-    elif domain == "nonzero":
-        x = rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
-    else:
-        lo, hi = _parse_range(domain)
-        if dtype.kind in "iu":
-            return np.asarray(rng.integers(int(np.ceil(lo)), int(np.ceil(hi)), shape), dtype)
-        x = rng.uniform(lo, hi, shape)
-    return np.asarray(x, dtype)
+    bounds = _parse_range(spec.domain)
+    if bounds is None:
+        return domains.sample(spec.domain, spec.shape, spec.dtype, rng)
+    lo, hi = bounds
+    if spec.dtype.kind in "iu":
+        return np.asarray(rng.integers(int(np.ceil(lo)), int(np.ceil(hi)), spec.shape),
+                          spec.dtype)
+    return np.asarray(rng.uniform(lo, hi, spec.shape), spec.dtype)
 
 
 # ---- the target function ----

@@ -14,24 +14,16 @@ Stage: differentiate + lower for tensors. Invariants:
 from __future__ import annotations
 
 from ..ad import emit_vjp, replay
-from ..backends import compile_graph
 from ..ir import Graph
 from ..opt import optimize
+from ..staging import StagingCache
 from ..trace import trace
 from .grad_mode import set_grad_enabled
 from .node import AccumulateGrad, Node
 
-_REGIONS: dict = {}
-
-
-class _Region:
-    """A compiled region: which saved slots it reads, which boundary edges it writes."""
-
-    __slots__ = ("graph", "kept", "produced", "run")
-
-    def __init__(self, graph, kept, produced, backend):
-        self.graph, self.kept, self.produced = graph, kept, produced
-        self.run = compile_graph(graph, backend)
+# Backward regions by structure; a stage's aux is (the saved slots it reads, the indices of
+# the boundary edges it writes).
+_REGIONS = StagingCache()
 
 
 def _topological(root_nodes) -> list:
@@ -73,7 +65,8 @@ def _structure(batch, needed):
     return tuple(nodes), list(boundary)
 
 
-def _build_region(batch, structure, seed_slots, backend) -> _Region:
+def _build_region(batch, structure, seed_slots):
+    """(graph, captured, (kept slots, produced boundary indices)) of a region's VJP."""
     graphs = [node.graph for node in batch]
     slots, avals = [], []
     for p, g in enumerate(graphs):
@@ -110,7 +103,7 @@ def _build_region(batch, structure, seed_slots, backend) -> _Region:
     used = {v for e in graph.eqns for v in e.ins} | set(graph.outvars)
     kept = [i for i, v in enumerate(graph.invars) if v in used]
     graph = Graph([graph.invars[i] for i in kept], graph.outvars, graph.eqns, graph.consts)
-    return _Region(graph, [slots[i] for i in kept], produced, backend)
+    return graph, [], ([slots[i] for i in kept], produced)
 
 
 class Backward:
@@ -194,10 +187,10 @@ class Backward:
         seeds = [self.ct.pop((batch[p], k)) for p, k in seed_slots]
         structure, boundary = _structure(batch, self._needed)
         key = (self.backend, structure, tuple(seed_slots))
-        region = _REGIONS.get(key)
-        if region is None:
-            region = _REGIONS[key] = _build_region(batch, structure, seed_slots, self.backend)
-        operands = [self._slot(batch, slot, seeds, seed_slots) for slot in region.kept]
+        region = _REGIONS.get(key, lambda: _build_region(batch, structure, seed_slots),
+                              self.backend)
+        kept, produced = region.aux
+        operands = [self._slot(batch, slot, seeds, seed_slots) for slot in kept]
         if self.create_graph:
             from .tensor import apply_graph
 
@@ -207,7 +200,7 @@ class Backward:
             outs = [self.Tensor._wrap(a)
                     for a in region.run(*[o._data if isinstance(o, self.Tensor) else o
                                           for o in operands])]
-        for b, grad in zip(region.produced, outs):
+        for b, grad in zip(produced, outs):
             self._add(boundary[b], grad)
 
     def _slot(self, batch, slot, seeds, seed_slots):
