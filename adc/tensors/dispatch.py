@@ -23,7 +23,7 @@ from .tensor import Tensor
 class Op:
     name: str
     impl: Callable    # torch semantics on Tensors; what the methods run
-    public: Callable  # adc.tensors.<name>: `impl` on Tensors, the numpy form otherwise
+    public: Callable  # ops.<name>: `impl` on Tensors, the numpy form on other inputs
     function: bool    # exported as adc.tensors.<name> (and adc.<name>)
     method: bool      # bound as Tensor.<name>
     inplace: bool     # also bound as Tensor.<name>_ (writes the result into the tensor)
