@@ -2,6 +2,7 @@
 
 Public API only. `import adc` never imports torch.
 """
+import sys
 
 from . import numpy  # noqa: F401  (registers primitives and Tracer methods)
 from .api import grad, hessian, jacobian, jit, make_ir, show_source, value_and_grad, vjp
@@ -10,8 +11,15 @@ from .errors import AdcError, GradientError, ShapeError, TraceError, Unsupported
 from .ir import Graph, eval_graph
 from .numpy import stop_gradient
 from .validate import validate
-from . import nn, optim, tensors  # noqa: I001  (tensors after the functional API)
+from . import tensors  # noqa: I001  (tensors after the functional API)
 from .tensors import *  # noqa: F403  (the PyTorch-style tensor API: adc.tensor, adc.no_grad, ...)
+from .tensors import nn, optim
+
+# nn and optim live in adc/tensors/; registering the modules themselves under their short
+# names makes `import adc.nn` and `from adc.optim import SGD` work with adc.nn is
+# adc.tensors.nn (no re-exporting shim package).
+sys.modules[__name__ + ".nn"] = nn
+sys.modules[__name__ + ".optim"] = optim
 
 __version__ = "0.1.0"
 

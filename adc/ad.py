@@ -8,8 +8,6 @@ input carry cotangents, so integer/bool values and `stop_gradient` cut the flow.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .interpret import environment
 from .prims import lax
 from .trace import rebind

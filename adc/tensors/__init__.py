@@ -1,5 +1,6 @@
-"""PyTorch-style tensors whose gradients run as compiled adc code (see tensor.py)."""
-from . import autograd, creation, dtypes, ops
+"""PyTorch-style tensors whose gradients run as compiled adc code (see tensor.py), with the
+layers (nn) and optimizers (optim) built on them."""
+from . import autograd, creation, dtypes, nn, ops, optim
 from .creation import *  # noqa: F403
 from .dtypes import (bool_, float32, float64, get_default_dtype, int32, int64,
                      set_default_dtype)

@@ -1,36 +1,22 @@
 """Binds the tensor operations to Tensor as methods, operators and in-place variants.
 
 Stage: tensor front end. Invariant: every method is an op from ops.py (no second
-implementation); an in-place method `op_` computes `op` out of place and writes the result
-into the tensor (`Tensor._assign`), which enforces torch's in-place rules.
+implementation), bound as the op table (dispatch.OPS) declares it; an in-place method `op_`
+computes `op` out of place and writes the result into the tensor (`Tensor._assign`), which
+enforces torch's in-place rules.
 """
 from __future__ import annotations
 
 from . import ops
+from .dispatch import OPS
 from .tensor import Tensor
-
-_METHODS = """
-    add sub mul div true_divide divide multiply subtract pow maximum minimum eq ne lt le gt ge
-    logical_and logical_or logical_not greater less greater_equal less_equal not_equal exp
-    expm1 log log1p sqrt rsqrt sin cos tan sinh cosh tanh atan arctan sigmoid reciprocal neg
-    negative abs absolute relu sign square softplus clamp clip masked_fill addcdiv
-    addcmul lerp sum mean prod var std logsumexp norm amax amin max min argmax argmin topk
-    softmax log_softmax matmul mm bmm mv dot outer reshape view flatten unsqueeze squeeze
-    permute transpose swapaxes t expand expand_as broadcast_to repeat flip clone contiguous
-    gather scatter index_select masked_select nonzero index_put
-""".split()
-
-_INPLACE = """
-    add sub mul div pow clamp clip exp log sqrt sin cos tanh sigmoid relu neg abs reciprocal
-    masked_fill addcdiv addcmul lerp scatter index_put
-""".split()
 
 
 def _inplace(name):
-    op = getattr(ops, name)
+    impl = OPS[name].impl
 
     def method(self, *args, **kwargs):
-        return self._assign(op(self, *args, **kwargs), name + "_")
+        return self._assign(impl(self, *args, **kwargs), name + "_")
     method.__name__ = name + "_"
     return method
 
@@ -58,26 +44,30 @@ def _setitem(self, key, value):
 
 
 def bind_methods() -> None:
-    for name in _METHODS:
-        setattr(Tensor, name, getattr(ops, name))
-    for name in _INPLACE:
-        setattr(Tensor, name + "_", _inplace(name))
-    Tensor.T = property(lambda self: ops.permute(self, tuple(reversed(range(self.ndim)))))
-    Tensor.mT = property(lambda self: ops.transpose(self, -2, -1))
+    for o in OPS.values():
+        if o.method:
+            setattr(Tensor, o.name, o.impl)
+        if o.inplace:
+            setattr(Tensor, o.name + "_", _inplace(o.name))
+    permute, transpose = OPS["permute"].impl, OPS["transpose"].impl
+    Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))))
+    Tensor.mT = property(lambda self: transpose(self, -2, -1))
     Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
-    Tensor.where = lambda self, condition, other: ops.where(condition, self, other)
+    Tensor.where = lambda self, condition, other: OPS["where"].impl(condition, self, other)
     Tensor.__getitem__ = ops.getitem
     Tensor.__setitem__ = _setitem
-    for name, op in {"add": ops.add, "sub": ops.sub, "mul": ops.mul, "truediv": ops.div,
-                     "pow": ops.pow, "matmul": ops.matmul}.items():
-        setattr(Tensor, f"__{name}__", op)
-        setattr(Tensor, f"__r{name}__", ops.rsub if op is ops.sub else _reflected(op))
-        if op.__name__ in _INPLACE:
-            setattr(Tensor, f"__i{name}__", _inplace(op.__name__))
-    for name, op in {"eq": ops.eq, "ne": ops.ne, "lt": ops.lt, "le": ops.le, "gt": ops.gt,
-                     "ge": ops.ge, "and": ops.logical_and, "or": ops.logical_or}.items():
-        setattr(Tensor, f"__{name}__", op)
-    Tensor.__neg__ = ops.neg
-    Tensor.__abs__ = ops.abs
+    for dunder, name in {"add": "add", "sub": "sub", "mul": "mul", "truediv": "div",
+                         "pow": "pow", "matmul": "matmul"}.items():
+        impl = OPS[name].impl
+        setattr(Tensor, f"__{dunder}__", impl)
+        setattr(Tensor, f"__r{dunder}__",
+                OPS["rsub"].impl if name == "sub" else _reflected(impl))
+        if OPS[name].inplace:
+            setattr(Tensor, f"__i{dunder}__", _inplace(name))
+    for dunder, name in {"eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt",
+                         "ge": "ge", "and": "logical_and", "or": "logical_or"}.items():
+        setattr(Tensor, f"__{dunder}__", OPS[name].impl)
+    Tensor.__neg__ = OPS["neg"].impl
+    Tensor.__abs__ = OPS["abs"].impl
     Tensor.__pos__ = lambda self: self
-    Tensor.__invert__ = ops.logical_not
+    Tensor.__invert__ = OPS["logical_not"].impl

@@ -1,10 +1,12 @@
 """Tensor operations with torch's names and signatures, built on adc.numpy.
 
-Stage: tensor front end. Invariant: each operation is a module-level function of adc.numpy
-calls (so its traced graph is cached by identity) applied through `tensor.apply`; torch's
-dtype rules are decided before the call (dtypes.py) and data-dependent facts (argmax
-indices, boolean masks, sort orders) are computed eagerly and passed in as integer inputs,
-so the graph depends only on shapes and dtypes.
+Stage: tensor front end. Invariants: each operation is declared once, with `@op` (dispatch.py):
+that table is the only list of the functions, methods and in-place methods, and it holds the
+op's numpy form for inputs that are not Tensors. On Tensors each operation is a module-level
+function of adc.numpy calls (so its traced graph is cached by identity) applied through
+`tensor.apply`; torch's dtype rules are decided before the call (dtypes.py) and
+data-dependent facts (argmax indices, boolean masks, sort orders) are computed eagerly and
+passed in as integer inputs, so the graph depends only on shapes and dtypes.
 """
 from __future__ import annotations
 
@@ -16,10 +18,13 @@ import numbers
 import numpy as np
 
 from .. import numpy as anp
+from ..errors import UnsupportedError, with_location
 from ..numpy.linalg import norm as _anp_norm
 from ..prims.index import scatter_add_p
 from ..trace import bind
 from . import dtypes
+from .dispatch import function_names, op, refuse_traced
+from .index_keys import positions, rebuild_key, split_key
 from .tensor import Tensor, apply
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
@@ -30,12 +35,12 @@ def _as_tensor(x) -> Tensor:
         return x
     from .creation import tensor
 
-    return tensor(x)
+    return tensor(refuse_traced(x))
 
 
 def _operand(x, dtype):
     """Python numbers become constant arrays of the operation's dtype (not part of the key)."""
-    return x if isinstance(x, Tensor) else np.asarray(x, dtype)
+    return x if isinstance(x, Tensor) else np.asarray(refuse_traced(x), dtype)
 
 
 def _name(op: str) -> str:
@@ -46,13 +51,13 @@ def _name(op: str) -> str:
 
 @functools.cache
 def _cast_then(fn):
-    def op(*xs, dtype):
+    def cast_then(*xs, dtype):
         return fn(*[anp.astype(x, dtype) for x in xs])
-    op.__qualname__ = f"cast_then_{fn.__name__}"
-    return op
+    cast_then.__qualname__ = f"cast_then_{fn.__name__}"
+    return cast_then
 
 
-def _elementwise(name, fn, *operands, floating=False, out_dtype=None):
+def _elementwise(name, fn, *operands, floating=False):
     dt = dtypes.result_type(*operands)
     if floating:
         dt = dtypes.float_result(dt)
@@ -62,116 +67,148 @@ def _elementwise(name, fn, *operands, floating=False, out_dtype=None):
     return apply(name, _cast_then(fn), ops, (("dtype", dt.char),))
 
 
+def _scaled(x, alpha):
+    return x if alpha == 1 else anp.multiply(x, alpha)
+
+
+@op(inplace=True, numpy=lambda input, other, *, alpha=1: anp.add(input, _scaled(other, alpha)))
 def add(input, other, *, alpha=1):
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _mul(other, alpha)
     return _elementwise(_name("Add"), anp.add, input, other)
 
 
+@op(inplace=True,
+    numpy=lambda input, other, *, alpha=1: anp.subtract(input, _scaled(other, alpha)))
 def sub(input, other, *, alpha=1):
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _mul(other, alpha)
     return _elementwise(_name("Sub"), anp.subtract, input, other)
 
 
+@op(method=False,
+    numpy=lambda input, other, *, alpha=1: anp.subtract(other, _scaled(input, alpha)))
 def rsub(input, other, *, alpha=1):
     """other - alpha * input (torch.rsub; what `number - tensor` calls)."""
     if alpha != 1:
-        input = mul(input, alpha)
+        input = _mul(input, alpha)
     return _elementwise("RsubBackward1", anp.subtract, other, input)
 
 
-def mul(input, other):
+def _mul(input, other):
+    """mul on Tensors; add/sub/rsub scale by alpha with it (a Python number too becomes a
+    Tensor, as in torch)."""
     return _elementwise(_name("Mul"), anp.multiply, input, other)
 
 
-def div(input, other, *, rounding_mode=None):
+mul = op(_mul, name="mul", inplace=True, numpy=anp.multiply)
+
+
+def _true_division(rounding_mode):
     if rounding_mode is not None:
         raise NotImplementedError("adc: div(rounding_mode=...) is not supported; use true "
                                   "division")
+
+
+def _numpy_div(input, other, *, rounding_mode=None):
+    _true_division(rounding_mode)
+    return anp.divide(input, other)
+
+
+@op(inplace=True, numpy=_numpy_div)
+def div(input, other, *, rounding_mode=None):
+    _true_division(rounding_mode)
     return _elementwise(_name("Div"), anp.divide, input, other, floating=True)
 
 
-true_divide = divide = div
-multiply, subtract = mul, sub
+true_divide = op(div, name="true_divide")
+divide = op(div, name="divide", function=False)
+multiply = op(mul, name="multiply", function=False)
+subtract = op(sub, name="subtract", function=False)
 
 
+@op(inplace=True, numpy=anp.power)
 def pow(input, exponent):
     name = ("PowBackward2" if not isinstance(input, Tensor) else
             "PowBackward1" if isinstance(exponent, Tensor) else "PowBackward0")
     return _elementwise(name, anp.power, input, exponent)
 
 
+@op(numpy=anp.maximum)
 def maximum(input, other):
     return _elementwise(_name("Maximum"), anp.maximum, input, other)
 
 
+@op(numpy=anp.minimum)
 def minimum(input, other):
     return _elementwise(_name("Minimum"), anp.minimum, input, other)
 
 
-def _comparison(name, fn):
-    def op(input, other):
+def _comparison(name, fn, *aliases):
+    def comparison(input, other):
         dt = dtypes.result_type(input, other)
         return apply(name, _cast_then(fn), [_operand(x, dt) for x in (input, other)],
                      (("dtype", dt.char),))
-    op.__name__ = name
-    return op
+    public = op(comparison, name=name, numpy=fn)
+    for alias in aliases:
+        op(public, name=alias, function=False)
+    return public
 
 
 eq = _comparison("eq", anp.equal)
-ne = _comparison("ne", anp.not_equal)
-lt = _comparison("lt", anp.less)
-le = _comparison("le", anp.less_equal)
-gt = _comparison("gt", anp.greater)
-ge = _comparison("ge", anp.greater_equal)
+ne = _comparison("ne", anp.not_equal, "not_equal")
+lt = _comparison("lt", anp.less, "less")
+le = _comparison("le", anp.less_equal, "less_equal")
+gt = _comparison("gt", anp.greater, "greater")
+ge = _comparison("ge", anp.greater_equal, "greater_equal")
 logical_and = _comparison("logical_and", anp.logical_and)
 logical_or = _comparison("logical_or", anp.logical_or)
-greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
 
-def _unary(torch_name, fn, floating=True):
-    def op(input):
+def _unary(name, torch_name, fn, floating=True, inplace=False, alias=None):
+    def unary(input):
         return _elementwise(_name(torch_name), fn, input, floating=floating)
-    op.__name__ = torch_name.lower()
-    return op
-
-
-exp = _unary("Exp", anp.exp)
-expm1 = _unary("Expm1", anp.expm1)
-log = _unary("Log", anp.log)
-log1p = _unary("Log1P", anp.log1p)
-sqrt = _unary("Sqrt", anp.sqrt)
-sin = _unary("Sin", anp.sin)
-cos = _unary("Cos", anp.cos)
-tan = _unary("Tan", anp.tan)
-sinh = _unary("Sinh", anp.sinh)
-cosh = _unary("Cosh", anp.cosh)
-tanh = _unary("Tanh", anp.tanh)
-atan = arctan = _unary("Atan", anp.arctan)
-sigmoid = _unary("Sigmoid", anp.sigmoid)
-reciprocal = _unary("Reciprocal", anp.reciprocal)
-neg = negative = _unary("Neg", anp.negative, floating=False)
-abs = absolute = _unary("Abs", anp.abs, floating=False)
-relu = _unary("Relu", anp.relu, floating=False)
-sign = _unary("Sign", anp.sign, floating=False)
-square = _unary("Pow", anp.square, floating=False)
-logical_not = _unary("LogicalNot", anp.logical_not, floating=False)
+    public = op(unary, name=name, inplace=inplace, numpy=fn)
+    if alias is not None:
+        op(public, name=alias, function=False)
+    return public
 
 
 def _rsqrt(x):
     return anp.reciprocal(anp.sqrt(x))
 
 
-rsqrt = _unary("Rsqrt", _rsqrt)
+exp = _unary("exp", "Exp", anp.exp, inplace=True)
+expm1 = _unary("expm1", "Expm1", anp.expm1)
+log = _unary("log", "Log", anp.log, inplace=True)
+log1p = _unary("log1p", "Log1P", anp.log1p)
+sqrt = _unary("sqrt", "Sqrt", anp.sqrt, inplace=True)
+rsqrt = _unary("rsqrt", "Rsqrt", _rsqrt)
+sin = _unary("sin", "Sin", anp.sin, inplace=True)
+cos = _unary("cos", "Cos", anp.cos, inplace=True)
+tan = _unary("tan", "Tan", anp.tan)
+sinh = _unary("sinh", "Sinh", anp.sinh)
+cosh = _unary("cosh", "Cosh", anp.cosh)
+tanh = _unary("tanh", "Tanh", anp.tanh, inplace=True)
+atan = _unary("atan", "Atan", anp.arctan, alias="arctan")
+sigmoid = _unary("sigmoid", "Sigmoid", anp.sigmoid, inplace=True)
+reciprocal = _unary("reciprocal", "Reciprocal", anp.reciprocal, inplace=True)
+neg = _unary("neg", "Neg", anp.negative, floating=False, inplace=True, alias="negative")
+abs = _unary("abs", "Abs", anp.abs, floating=False, inplace=True, alias="absolute")
+relu = _unary("relu", "Relu", anp.relu, floating=False, inplace=True)
+sign = _unary("sign", "Sign", anp.sign, floating=False)
+square = _unary("square", "Pow", anp.square, floating=False)
+logical_not = _unary("logical_not", "LogicalNot", anp.logical_not, floating=False)
 
 
+@op(function=False)
 def softplus(input, beta=1.0, threshold=20.0):
     if beta != 1.0:
         raise NotImplementedError("adc: softplus with beta != 1 is not supported")
     return _elementwise(_name("Softplus"), anp.softplus, input, floating=True)
 
 
+@op(inplace=True, numpy=lambda input, min=None, max=None: anp.clip(input, min, max))
 def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -180,9 +217,10 @@ def clamp(input, min=None, max=None):
     return _elementwise("ClampBackward1", anp.clip, input, lo, hi)
 
 
-clip = clamp
+clip = op(clamp, name="clip", inplace=True)
 
 
+@op(method=False, numpy=lambda condition, input, other: anp.where(condition, input, other))
 def where(condition, input, other):
     cond = _as_tensor(condition)
     dt = dtypes.result_type(input, other)
@@ -198,6 +236,7 @@ def _masked_fill(x, mask, value, dtype):
     return anp.where(mask, anp.astype(value, dtype), x)
 
 
+@op(inplace=True, numpy=lambda input, mask, value: anp.where(mask, value, input))
 def masked_fill(input, mask, value):
     return apply(_name("MaskedFill"), _masked_fill,
                  [input, _as_tensor(mask), _operand(value, input.dtype)],
@@ -216,15 +255,20 @@ def _lerp(x, end, weight):
     return x + weight * (end - x)
 
 
+@op(inplace=True, numpy=lambda input, tensor1, tensor2, *, value=1: _addcdiv(
+    input, tensor1, tensor2, value))
 def addcdiv(input, tensor1, tensor2, *, value=1):
     return _elementwise(_name("Addcdiv"), _addcdiv, input, tensor1, tensor2, value,
                         floating=True)
 
 
+@op(inplace=True, numpy=lambda input, tensor1, tensor2, *, value=1: _addcmul(
+    input, tensor1, tensor2, value))
 def addcmul(input, tensor1, tensor2, *, value=1):
     return _elementwise(_name("Addcmul"), _addcmul, input, tensor1, tensor2, value)
 
 
+@op(inplace=True, numpy=_lerp)
 def lerp(input, end, weight):
     return _elementwise(_name("Lerp"), _lerp, input, end, weight)
 
@@ -256,6 +300,15 @@ def _dims(dim, ndim):
     return tuple(sorted(d % builtins.max(ndim, 1) for d in dims))
 
 
+def _axis(dim):
+    """torch's `dim` (None, an int or a sequence) as adc.numpy's `axis`."""
+    return dim if dim is None or isinstance(dim, numbers.Integral) else tuple(dim)
+
+
+def _cast(x, dtype):
+    return x if dtype is None else anp.astype(x, dtype)
+
+
 def _reduce(name, fn, input, dim, keepdim, **extra):
     """`name` is torch's grad_fn name: a string, or a pair (whole tensor, along dims)."""
     axis = _dims(dim, input.ndim)
@@ -265,6 +318,8 @@ def _reduce(name, fn, input, dim, keepdim, **extra):
                  (("axis", axis), ("keepdims", keepdim)) + tuple(sorted(extra.items())))
 
 
+@op(numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.sum(
+    input, axis=_axis(dim), dtype=dtype, keepdims=keepdim))
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
@@ -273,12 +328,14 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return _reduce(("SumBackward0", "SumBackward1"), anp.sum, input, dim, keepdim)
 
 
-def _require_float(input, op):
+def _require_float(input, what):
     if input.dtype.kind != "f":
-        raise RuntimeError(f"{op}(): could not infer output dtype. Input dtype must be either "
+        raise RuntimeError(f"{what}(): could not infer output dtype. Input dtype must be either "
                            f"a floating point or complex dtype. Got: {input.dtype}")
 
 
+@op(numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.mean(
+    _cast(input, dtype), axis=_axis(dim), keepdims=keepdim))
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
@@ -286,44 +343,68 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return _reduce(("MeanBackward0", "MeanBackward1"), anp.mean, input, dim, keepdim)
 
 
+@op(numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.prod(
+    _cast(input, dtype), axis=_axis(dim), keepdims=keepdim))
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     return _reduce(("ProdBackward0", "ProdBackward1"), anp.prod, input, dim, keepdim)
 
 
+def _ddof(unbiased, correction):
+    return correction if correction is not None else (0 if unbiased is False else 1)
+
+
 def _variance(fn):
-    def op(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def variance(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
         _require_float(input, fn.__name__)
-        ddof = correction if correction is not None else (
-            0 if unbiased is False else 1)
-        return _reduce(_name(fn.__name__.capitalize()), fn, input, dim, keepdim, ddof=ddof)
-    op.__name__ = fn.__name__
-    return op
+        return _reduce(_name(fn.__name__.capitalize()), fn, input, dim, keepdim,
+                       ddof=_ddof(unbiased, correction))
+
+    def numpy_form(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return fn(input, axis=_axis(dim), ddof=_ddof(unbiased, correction), keepdims=keepdim)
+    return op(variance, name=fn.__name__, numpy=numpy_form)
 
 
 var = _variance(anp.var)
 std = _variance(anp.std)
 
 
+@op(numpy=lambda input, dim, keepdim=False: anp.logsumexp(input, axis=_axis(dim),
+                                                         keepdims=keepdim))
 def logsumexp(input, dim, keepdim=False):
     return _reduce(_name("Logsumexp"), anp.logsumexp, input, dim, keepdim)
 
 
-def norm(input, p="fro", dim=None, keepdim=False):
+def _two_norm(p):
     if p not in ("fro", 2, 2.0):
         raise NotImplementedError(f"adc: norm(p={p!r}) is not supported; only the 2-norm")
-    return apply(_name("LinalgVectorNorm"), _anp_norm, [input],
+
+
+def _numpy_norm(input, p="fro", dim=None, keepdim=False):
+    _two_norm(p)
+    return anp.linalg.norm(input, axis=_axis(dim), keepdims=keepdim)
+
+
+@op(numpy=_numpy_norm)
+def norm(input, p="fro", dim=None, keepdim=False):
+    _two_norm(p)
+    return apply(_name("LinalgVectorNorm"), anp.linalg.norm, [input],
                  (("axis", None if dim is None else _dims(dim, input.ndim)),
                   ("keepdims", keepdim)))
 
 
-def amax(input, dim=(), keepdim=False):
-    return _reduce(_name("Amax"), anp.amax, input, dim if dim != () else None, keepdim)
+def _extremum(name, fn):
+    def extremum(input, dim=(), keepdim=False):
+        return _reduce(_name(name.capitalize()), fn, input, dim if dim != () else None, keepdim)
+
+    def numpy_form(input, dim=(), keepdim=False):
+        return fn(input, axis=_axis(dim if dim != () else None), keepdims=keepdim)
+    return op(extremum, name=name, numpy=numpy_form)
 
 
-def amin(input, dim=(), keepdim=False):
-    return _reduce(_name("Amin"), anp.amin, input, dim if dim != () else None, keepdim)
+amax = _extremum("amax", anp.amax)
+amin = _extremum("amin", anp.amin)
 
 
 def _selected(input, dim, keepdim, pick, name):
@@ -342,6 +423,21 @@ def _take_along(x, idx, axis, keepdim):
     return out if keepdim else anp.squeeze(out, axis)
 
 
+def _numpy_selected(name, whole, pairwise):
+    """max/min without Tensors: the whole reduction, or the elementwise one against `dim`
+    given as an array; along an int `dim` torch also returns indices, which need argmax."""
+    def numpy_form(input, dim=None, keepdim=False):
+        if dim is None:
+            return whole(input)
+        if isinstance(dim, numbers.Integral):
+            raise UnsupportedError(with_location(
+                f"adc.{name}(input, dim) returns values and indices; the indices have no "
+                f"adc.numpy form. Inside adc.grad use adc.numpy.{name}(x, axis=dim)"))
+        return pairwise(input, dim)
+    return numpy_form
+
+
+@op(numpy=_numpy_selected("max", anp.max, anp.maximum))
 def max(input, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return maximum(input, dim)
@@ -350,6 +446,7 @@ def max(input, dim=None, keepdim=False):
     return _selected(input, dim, keepdim, np.argmax, _name("Max"))
 
 
+@op(numpy=_numpy_selected("min", anp.min, anp.minimum))
 def min(input, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return minimum(input, dim)
@@ -358,18 +455,21 @@ def min(input, dim=None, keepdim=False):
     return _selected(input, dim, keepdim, np.argmin, _name("Min"))
 
 
+@op
 def argmax(input, dim=None, keepdim=False):
     if dim is None:
         return Tensor._wrap(np.asarray(np.argmax(input._data), np.int64))
     return max(input, dim, keepdim).indices
 
 
+@op
 def argmin(input, dim=None, keepdim=False):
     if dim is None:
         return Tensor._wrap(np.asarray(np.argmin(input._data), np.int64))
     return min(input, dim, keepdim).indices
 
 
+@op
 def topk(input, k, dim=-1, largest=True, sorted=True):
     d = dim % builtins.max(input.ndim, 1)
     if not 0 <= k <= input.shape[d]:
@@ -380,11 +480,13 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return values_indices(values, Tensor._wrap(idx))
 
 
+@op(numpy=lambda input, dim, dtype=None: anp.softmax(_cast(input, dtype), axis=dim))
 def softmax(input, dim, dtype=None):
     return apply(_name("Softmax"), anp.softmax, [_float(input, dtype)],
                  (("axis", dim % builtins.max(input.ndim, 1)),))
 
 
+@op(numpy=lambda input, dim, dtype=None: anp.log_softmax(_cast(input, dtype), axis=dim))
 def log_softmax(input, dim, dtype=None):
     return apply(_name("LogSoftmax"), anp.log_softmax, [_float(input, dtype)],
                  (("axis", dim % builtins.max(input.ndim, 1)),))
@@ -396,14 +498,15 @@ def _float(input, dtype):
 
 # ---- linear algebra ----
 
-def _same_dtype(a, b, op):
+def _same_dtype(a, b, what):
     if a.dtype != b.dtype:
-        raise RuntimeError(f"{op}: expected both operands to have the same dtype, but got "
+        raise RuntimeError(f"{what}: expected both operands to have the same dtype, but got "
                            f"{a.dtype} and {b.dtype}")
 
 
+@op(numpy=anp.matmul)
 def matmul(input, other):
-    _same_dtype(input, other, "matmul")
+    _same_dtype(input, refuse_traced(other), "matmul")
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{input.ndim}D and {other.ndim}D")
@@ -412,14 +515,13 @@ def matmul(input, other):
     return apply(_name(name), anp.matmul, [input, other])
 
 
-def _checked(op, ranks):
+def _checked(name, ranks):
     def checked(input, other):
         if (input.ndim, other.ndim) != ranks:
-            raise RuntimeError(f"{op}: expected {ranks[0]}-D and {ranks[1]}-D tensors, got "
+            raise RuntimeError(f"{name}: expected {ranks[0]}-D and {ranks[1]}-D tensors, got "
                                f"{input.ndim}-D and {other.ndim}-D")
         return matmul(input, other)
-    checked.__name__ = op
-    return checked
+    return op(checked, name=name, composite=True)
 
 
 mm = _checked("mm", (2, 2))
@@ -428,6 +530,7 @@ mv = _checked("mv", (2, 1))
 dot = _checked("dot", (1, 1))
 
 
+@op(composite=True)
 def outer(input, vec2):
     return mul(unsqueeze(input, 1), vec2)
 
@@ -444,11 +547,13 @@ def _reshape(x, shape):
     return anp.reshape(x, shape)
 
 
+@op(numpy=lambda input, *shape: anp.reshape(input, _shape_args(shape)))
 def reshape(input, *shape):
     return apply(_name("View"), _reshape, [input], (("shape", _shape_args(shape)),),
                  view=input.is_contiguous())
 
 
+@op(function=False)
 def view(input, *shape):
     if not input.is_contiguous():
         raise RuntimeError("view size is not compatible with input tensor's size and stride "
@@ -457,6 +562,7 @@ def view(input, *shape):
     return reshape(input, *shape)
 
 
+@op(composite=True)
 def flatten(input, start_dim=0, end_dim=-1):
     nd = builtins.max(input.ndim, 1)
     s, e = start_dim % nd, end_dim % nd
@@ -464,11 +570,20 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shape)
 
 
+@op(numpy=anp.expand_dims)
 def unsqueeze(input, dim):
     return apply(_name("Unsqueeze"), anp.expand_dims, [input],
                  (("axis", dim % (input.ndim + 1)),), view=True)
 
 
+def _numpy_squeeze(input, dim=None):
+    """torch's squeeze(dim) leaves a dimension that is not 1 in place; numpy's refuses it."""
+    if dim is not None and (anp.ndim(input) == 0 or anp.shape(input)[dim] != 1):
+        return input
+    return anp.squeeze(input, dim)
+
+
+@op(numpy=_numpy_squeeze)
 def squeeze(input, dim=None):
     if dim is not None:
         d = dim % builtins.max(input.ndim, 1)
@@ -480,11 +595,13 @@ def squeeze(input, dim=None):
     return apply(_name("Squeeze"), anp.squeeze, [input], (("axis", dims),), view=True)
 
 
+@op(numpy=lambda input, *dims: anp.transpose(input, _shape_args(dims)))
 def permute(input, *dims):
     dims = tuple(d % input.ndim for d in _shape_args(dims))
     return apply(_name("Permute"), anp.transpose, [input], (("axes", dims),), view=True)
 
 
+@op(numpy=anp.swapaxes)
 def transpose(input, dim0, dim1):
     axes = list(range(input.ndim))
     if input.ndim:
@@ -493,9 +610,10 @@ def transpose(input, dim0, dim1):
     return apply(_name("Transpose"), anp.transpose, [input], (("axes", tuple(axes)),), view=True)
 
 
-swapaxes = transpose
+swapaxes = op(transpose, name="swapaxes", function=False)
 
 
+@op(numpy=anp.transpose)
 def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
@@ -505,6 +623,7 @@ def t(input):
     return apply(_name("T"), anp.transpose, [input], (("axes", (1, 0)),), view=True)
 
 
+@op(function=False)
 def expand(input, *sizes):
     sizes = _shape_args(sizes)
     lead = len(sizes) - input.ndim
@@ -512,18 +631,22 @@ def expand(input, *sizes):
     return apply(_name("Expand"), anp.broadcast_to, [input], (("shp", shape),), view=True)
 
 
+@op(function=False)
 def expand_as(input, other):
     return expand(input, other.shape)
 
 
+@op(function=False)
 def broadcast_to(input, size):
     return expand(input, size)
 
 
+@op(function=False)
 def repeat(input, *sizes):
     return apply(_name("Repeat"), anp.tile, [input], (("reps", _shape_args(sizes)),))
 
 
+@op(numpy=lambda input, dims: anp.flip(input, _axis(dims)))
 def flip(input, dims):
     return apply(_name("Flip"), anp.flip, [input], (("axis", _dims(dims, input.ndim)),))
 
@@ -532,10 +655,12 @@ def _identity(x):
     return x
 
 
+@op
 def clone(input):
     return apply(_name("Clone"), _identity, [input])
 
 
+@op(function=False)
 def contiguous(input):
     return input if input.is_contiguous() else clone(input)
 
@@ -550,64 +675,32 @@ def _join(name, fn, tensors, dim):
 
 @functools.cache
 def _joined(fn):
-    def op(*xs, axis, dtype):
+    def joined(*xs, axis, dtype):
         return fn([anp.astype(x, dtype) for x in xs], axis=axis)
-    return op
+    return joined
 
 
+@op(method=False, numpy=lambda tensors, dim=0: anp.concatenate(list(tensors), dim))
 def cat(tensors, dim=0):
     return _join("Cat", anp.concatenate, tensors, dim)
 
 
-concatenate = cat
+concatenate = op(cat, name="concatenate", method=False)
 
 
+@op(method=False, numpy=lambda tensors, dim=0: anp.stack(list(tensors), dim))
 def stack(tensors, dim=0):
     return _join("Stack", anp.stack, tensors, dim)
 
 
 # ---- indexing ----
 
-def _index_key(key):
-    """Split an index into a static pattern and the integer index arrays it contains."""
-    key = key if isinstance(key, tuple) else (key,)
-    pattern, arrays = [], []
-    for k in key:
-        if isinstance(k, (Tensor, np.ndarray, list)):
-            a = k._data if isinstance(k, Tensor) else np.asarray(k)
-            if a.dtype == np.bool_:
-                for part in np.nonzero(a):
-                    pattern.append(("array", len(arrays)))
-                    arrays.append(part)
-                continue
-            if a.dtype.kind not in "iu":
-                raise IndexError("tensors used as indices must be long, int, byte or bool "
-                                 f"tensors (got {a.dtype})")
-            pattern.append(("array", len(arrays)))
-            arrays.append(a.astype(np.int64))
-        elif isinstance(k, slice):
-            pattern.append(("slice", k.start, k.stop, k.step))
-        elif k is None or k is Ellipsis:
-            pattern.append(k)
-        elif isinstance(k, numbers.Integral):
-            pattern.append(int(k))
-        else:
-            raise IndexError(f"adc: unsupported index {k!r}; use ints, slices, None, ..., or "
-                             "integer/bool tensors")
-    return tuple(pattern), arrays
-
-
-def _rebuild(pattern, arrays):
-    return tuple(slice(p[1], p[2], p[3]) if isinstance(p, tuple) and p[0] == "slice" else
-                 arrays[p[1]] if isinstance(p, tuple) else p for p in pattern)
-
-
 def _getitem(x, *arrays, pattern):
-    return anp.getitem(x, _rebuild(pattern, arrays))
+    return anp.getitem(x, rebuild_key(pattern, arrays))
 
 
 def getitem(input, key):
-    pattern, arrays = _index_key(key)
+    pattern, arrays = split_key(key)
     basic = not arrays
     name = ("Select" if basic and any(isinstance(p, int) for p in pattern) else
             "Slice" if basic else "Index")
@@ -620,28 +713,22 @@ def _index_put(x, vals, pos, mask, vshape):
     return anp.where(mask, anp.reshape(placed, anp.shape(x)), x)
 
 
-def _positions(shape, select) -> tuple:
-    """Flat positions chosen by `select(index_grid)`, and the mask of the chosen elements."""
-    grid = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
-    pos = np.asarray(select(grid), np.int64)
-    mask = np.zeros(int(np.prod(shape)), np.bool_)
-    mask[pos.reshape(-1)] = True
-    return pos, mask.reshape(shape)
-
-
+@op(function=False, inplace=True)
 def index_put(input, key, value):
-    pattern, arrays = _index_key(key)
-    pos, mask = _positions(input.shape, lambda g: g[_rebuild(pattern, arrays)])
-    value = value if isinstance(value, Tensor) else np.asarray(value, input.dtype)
+    pattern, arrays = split_key(key)
+    pos, mask = positions(input.shape, lambda g: g[rebuild_key(pattern, arrays)])
+    value = _operand(value, input.dtype)
     return apply(_name("IndexPut"), _index_put, [input, value, pos.reshape(-1), mask],
                  (("vshape", pos.shape),))
 
 
+@op(numpy=lambda input, dim, index: anp.take_along_axis(input, index, dim))
 def gather(input, dim, index):
     return apply(_name("Gather"), anp.take_along_axis, [input, _as_tensor(index)],
                  (("axis", dim % builtins.max(input.ndim, 1)),))
 
 
+@op(inplace=True)
 def scatter(input, dim, index, src=None, *, value=None):
     index = _as_tensor(index)._data
     d = dim % builtins.max(input.ndim, 1)
@@ -651,22 +738,24 @@ def scatter(input, dim, index, src=None, *, value=None):
         coords[d] = index
         return grid[tuple(coords)]
 
-    pos, mask = _positions(input.shape, select)
+    pos, mask = positions(input.shape, select)
     if src is None:
         src = value
     if isinstance(src, Tensor):
         src = getitem(src, tuple(slice(0, n) for n in index.shape))
     else:
-        src = np.asarray(src, input.dtype)
+        src = _operand(src, input.dtype)
     return apply(_name("Scatter"), _index_put, [input, src, pos.reshape(-1), mask],
                  (("vshape", pos.shape),))
 
 
+@op(numpy=lambda input, dim, index: anp.take(input, index, axis=dim))
 def index_select(input, dim, index):
     return apply(_name("IndexSelect"), anp.take, [input, _as_tensor(index)._data.astype(np.int64)],
                  (("axis", dim % builtins.max(input.ndim, 1)),))
 
 
+@op
 def masked_select(input, mask):
     mask = _as_tensor(mask)._data
     shape = np.broadcast_shapes(input.shape, mask.shape)
@@ -678,6 +767,7 @@ def _masked_select(x, idx, shape):
     return anp.take(anp.reshape(anp.broadcast_to(x, shape), -1), idx)
 
 
+@op
 def nonzero(input, *, as_tuple=False):
     found = np.nonzero(input._data)
     if as_tuple:
@@ -686,13 +776,4 @@ def nonzero(input, *, as_tuple=False):
                         np.zeros((1, 0), np.int64))
 
 
-__all__ = ["add", "sub", "rsub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "eq",
-           "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not", "exp",
-           "expm1", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
-           "atan", "sigmoid", "reciprocal", "neg", "abs", "relu", "sign", "square", "clamp",
-           "clip", "where", "masked_fill", "addcdiv", "addcmul", "lerp", "sum", "mean", "prod",
-           "var", "std", "logsumexp", "norm", "amax", "amin", "max", "min", "argmax", "argmin",
-           "topk", "softmax", "log_softmax", "matmul", "mm", "bmm", "mv", "dot", "outer",
-           "reshape", "flatten", "unsqueeze", "squeeze", "permute", "transpose", "t", "cat",
-           "concatenate", "stack", "flip", "clone", "gather", "scatter", "index_select",
-           "masked_select", "nonzero"]
+__all__ = function_names()

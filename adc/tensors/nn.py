@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 
-from . import tensors as T
-from .tensors.tensor import Tensor
+from . import ops
+from .creation import rand
+from .tensor import Tensor
 
 
 class Parameter(Tensor):
@@ -82,19 +83,19 @@ class Linear(Module):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         bound = 1.0 / math.sqrt(in_features) if in_features else 0.0
-        self.weight = Parameter(T.rand(out_features, in_features, dtype=dtype) * (2 * bound)
+        self.weight = Parameter(rand(out_features, in_features, dtype=dtype) * (2 * bound)
                                 - bound)
-        self.bias = (Parameter(T.rand(out_features, dtype=dtype) * (2 * bound) - bound)
+        self.bias = (Parameter(rand(out_features, dtype=dtype) * (2 * bound) - bound)
                      if bias else None)
 
     def forward(self, x: Tensor) -> Tensor:
-        y = T.matmul(x, self.weight.T)
+        y = ops.matmul(x, self.weight.T)
         return y + self.bias if self.bias is not None else y
 
 
 class ReLU(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return T.relu(x)
+        return ops.relu(x)
 
 
 class Sequential(Module):
@@ -129,7 +130,7 @@ class MSELoss(Module):
             raise ValueError(f"MSELoss: input shape {tuple(input.shape)} and target shape "
                              f"{tuple(target.shape)} differ; adc does not broadcast them "
                              "(torch warns that this is likely a mistake)")
-        return _reduce(T.square(input - target), self.reduction)
+        return _reduce(ops.square(input - target), self.reduction)
 
 
 class CrossEntropyLoss(Module):
@@ -144,5 +145,5 @@ class CrossEntropyLoss(Module):
             raise ValueError("CrossEntropyLoss: expected logits (N, C) and integer class "
                              f"targets (N,), got {tuple(input.shape)} {input.dtype} and "
                              f"{tuple(target.shape)} {target.dtype}")
-        picked = T.gather(T.log_softmax(input, 1), 1, target.unsqueeze(1))
+        picked = ops.gather(ops.log_softmax(input, 1), 1, target.unsqueeze(1))
         return _reduce(-picked.squeeze(1), self.reduction)

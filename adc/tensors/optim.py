@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensors import no_grad
+from .grad_mode import no_grad
 
 
 class Optimizer:

@@ -1,0 +1,106 @@
+"""The tensor op table: each op declared once (ops.py) with how it is exposed and what it does
+on inputs that are not Tensors.
+
+Stage: tensor front end. Invariants: `OPS` is the only list of tensor op names — the functions
+exported as `adc.tensors.<name>` / `adc.<name>`, the Tensor methods and the in-place methods
+`<name>_` are all read from it. A call with a Tensor among its arguments runs the op's tensor
+implementation (torch semantics, unchanged); a call without one (traced values inside
+adc.grad, numpy arrays, Python numbers) runs the op's numpy form, built on adc.numpy with
+numpy's semantics; an op without one raises UnsupportedError naming it, and Tensors mixed with
+traced values raise TraceError.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from ..errors import TraceError, UnsupportedError, with_location
+from ..trace import Tracer
+from .tensor import Tensor
+
+
+@dataclasses.dataclass(frozen=True)
+class Op:
+    name: str
+    impl: Callable    # torch semantics on Tensors; what the methods run
+    public: Callable  # ops.<name>: `impl` on Tensors, the numpy form on other inputs
+    function: bool    # exported as adc.tensors.<name> (and adc.<name>)
+    method: bool      # bound as Tensor.<name>
+    inplace: bool     # also bound as Tensor.<name>_ (writes the result into the tensor)
+
+
+OPS: dict[str, Op] = {}
+_IMPL = {}  # public function -> its tensor implementation (so an alias reuses both)
+
+
+def op(impl=None, *, name=None, function=True, method=True, inplace=False, numpy=None,
+       composite=False):
+    """Declare a tensor op (as a decorator, or called on an existing function to add an alias).
+
+    `name` defaults to the function's and becomes its `__name__`. `numpy` is the op's form
+    for non-Tensor inputs (same signature, adc.numpy calls); None means it has none.
+    `composite=True` says `impl` is built from other public ops only, so it already serves
+    every kind of input and needs no numpy form of its own.
+    """
+    def declare(fn):
+        n = name or fn.__name__
+        if fn in _IMPL:  # an alias: the declared op's implementation and public function
+            impl, public = _IMPL[fn], fn
+        else:
+            impl = fn
+            impl.__name__ = impl.__qualname__ = n
+            public = _dispatching(n, impl, numpy) if function and not composite else impl
+        if n in OPS:
+            raise ValueError(f"tensor op {n!r} is declared twice")
+        OPS[n] = Op(n, impl, public, function, method, inplace)
+        _IMPL[public] = impl
+        return public
+    return declare if impl is None else declare(impl)
+
+
+def function_names() -> list:
+    return [o.name for o in OPS.values() if o.function]
+
+
+def _dispatching(name, impl, numpy_form):
+    def public(*args, **kwargs):
+        if _has_tensor(name, args, kwargs):
+            return impl(*args, **kwargs)
+        if numpy_form is None:
+            raise UnsupportedError(with_location(
+                f"adc.{name} is a tensor operation with no adc.numpy form; call it on adc "
+                "Tensors (adc.tensor(...)), or inside adc.grad use the adc.numpy functions on "
+                "the traced arrays"))
+        return numpy_form(*args, **kwargs)
+    public.__name__ = public.__qualname__ = name
+    public.__doc__, public.__wrapped__ = impl.__doc__, impl
+    return public
+
+
+def _has_tensor(name, args, kwargs) -> bool:
+    tensor = traced = False
+    for values in (args, kwargs.values()):
+        for v in values:
+            for x in (v if isinstance(v, (list, tuple)) else (v,)):
+                if isinstance(x, Tensor):
+                    tensor = True
+                elif isinstance(x, Tracer):
+                    traced = True
+    if tensor and traced:
+        raise _mixed(f"adc.{name}")
+    return tensor
+
+
+def refuse_traced(x):
+    """`x`, a non-Tensor operand of a Tensor operation, unless it is a traced array."""
+    if isinstance(x, Tracer):
+        raise _mixed("a Tensor operation")
+    return x
+
+
+def _mixed(what: str) -> TraceError:
+    return TraceError(with_location(
+        f"{what} got both an adc Tensor and a traced array: Tensors cannot enter a "
+        "function traced by adc.grad/jit. Pass the tensor's values as a numpy array "
+        "(t.detach().numpy()) or as an argument of the traced function, and use adc.numpy "
+        "operations there"))
