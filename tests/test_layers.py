@@ -13,8 +13,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # Lowest first. A module belongs to the longest prefix listed.
 LAYERS = [
-    ["adc.errors", "adc.ir"],
-    ["adc.trace", "adc.interpret"],
+    ["adc.errors", "adc.interpret", "adc.lower.registry"],
+    ["adc.ir"],
+    ["adc.trace"],
     ["adc.prims"],
     ["adc.ad", "adc.opt"],
     ["adc.numpy"],
@@ -36,6 +37,8 @@ def _layer(module: str):
 
 def _modules():
     for path in sorted((ROOT / "adc").rglob("*.py")):
+        if path.relative_to(ROOT).parts[:2] == ("adc", "kernels"):
+            continue  # the top-level kernels/, installed under adc's name (checked below)
         parts = path.relative_to(ROOT).with_suffix("").parts
         yield ".".join(parts[:-1] if parts[-1] == "__init__" else parts), path
 
@@ -53,7 +56,7 @@ def _imports(module: str, path: pathlib.Path):
                 node.module
             for a in node.names:  # `from . import numpy` imports adc.numpy, not all of adc
                 sub = f"{target}.{a.name}"
-                if sub in NAMES:
+                if sub in NAMES or sub.startswith("adc.kernels"):
                     yield sub
                 elif (target, a.name) != ("adc", "__version__"):  # data, not a dependency
                     yield target

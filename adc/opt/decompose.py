@@ -10,27 +10,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..interpret import interpret
 from ..ir import Graph
 from ..lower.registry import lower_by_composition
+from ..prims import lax
 from ..prims.linalg import einsum_p, parse_einsum
-from ..trace import bind, trace
+from ..trace import rebind, trace
 
 
 @lower_by_composition(einsum_p)
 def _einsum_via_matmul(params, *ops):
-    from .. import numpy as anp
-
     spec = params["spec"]
     subs, out = parse_einsum(spec, [o.ndim for o in ops])
     reduced = []
     for i, (sub, x) in enumerate(zip(subs, ops)):
         elsewhere = set(out).union(*[set(s) for j, s in enumerate(subs) if j != i])
         drop = tuple(k for k, c in enumerate(sub) if c not in elsewhere)
-        reduced.append((("".join(c for c in sub if c in elsewhere)), anp.sum(x, axis=drop)
-                        if drop else x))
+        reduced.append(("".join(c for c in sub if c in elsewhere), lax.reduce_sum(x, drop)))
     if len(reduced) == 1:
         sub, x = reduced[0]
-        return anp.transpose(x, [sub.index(c) for c in out])
+        return lax.transpose(x, [sub.index(c) for c in out])
     (sa, a), (sb, b) = reduced
     sizes = dict(zip(sa, a.shape)) | dict(zip(sb, b.shape))
     batch = [c for c in out if c in sa and c in sb]
@@ -39,16 +38,16 @@ def _einsum_via_matmul(params, *ops):
     keep_b = [c for c in out if c in sb and c not in sa]
 
     def arrange(x, sub, order, groups):
-        x = anp.transpose(x, [sub.index(c) for c in order])
-        return anp.reshape(x, tuple(int(np.prod([sizes[c] for c in g], dtype=np.int64))
-                                    for g in groups))
+        x = lax.transpose(x, [sub.index(c) for c in order])
+        return lax.reshape(x, [int(np.prod([sizes[c] for c in g], dtype=np.int64))
+                               for g in groups])
 
     a3 = arrange(a, sa, batch + keep_a + contract, [batch, keep_a, contract])
     b3 = arrange(b, sb, batch + contract + keep_b, [batch, contract, keep_b])
-    prod = anp.matmul(a3, b3)
+    prod = lax.matmul(a3, b3)
     order = batch + keep_a + keep_b
-    prod = anp.reshape(prod, tuple(sizes[c] for c in order))
-    return anp.transpose(prod, [order.index(c) for c in out])
+    prod = lax.reshape(prod, [sizes[c] for c in order])
+    return lax.transpose(prod, [order.index(c) for c in out])
 
 
 def decompose(graph: Graph, expansions: dict) -> Graph:
@@ -58,17 +57,9 @@ def decompose(graph: Graph, expansions: dict) -> Graph:
         return graph
     from . import optimize
 
-    def body(*xs):
-        env = dict(graph.consts)
-        env.update(zip(graph.invars, xs))
-        for eqn in graph.eqns:
-            ins = [env[v] for v in eqn.ins]
-            if eqn.prim in expansions:
-                out = (expansions[eqn.prim](eqn.params, *ins),)
-            else:
-                out = bind(eqn.prim, *ins, **eqn.params)
-                out = out if eqn.prim.multiple_results else (out,)
-            env.update(zip(eqn.outs, out))
-        return [env[v] for v in graph.outvars]
+    def expand(eqn, ins):
+        if eqn.prim in expansions:
+            return (expansions[eqn.prim](eqn.params, *ins),)
+        return rebind(eqn, ins)
 
-    return optimize(trace(body, graph.in_avals).graph)
+    return optimize(trace(lambda *xs: interpret(graph, xs, expand), graph.in_avals).graph)

@@ -21,8 +21,7 @@ def fold_constants(graph: Graph) -> Graph:
         # Folding never grows constants: a broadcast of a scalar stays a (fusable) equation.
         if all(v in consts for v in ins) and out_size <= min(CONST_GROWTH_LIMIT, in_size):
             result = eqn.prim.impl(*[consts[v] for v in ins], **eqn.params)
-            for v, r in zip(eqn.outs, result if eqn.prim.multiple_results else (result,)):
-                consts[v] = np.asarray(r, dtype=v.aval.dtype)
+            consts[eqn.outs[0]] = np.asarray(result, dtype=eqn.outs[0].aval.dtype)
             continue
         survivor = _identity_survivor(eqn, ins, consts, producer)
         if survivor is not None:

@@ -51,7 +51,6 @@ class Primitive:
     """
 
     elementwise = False
-    multiple_results = False
 
     def __init__(self, name: str, *, shape_rule: Callable, impl: Callable, torch_impl: Callable,
                  vjp: Callable | None, domains: tuple, differentiable: bool = True,
