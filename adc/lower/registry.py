@@ -1,6 +1,7 @@
 """The one table of lowering rules: RULES[target][prim], filled by decorators where the rules
 are written (@cpu_rule, @cuda_rule, or @lower_by_composition for a primitive that is expanded
-into other primitives before code generation).
+into other primitives before code generation), plus one rule per target for every primitive
+that names an `axis_kernel` (@axis_kernel_rule).
 
 Stage: lower. Invariants: a primitive has at most one entry per target (a second registration
 fails at import); code generation finds a primitive's lowering only through `lowering`, which
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 TARGETS = ("cpu", "cuda")
 RULES: dict = {target: {} for target in TARGETS}
+AXIS_KERNEL_RULES: dict = {}  # target -> the rule of every primitive with an axis_kernel
 
 
 class Composition:
@@ -57,6 +59,18 @@ def lower_by_composition(prim, targets=TARGETS):
     return decorate
 
 
+def axis_kernel_rule(target: str):
+    """Decorator: `fn(gen, eqn)` lowers, on `target`, every primitive with an `axis_kernel`
+    trait (a call of that kernel on (pre, n, post) views of the input and the output)."""
+    def decorate(fn):
+        if target in AXIS_KERNEL_RULES:
+            raise AssertionError(f"two axis-kernel rules for {target}")
+        AXIS_KERNEL_RULES[target] = fn
+        return fn
+
+    return decorate
+
+
 def compositions(target: str) -> dict:
     """prim -> expand, for the primitives lowered by composition on `target`."""
     return {prim: entry.expand for prim, entry in RULES.get(target, {}).items()
@@ -66,6 +80,8 @@ def compositions(target: str) -> dict:
 def lowering(target: str, prim):
     """The rule emitting `prim` on `target`."""
     entry = RULES[target].get(prim)
+    if entry is None and getattr(prim, "axis_kernel", None):
+        entry = AXIS_KERNEL_RULES.get(target)
     if entry is None:
         raise NotImplementedError(
             f"the {target} backend has no lowering for primitive {prim.name!r}")

@@ -30,6 +30,10 @@ TRAITS = {
     "identities": (),  # (survivor, neutral, value): op(.., neutral=value, ..) is the survivor
     "involution": False,  # op(op(x)) == x bit for bit (folding removes the pair)
     "second_order": False,  # smooth on its test domain: the checker tests its Hessian too
+    # the name of a kernel that every target's kernels package exports, computing the primitive
+    # along params["axis"] as kernel(x viewed (pre, n, post), out viewed (pre, m, post)); such
+    # a primitive needs no lowering rule of its own
+    "axis_kernel": None,
 }
 
 

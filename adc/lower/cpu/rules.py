@@ -16,7 +16,7 @@ from ...prims import shape as SH
 from ..codegen import three
 from ..debug import empty
 from ..nest import np_dtype, storage
-from ..registry import cpu_rule
+from ..registry import axis_kernel_rule, cpu_rule
 
 
 @cpu_rule(SH.reshape_p)
@@ -96,6 +96,19 @@ def _take(gen, eqn):
     gen.src.line(
         f"take3({gen.c(x)}.reshape(({pre}, {n}, {post})), {gen.c(idx)}.reshape({m}), {tmp})"
     )
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
+    gen.contiguous.add(out)
+
+
+@axis_kernel_rule("cpu")
+def _axis_kernel(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    axis = eqn.params["axis"]
+    view = three(out.aval.shape, axis)
+    tmp = gen.names.fresh("a")
+    gen.src.line(f"{tmp} = {empty(str(view), out.aval.dtype)}")
+    gen.src.line(f"{eqn.prim.axis_kernel}({gen.c(x)}.reshape({three(x.aval.shape, axis)}), "
+                 f"{tmp})")
     gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
     gen.contiguous.add(out)
 

@@ -15,7 +15,7 @@ from ...prims import linalg as L
 from ...prims import shape as SH
 from ..codegen import three
 from ..nest import storage
-from ..registry import cuda_rule
+from ..registry import axis_kernel_rule, cuda_rule
 
 
 @cuda_rule(SH.reshape_p)
@@ -85,6 +85,17 @@ def _take(gen, eqn):
         gen.host.line(f"take3({gen.arr(x)}.reshape(({pre}, {n}, {post})), "
                       f"{gen.arr(idx)}.reshape({m}), {gen.arr(out)}.reshape(({pre}, {m}, "
                       f"{post})), {gen.error_flags()})")
+
+
+@axis_kernel_rule("cuda")
+def _axis_kernel(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    axis = eqn.params["axis"]
+    gen.allocate(out)
+    if out.aval.size:
+        gen.host.line(f"{eqn.prim.axis_kernel}({gen.arr(x)}.reshape("
+                      f"{three(x.aval.shape, axis)}), {gen.arr(out)}.reshape("
+                      f"{three(out.aval.shape, axis)}))")
 
 
 @cuda_rule(I.check_index_p)
