@@ -71,6 +71,8 @@ CASES = {
     "mean": (lambda L, a: a.mean(), [any_(3, 4)]),
     "mean_dim": (lambda L, a: a.mean(dim=-1), [any_(3, 4)]),
     "prod": (lambda L, a: a.prod(0), [any_(3, 2)]),
+    "cumsum": (lambda L, a: L.cumsum(a, 1) * a.cumsum(-1), [any_(3, 4)]),
+    "cumsum_0d": (lambda L, a: L.cumsum(a, 0), [np.array(1.5)]),
     "var": (lambda L, a: a.var(1), [any_(3, 4)]),
     "std": (lambda L, a: L.std(a, unbiased=False), [any_(3, 4)]),
     "logsumexp": (lambda L, a: L.logsumexp(a, 1), [any_(3, 4)]),
@@ -136,6 +138,22 @@ def test_op_matches_torch(name, dtype):
     t_out.backward(torch.tensor(seed))
     for x, tx in zip(ins, t_ins):
         np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("ours_dtype,theirs_dtype", [("int32", "int32"), ("bool_", "bool")])
+def test_cumsum_of_integers_accumulates_in_int64(ours_dtype, theirs_dtype):
+    data = [[1, 0, 1], [1, 1, 0]]
+    ours = adc.cumsum(adc.tensor(data, dtype=getattr(adc, ours_dtype)), 1)
+    theirs = torch.cumsum(torch.tensor(data, dtype=getattr(torch, theirs_dtype)), 1)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "") == "int64"
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_cumsum_dim_out_of_range_raises_like_torch():
+    with pytest.raises(IndexError, match=r"range of \[-2, 1\], but got 2"):
+        adc.cumsum(adc.ones(2, 3), 2)
+    with pytest.raises(IndexError):
+        torch.cumsum(torch.ones(2, 3), 2)
 
 
 # grad_fn names that differ from torch's (torch routes these through other kernels or

@@ -18,7 +18,7 @@ from ..prims import lax
 from ..prims.base import broadcast_shapes
 from ..prims.index import scatter_add_p
 from ..prims.linalg import einsum_p, matmul_p
-from ..prims.reduce import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
+from ..prims.reduce import cumsum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
 from ..prims.select import convert_p, stop_gradient_p, where_p
 from ..prims.shape import broadcast_to_p, concatenate_p, pad_p, transpose_p
 from ..trace import Tracer, bind
@@ -335,6 +335,18 @@ def sum(x, axis=None, dtype=None, keepdims=False):
 
 def prod(x, axis=None, keepdims=False):
     return _reduce(reduce_prod_p, x, axis, keepdims, "prod")
+
+
+def cumsum(x, axis=None, dtype=None):
+    """numpy's cumsum: the running sum along `axis` (of the flattened array when None, or 0-d);
+    bools and integers accumulate in numpy's accumulation dtype (int64, uint64)."""
+    x = _as_operand(x)
+    x = x if isinstance(x, Tracer) else np.asarray(x)
+    if axis is None or ndim(x) == 0:
+        x, axis = ravel(x), 0
+    axis = _normalize_axis(axis, ndim(x), "cumsum")
+    x = astype(x, np.cumsum(np.zeros(1, x.dtype)).dtype if dtype is None else dtype)
+    return bind(cumsum_p, x, axis=axis)
 
 
 def _nonempty(x, axis, op):

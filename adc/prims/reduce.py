@@ -1,13 +1,17 @@
-"""Reduction primitives over a set of axes: sum, max, min, prod.
+"""Reduction primitives over a set of axes (sum, max, min, prod) and the running sum along
+one axis (cumsum).
 
 Stage: primitive definitions. Invariant: `axes` is a sorted tuple of non-negative ints and
-reduced axes are removed (adc.numpy restores them for keepdims). max/min send the gradient
-to all tied elements in equal shares, as torch's amax/amin do.
+reduced axes are removed (adc.numpy restores them for keepdims); cumsum's `axis` is a
+non-negative int and its result has its input's shape and dtype. max/min send the gradient
+to all tied elements in equal shares, as torch's amax/amin do; cumsum's VJP is the running
+sum of the cotangent taken from the end (a reversed cumsum), so higher orders work.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..ir import Aval
 from ..trace import bind
 from . import lax
@@ -90,3 +94,22 @@ reduce_min_p = Reduction("min", lambda x, axes: np.min(x, axis=axes),
 reduce_prod_p = Reduction("prod", lambda x, axes: np.prod(x, axis=axes), _torch_prod,
                           _prod_vjp, [case(((0, 3),), {"axes": (0,)})], second_order=True)
 
+
+def _cumsum_shape(x, axis):
+    if not 0 <= axis < x.ndim:
+        raise ShapeError(f"cumsum: axis {axis} of an array of shape {x.shape}")
+    return x
+
+
+def _cumsum_vjp(cts, ins, outs, needed, axis):
+    return (lax.rev(bind(cumsum_p, lax.rev(cts[0], (axis,)), axis=axis), (axis,)),)
+
+
+cumsum_p = Primitive(
+    "cumsum", shape_rule=_cumsum_shape,
+    impl=lambda x, axis: np.cumsum(x, axis=axis, dtype=x.dtype),
+    torch_impl=lambda t, x, axis: t.cumsum(x, axis, dtype=x.dtype), vjp=_cumsum_vjp,
+    domains=("real",), second_order=True, axis_kernel="cumsum3",
+    cases=[case((shape,), {"axis": axis}) for shape, axis in [
+        ((3,), 0), ((2, 3), 0), ((2, 3), 1), ((1, 3), 0), ((2, 1, 3), 1), ((2, 1, 3), 2),
+        ((0,), 0), ((2, 0), 1), ((4, 0), 0)]])

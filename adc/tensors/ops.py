@@ -370,6 +370,24 @@ var = _variance(anp.var)
 std = _variance(anp.std)
 
 
+def _cumsum(x, axis):
+    """adc.numpy's cumsum, keeping a 0-d input 0-d (torch's rule)."""
+    return anp.reshape(anp.cumsum(x, axis), anp.shape(x))
+
+
+@op(numpy=lambda input, dim, *, dtype=None: anp.cumsum(input, dim, dtype))
+def cumsum(input, dim, *, dtype=None):
+    n = builtins.max(input.ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    if dtype is not None:
+        input = input.to(dtype)
+    elif input.dtype.kind in "biu":
+        input = input.to(dtypes.int64)
+    return apply("CumsumBackward0", _cumsum, [input], (("axis", dim % n),))
+
+
 @op(numpy=lambda input, dim, keepdim=False: anp.logsumexp(input, axis=_axis(dim),
                                                          keepdims=keepdim))
 def logsumexp(input, dim, keepdim=False):
