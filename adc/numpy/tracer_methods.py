@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from ..errors import TraceError, UnsupportedError, with_location
 
+import numpy as np
+
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "positive"}
-_NOT_NUMPY = {"getitem", "apply_elementwise", "astype", "stop_gradient",
-              "sigmoid", "softplus", "relu", "logsumexp", "softmax", "log_softmax"}
 
 
 def install(cls, ns: dict) -> None:
@@ -44,8 +44,9 @@ def install(cls, ns: dict) -> None:
     cls.T = property(lambda self: ns["transpose"](self))
     cls.mT = property(lambda self: ns["swapaxes"](self, -1, -2))
 
-    for name in ("sum", "mean", "prod", "max", "min", "var", "std", "clip", "dot", "repeat",
-                 "take", "squeeze", "swapaxes", "astype", "ravel", "diagonal", "trace"):
+    # every adc.numpy function named like an ndarray method is that method (x.sum(axis), ...)
+    for name in sorted(n for n, attr in vars(np.ndarray).items() if not n.startswith("_") and
+                       callable(attr) and callable(ns.get(n)) and not isinstance(ns[n], type)):
         setattr(cls, name, (lambda fn: lambda self, *a, **k: fn(self, *a, **k))(ns[name]))
     cls.flatten = lambda self: ns["ravel"](self)
     cls.reshape = lambda self, *shape, **k: ns["reshape"](self, *shape, **k)
@@ -62,7 +63,7 @@ def install(cls, ns: dict) -> None:
 
     def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
-        if method != "__call__" or kwargs or name not in ns or name in _NOT_NUMPY:
+        if method != "__call__" or kwargs or not callable(ns.get(name)):
             raise UnsupportedError(with_location(
                 f"numpy ufunc np.{ufunc.__name__}"
                 f"{'' if method == '__call__' else '.' + method}"
@@ -74,7 +75,7 @@ def install(cls, ns: dict) -> None:
         module = func.__module__ or ""
         table = vars(ns["linalg"]) if module.endswith("linalg") else ns
         impl = table.get(func.__name__)
-        if impl is None or not callable(impl) or func.__name__ in _NOT_NUMPY:
+        if impl is None or not callable(impl):
             raise UnsupportedError(with_location(
                 f"np.{'linalg.' if table is not ns else ''}{func.__name__} is not supported on "
                 "traced arrays by adc; see adc.numpy for the supported operations"))

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 AGREEMENT = re.compile(r"max abs difference with torch: ([0-9.eE+-]+)")
 

@@ -18,7 +18,7 @@ from adc.lower.registry import RULES, Composition, cpu_rule, lowering
 from adc.opt import prepare
 from adc.prims import linalg as L
 
-KERNELS = Path(__file__).resolve().parent.parent / "kernels"
+KERNELS = Path(__file__).resolve().parents[2] / "kernels"
 
 
 def _matmul_graph():

@@ -9,7 +9,7 @@ import pathlib
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # Lowest first. A module belongs to the longest prefix listed.
 LAYERS = [
@@ -69,7 +69,7 @@ NAMES = {m for m, _ in MODULES}
 @pytest.mark.parametrize("module,path", MODULES, ids=[m for m, _ in MODULES])
 def test_imports_stay_at_or_below_the_module_layer(module, path):
     own = _layer(module)
-    assert own is not None, f"{module} is in no layer of tests/test_layers.py"
+    assert own is not None, f"{module} is in no layer of tests/e2e/test_layers.py"
     upward = sorted({t for t in _imports(module, path) if t.startswith("adc")
                      and _layer(t) is not None and _layer(t) > own
                      and not t.startswith("adc.kernels")})

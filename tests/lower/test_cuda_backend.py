@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ import adc.numpy as anp
 from adc.lower import cuda as lower_cuda
 
 cuda = pytest.importorskip("numba.cuda")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def loss(x, W):

@@ -27,7 +27,7 @@ import adc  # noqa: E402
 from adc.cli import main  # noqa: E402
 from adc.cli.specs import CliError, build_inputs, parse_spec  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EX = "examples/cli_functions.py"
 MLP = ["--arg", "W1=f32[8,16]", "--arg", "b1=f32[16]", "--arg", "W2=f32[16,1]",
        "--arg", "X=f32[32,8]", "--arg", "Y=f32[32,1]"]

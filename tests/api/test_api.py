@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -685,7 +686,7 @@ def test_cpu_backend_gather_survives_disk_cache_reuse(tmp_path):
     from the cache (numba/numba#8578). Program A warms the cache; program B runs twice."""
     script = tmp_path / "gather.py"
     script.write_text(_GATHER_SCRIPT)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ, PYTHONPATH=root, ADC_CACHE_DIR=str(tmp_path / "adc"),
                NUMBA_CACHE_DIR=str(tmp_path / "numba"))
     codes = []

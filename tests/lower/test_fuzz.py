@@ -1,9 +1,9 @@
-"""The differential fuzzer (tests/fuzz_programs.py) in the suite: a small budget of random
+"""The differential fuzzer (tests/lower/fuzz_programs.py) in the suite: a small budget of random
 programs on the cpu backend (and a few on the cuda simulator), compared with the numpy
 reference and torch; its shrinker and snippets checked on a planted failure.
 
 Budget: ADC_FUZZ_PROGRAMS programs (default 16) starting at seed ADC_FUZZ_SEED (default 0);
-`ADC_FUZZ_PROGRAMS=5000 python -m pytest tests/test_fuzz.py -k cpu` is the large budget, and
+`ADC_FUZZ_PROGRAMS=5000 python -m pytest tests/lower/test_fuzz.py -k cpu` is the large budget, and
 ADC_DEBUG=1 runs it with uninitialised arrays filled with NaN.
 """
 from __future__ import annotations
