@@ -37,6 +37,9 @@ OPS = {
                       lambda x: x.amax(1, keepdim=True), [(3, 4)], "real"),
     "min_all": (anp.min, lambda x: x.amin(), [(3, 4)], "real"),
     "prod_axis": (lambda x: anp.prod(x, axis=0), lambda x: x.prod(0), [(3, 4)], "real"),
+    "cumsum_axis": (lambda x: anp.cumsum(x, axis=-1) * x.cumsum(0),
+                    lambda x: x.cumsum(-1) * x.cumsum(0), [(3, 4)], "real"),
+    "cumsum_flat": (anp.cumsum, lambda x: x.reshape(-1).cumsum(0), [(2, 3)], "real"),
     "square": (anp.square, torch.square, [(3,)], "real"),
     "reciprocal": (anp.reciprocal, torch.reciprocal, [(3,)], "positive"),
     "power_array": (anp.power, torch.pow, [(3,), (3,)], "positive"),
@@ -150,3 +153,13 @@ def test_op_gradient_finite_differences(name):
     ours_fn, _, shapes, domain = OPS[name]
     args = _inputs(shapes, domain, np.float64)
     adc.check_grad(ours_fn, *args, argnums=tuple(range(len(args))), torch=False)
+
+
+@pytest.mark.parametrize("x", [np.arange(6, dtype=np.int32).reshape(2, 3), np.array([True, False]),
+                               np.arange(3, dtype=np.uint8), np.float32(2.5), [[1.5, 2], [3, 4]]])
+def test_cumsum_follows_numpy_values_and_dtypes(x):
+    for kw in ({}, {"axis": 0}, {"axis": -1}, {"dtype": np.float64}):
+        expected = np.cumsum(x, **kw)
+        for got in (anp.cumsum(x, **kw), adc.jit(lambda a: anp.cumsum(a, **kw))(np.asarray(x))):
+            assert got.shape == expected.shape and got.dtype == expected.dtype
+            np.testing.assert_array_equal(got, expected)
