@@ -1,8 +1,8 @@
 """The generic, table-driven checker: every registered primitive × its shape cases ×
 float64/float32 — forward vs torch, VJP vs torch.autograd.grad with random seeds, VJP vs
 central finite differences (float64), second order (Hessian-vector products) vs torch, and
-inputs in non-contiguous layouts vs the numpy reference. The shapes (prim_cases.py) put
-length-1 axes in every position and reduce over each of them."""
+inputs in non-contiguous layouts vs the numpy reference. The cases (each primitive's own
+`cases`) put length-1 axes in every position and reduce over each of them."""
 from __future__ import annotations
 
 import numpy as np
