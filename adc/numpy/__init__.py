@@ -107,6 +107,7 @@ def reciprocal(x):
 
 def power(x, y):
     if _is_scalar(y) or (isinstance(y, np.ndarray) and y.ndim == 0):
+        y = y.item() if isinstance(y, (np.ndarray, np.generic)) else y  # an int stays an int
         y = float(y) if not isinstance(y, numbers.Integral) else int(y)
         (x,) = _promote(x, to_float=not isinstance(y, int) or y < 0)
         if y == 1:

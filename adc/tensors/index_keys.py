@@ -1,4 +1,5 @@
-"""Index keys of tensor indexing: torch's keys split into a static pattern and integer arrays.
+"""Index keys of tensor indexing: torch's keys split into a static pattern and integer arrays,
+and the traced functions that gather and write with them.
 
 Stage: tensor front end. Invariant: the pattern (ints, slices, None, Ellipsis, and the place of
 each index array) is hashable and becomes part of an operation's cache key; the index arrays
@@ -11,6 +12,9 @@ import numbers
 
 import numpy as np
 
+from .. import numpy as anp
+from ..prims.index import scatter_add_p
+from ..trace import bind
 from .tensor import Tensor
 
 
@@ -55,3 +59,25 @@ def positions(shape, select) -> tuple:
     mask = np.zeros(int(np.prod(shape)), np.bool_)
     mask[pos.reshape(-1)] = True
     return pos, mask.reshape(shape)
+
+
+def getitem_traced(x, *arrays, pattern):
+    return anp.getitem(x, rebuild_key(pattern, arrays))
+
+
+def index_put_traced(x, vals, pos, mask, *keep, vshape):
+    """x with the values written at the flat positions `pos` (a value of extra leading size-1
+    axes is taken without them, as torch assigns); `keep` lists the entries that land last
+    where positions repeat (only those are written)."""
+    lead = anp.ndim(vals) - len(vshape)
+    if lead > 0 and all(d == 1 for d in anp.shape(vals)[:lead]):
+        vals = anp.reshape(vals, anp.shape(vals)[lead:])
+    flat = anp.reshape(anp.broadcast_to(anp.astype(vals, x.dtype), vshape), -1)
+    if keep:
+        flat = anp.take(flat, keep[0])
+    placed = bind(scatter_add_p, pos, flat, axis=0, size=int(np.prod(anp.shape(x))))
+    return anp.where(mask, anp.reshape(placed, anp.shape(x)), x)
+
+
+def masked_select_traced(x, idx, shape):
+    return anp.take(anp.reshape(anp.broadcast_to(x, shape), -1), idx)

@@ -20,11 +20,10 @@ import numpy as np
 from .. import numpy as anp
 from ..errors import UnsupportedError, with_location
 from ..numpy.linalg import norm as _anp_norm
-from ..prims.index import scatter_add_p
-from ..trace import bind
 from . import dtypes
 from .dispatch import function_names, op, refuse_traced
-from .index_keys import positions, rebuild_key, split_key
+from .index_keys import (getitem_traced, index_put_traced, masked_select_traced, positions,
+                         rebuild_key, split_key)
 from .tensor import Tensor, apply
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
@@ -127,10 +126,20 @@ multiply = op(mul, name="multiply", function=False)
 subtract = op(sub, name="subtract", function=False)
 
 
+def _power_by_number(x, *, exponent, dtype):
+    return anp.power(anp.astype(x, dtype), exponent)
+
+
 @op(inplace=True, numpy=anp.power)
 def pow(input, exponent):
-    name = ("PowBackward2" if not isinstance(input, Tensor) else
-            "PowBackward1" if isinstance(exponent, Tensor) else "PowBackward0")
+    if isinstance(input, Tensor) and type(exponent) in (int, float):
+        # a number exponent is static, so an integer tensor to an integer power stays integer
+        dt = dtypes.result_type(input, exponent)
+        if dt.kind in "iu" and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return apply("PowBackward0", _power_by_number, [input],
+                     (("dtype", dt.char), ("exponent", exponent)))
+    name = "PowBackward2" if not isinstance(input, Tensor) else "PowBackward1"
     return _elementwise(name, anp.power, input, exponent)
 
 
@@ -713,31 +722,32 @@ def stack(tensors, dim=0):
 
 # ---- indexing ----
 
-def _getitem(x, *arrays, pattern):
-    return anp.getitem(x, rebuild_key(pattern, arrays))
-
-
 def getitem(input, key):
     pattern, arrays = split_key(key)
     basic = not arrays
     name = ("Select" if basic and any(isinstance(p, int) for p in pattern) else
             "Slice" if basic else "Index")
-    return apply(_name(name), _getitem, [input, *arrays], (("pattern", pattern),), view=basic)
+    return apply(_name(name), getitem_traced, [input, *arrays], (("pattern", pattern),), view=basic)
 
 
-def _index_put(x, vals, pos, mask, vshape):
-    flat = anp.reshape(anp.broadcast_to(anp.astype(vals, x.dtype), vshape), -1)
-    placed = bind(scatter_add_p, pos, flat, axis=0, size=int(np.prod(anp.shape(x))))
-    return anp.where(mask, anp.reshape(placed, anp.shape(x)), x)
+def _write(name, input, value, pos, mask):
+    """Write `value` at the element positions `pos` of `input`: where positions repeat, the
+    last write wins (torch's CPU order; torch documents the order as undefined), and only it
+    receives a gradient (what the function computes depends on no other)."""
+    flat = pos.reshape(-1)
+    _, first_from_end = np.unique(flat[::-1], return_index=True)
+    operands = [input, value, flat, mask]
+    if len(first_from_end) < len(flat):
+        keep = np.sort(len(flat) - 1 - first_from_end)
+        operands = [input, value, flat[keep], mask, keep]
+    return apply(_name(name), index_put_traced, operands, (("vshape", pos.shape),))
 
 
 @op(function=False, inplace=True)
 def index_put(input, key, value):
     pattern, arrays = split_key(key)
     pos, mask = positions(input.shape, lambda g: g[rebuild_key(pattern, arrays)])
-    value = _operand(value, input.dtype)
-    return apply(_name("IndexPut"), _index_put, [input, value, pos.reshape(-1), mask],
-                 (("vshape", pos.shape),))
+    return _write("IndexPut", input, _operand(value, input.dtype), pos, mask)
 
 
 @op(numpy=lambda input, dim, index: anp.take_along_axis(input, index, dim))
@@ -763,8 +773,7 @@ def scatter(input, dim, index, src=None, *, value=None):
         src = getitem(src, tuple(slice(0, n) for n in index.shape))
     else:
         src = _operand(src, input.dtype)
-    return apply(_name("Scatter"), _index_put, [input, src, pos.reshape(-1), mask],
-                 (("vshape", pos.shape),))
+    return _write("Scatter", input, src, pos, mask)
 
 
 @op(numpy=lambda input, dim, index: anp.take(input, index, axis=dim))
@@ -778,11 +787,7 @@ def masked_select(input, mask):
     mask = _as_tensor(mask)._data
     shape = np.broadcast_shapes(input.shape, mask.shape)
     idx = np.flatnonzero(np.broadcast_to(mask, shape))
-    return apply(_name("MaskedSelect"), _masked_select, [input, idx], (("shape", shape),))
-
-
-def _masked_select(x, idx, shape):
-    return anp.take(anp.reshape(anp.broadcast_to(x, shape), -1), idx)
+    return apply(_name("MaskedSelect"), masked_select_traced, [input, idx], (("shape", shape),))
 
 
 @op

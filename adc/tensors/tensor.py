@@ -80,7 +80,9 @@ def apply_graph(name: str, graph, key, operands, *, run):
 
 
 def _owned(out, datas):
-    if out.base is None and out.flags.writeable:
+    """`out` as an array the result owns: a graph that returns an input unchanged (clone, x * 1
+    folded away) gives that input's own array, which must be copied as a fresh one would be."""
+    if out.base is None and out.flags.writeable and not any(out is d for d in datas):
         return out  # a fresh array
     shared = not out.flags.writeable or any(np.may_share_memory(out, d) for d in datas)
     return out.copy() if shared else out
@@ -333,7 +335,7 @@ class Tensor:
 
     # ---- leaving the tensor world ----
     def numpy(self) -> np.ndarray:
-        if self._requires_grad:
+        if self._requires_grad and is_grad_enabled():  # torch allows it under no_grad
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return self._data
