@@ -1,18 +1,23 @@
 """PyTorch-style tensors whose gradients run as compiled adc code (see tensor.py), with the
 layers (nn) and optimizers (optim) built on them."""
-from . import autograd, creation, dtypes, nn, ops, optim
+from . import autograd, creation, cuda, dtypes, legacy, nn, ops, optim
 from .creation import *  # noqa: F403
 from .dtypes import (bool_, float32, float64, get_default_dtype, int32, int64,
                      set_default_dtype)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .legacy import Size
 from .methods import bind_methods
 from .ops import *  # noqa: F403
 from .tensor import Tensor, device
 
 bind_methods()
+legacy.install()
+globals().update(legacy.TYPES)
+globals().update(legacy.ALIASES)  # float, double, long, int, bool: names torch code uses
 
-__all__ = ["Tensor", "autograd", "bool_", "device", "dtypes", "enable_grad", "float32",
-           "float64", "get_default_dtype", "int32", "int64", "is_grad_enabled", "no_grad",
-           "ops", "set_default_dtype", "set_grad_enabled"]
+__all__ = ["Size", "Tensor", "autograd", "bool_", "cuda", "device", "dtypes", "enable_grad",
+           "float32", "float64", "get_default_dtype", "int32", "int64", "is_grad_enabled",
+           "no_grad", "ops", "set_default_dtype", "set_grad_enabled"]
 __all__ += creation.__all__
 __all__ += ops.__all__
+__all__ += list(legacy.TYPES) + list(legacy.ALIASES)

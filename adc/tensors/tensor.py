@@ -185,10 +185,12 @@ class Tensor:
     # ---- metadata ----
     @property
     def shape(self) -> tuple:
-        return self._data.shape
+        from .legacy import Size
+
+        return Size(self._data.shape)
 
     def size(self, dim=None):
-        return self._data.shape if dim is None else self._data.shape[dim]
+        return self.shape if dim is None else self._data.shape[dim]
 
     @property
     def dtype(self) -> np.dtype:

@@ -1,0 +1,123 @@
+"""torch's legacy and convenience spellings: `Size`, the typed constructors (`FloatTensor`,
+`LongTensor`, ...), `Tensor(data)` / `Tensor(2, 3)`, dtype aliases (`float`, `long`, ...),
+`Tensor.type()`, the `new_*` constructors and formatting one-element tensors.
+
+Stage: tensor front end. Invariant: each spelling builds on the one tensor implementation
+(creation and `Tensor.to`), with torch's meaning: a legacy constructor given sizes makes a
+tensor of that shape (torch leaves it uninitialized; here it is zero), given data copies it
+as the constructor's dtype.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import creation, dtypes
+from .tensor import Tensor
+
+# torch's dtype aliases (`float` is float32, `int` int32, `long` int64), exported as
+# adc.float, adc.double, ... ; float16 (`half`) is not a dtype adc computes in.
+ALIASES = {"float": dtypes.float32, "double": dtypes.float64, "long": dtypes.int64,
+           "int": dtypes.int32, "bool": dtypes.bool_}
+_TYPE_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor",
+               dtypes.int64: "LongTensor", dtypes.int32: "IntTensor", dtypes.bool_: "BoolTensor"}
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as torch's does."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+def _legacy(dtype, args, device, typed=True):
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        source = args[0]  # torch: the same data and dtype, as a new tensor object
+        if typed and source.dtype != dtype:
+            raise TypeError(f"expected a tensor of dtype {dtype} (got {source.dtype})")
+        return Tensor._wrap(source._data)
+    if device is not None:
+        creation.zeros(0, device=device)  # checks the device as every constructor does
+    if not args:
+        return Tensor._wrap(np.zeros(0, dtype))
+    sizes = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
+    if all(isinstance(a, numbers.Integral) and not isinstance(a, (bool, Tensor)) for a in sizes):
+        return Tensor._wrap(np.zeros(tuple(int(a) for a in sizes), dtype))
+    if len(args) != 1:
+        raise TypeError(f"new(): invalid arguments {args!r}: give sizes (ints) or one sequence "
+                        "of data")
+    return creation.tensor(args[0], dtype=dtype)
+
+
+def _typed(dtype):
+    class Typed:
+        """The legacy constructor of one dtype: sizes make a zero tensor, data is copied."""
+
+        def __new__(cls, *args, device=None):
+            return _legacy(dtype, args, device)
+
+    Typed.__name__ = Typed.__qualname__ = _TYPE_NAMES[dtype]
+    Typed.dtype = dtype
+    return Typed
+
+
+TYPES = {name: _typed(dtype) for dtype, name in _TYPE_NAMES.items()}
+
+
+def _tensor_new(cls, *args, device=None):
+    """Tensor(data) / Tensor(2, 3) / Tensor(size): the legacy constructor of the default
+    dtype."""
+    return _legacy(dtypes.get_default_dtype(), args, device, typed=False)
+
+
+def _type(self, dtype=None):
+    """`t.type()` is torch's type name ('torch.FloatTensor'); `t.type(dtype)` converts, with
+    dtype a dtype, a typed constructor or such a name."""
+    if dtype is None:
+        return "torch." + _TYPE_NAMES.get(self.dtype, self.dtype.name)
+    if isinstance(dtype, str):
+        names = {f"torch.{n}": d for d, n in _TYPE_NAMES.items()}
+        if dtype not in names:
+            raise ValueError(f"invalid type: {dtype!r}")
+        dtype = names[dtype]
+    return self.to(getattr(dtype, "dtype", dtype))
+
+
+def _new(fill):
+    def new(self, *size, dtype=None, device=None, requires_grad=False):
+        return fill(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return new
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return creation.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                         requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    return creation.tensor(data, dtype=dtype or self.dtype, device=device,
+                           requires_grad=requires_grad)
+
+
+def _format(self, spec):
+    """f"{loss:.4f}" formats a 0-d tensor's value; f"{t}" is str(t)."""
+    if not spec:
+        return repr(self)
+    if self._data.ndim:
+        raise TypeError(f"unsupported format string {spec!r} passed to a Tensor of shape "
+                        f"{tuple(self.shape)} (as in torch, only 0-d tensors take a format)")
+    return format(self.item(), spec)
+
+
+def install() -> None:
+    """Bind the spellings that live on Tensor itself."""
+    Tensor.__new__ = _tensor_new
+    Tensor.type = _type
+    Tensor.new_zeros, Tensor.new_ones = _new(creation.zeros), _new(creation.ones)
+    Tensor.new_empty = _new(creation.empty)
+    Tensor.new_full, Tensor.new_tensor = _new_full, _new_tensor
+    Tensor.__format__ = _format

@@ -1,0 +1,93 @@
+"""torch's legacy and convenience spellings that tutorials use, run side by side with torch
+2.13: Size, typed constructors, Tensor(...), dtype aliases, type(), new_*, formatting,
+adc.cuda."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adc
+
+torch = pytest.importorskip("torch")
+
+
+def _same(ours, theirs):
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_size_is_a_tuple_that_prints_as_torch():
+    for lib in (adc, torch):
+        s = lib.ones(3, 4).shape
+        assert isinstance(s, tuple) and s == (3, 4) and s.numel() == 12
+        assert repr(s) == "torch.Size([3, 4])" and lib.ones(3, 4).size() == s
+        assert lib.ones(3, 4).size(1) == 4
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.Tensor([1, 2]), lambda L: L.Tensor(L.tensor([1, 2])), lambda L: L.Tensor(),
+    lambda L: L.FloatTensor([1, 2]), lambda L: L.LongTensor([1.7, 2]),
+    lambda L: L.IntTensor([3]), lambda L: L.BoolTensor([1, 0]), lambda L: L.DoubleTensor([[1]])])
+def test_legacy_constructors_from_data(make):
+    _same(make(adc), make(torch))
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.Tensor(2, 3), lambda L: L.Tensor(L.ones(2, 3).shape), lambda L: L.DoubleTensor(2),
+    lambda L: L.LongTensor(3, 1)])
+def test_legacy_constructors_from_sizes(make):
+    ours, theirs = make(adc), make(torch)  # torch leaves the memory uninitialized; adc zeroes it
+    assert ours.shape == theirs.shape and str(ours.dtype) == str(theirs.dtype)[6:]
+    assert not ours.numpy().any()
+
+
+def test_typed_constructor_of_another_dtype_raises_like_torch():
+    with pytest.raises(TypeError):
+        adc.FloatTensor(adc.tensor([1, 2]))
+    with pytest.raises(TypeError):
+        torch.FloatTensor(torch.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("name", ["float", "double", "long", "int", "bool"])
+def test_dtype_aliases(name):
+    ours = adc.tensor([1, 0], dtype=getattr(adc, name))
+    _same(ours, torch.tensor([1, 0], dtype=getattr(torch, name)))
+
+
+def test_type_names_and_conversion():
+    for data in ([1.5], [1], [True]):
+        assert adc.tensor(data).type() == torch.tensor(data).type()
+    t = adc.tensor([1.5, 2.5])
+    for target in ("torch.DoubleTensor", "torch.LongTensor"):
+        _same(t.type(target), torch.tensor([1.5, 2.5]).type(target))
+    assert t.type(adc.LongTensor).dtype == np.int64 and t.type(adc.double).dtype == np.float64
+    with pytest.raises(ValueError):
+        t.type("torch.NoSuchTensor")
+
+
+@pytest.mark.parametrize("data", [[1.0, 2.0], [1, 2]])
+def test_new_constructors_keep_dtype(data):
+    ours, theirs = adc.tensor(data), torch.tensor(data)
+    _same(ours.new_ones(2, 3), theirs.new_ones(2, 3))
+    _same(ours.new_zeros((2,)), theirs.new_zeros((2,)))
+    _same(ours.new_full((2,), 7), theirs.new_full((2,), 7))
+    _same(ours.new_tensor([3, 4]), theirs.new_tensor([3, 4]))
+    assert ours.new_empty(2, 2).shape == theirs.new_empty(2, 2).shape
+
+
+def test_format_of_one_element_tensors():
+    for lib in (adc, torch):
+        loss = lib.tensor(0.123456)
+        assert f"{loss:.4f}" == "0.1235" and f"{loss.sum() * 2:.1f}" == "0.2"
+        with pytest.raises(TypeError):
+            f"{lib.tensor([2.5]):.2f}"
+    assert f"{adc.tensor([1.0, 2.0])}" == "tensor([1., 2.])"
+
+
+def test_cuda_queries():
+    assert adc.cuda.is_available() == (torch.cuda.is_available() and adc.cuda.is_available())
+    assert adc.cuda.device_count() == (0 if not adc.cuda.is_available() else
+                                       adc.cuda.device_count())
+    device = adc.device("cuda" if adc.cuda.is_available() else "cpu")
+    assert adc.ones(2).to(device).tolist() == [1.0, 1.0]
