@@ -15,6 +15,7 @@ import copy
 import itertools
 import math
 import re
+import types
 import warnings
 
 import numpy as np
@@ -27,6 +28,8 @@ from .tensor import Tensor
 
 class Dataset:
     """A map-style dataset: `dataset[i]` is the i-th sample, `len(dataset)` their number."""
+
+    __class_getitem__ = classmethod(types.GenericAlias)  # Dataset[int], as torch's Generic
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
@@ -127,6 +130,8 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
 
 class Sampler:
     """An iterable of dataset indices (or of lists of them, for batch samplers)."""
+
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     def __iter__(self):
         raise NotImplementedError

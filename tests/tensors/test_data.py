@@ -157,9 +157,19 @@ def test_subset_concat_and_add_index_as_torch():
         _same(_plain(a), _plain(b))
 
 
-def test_base_dataset_needs_getitem():
+def test_base_dataset_needs_getitem_and_subscripts_as_a_generic():
     with pytest.raises(NotImplementedError):
         data.Dataset()[0]
+
+    class Squares(data.Dataset[int]):
+        def __getitem__(self, i):
+            return i * i
+
+        def __len__(self):
+            return 5
+
+    assert issubclass(Squares, data.Dataset) and data.Sampler[int] is not None
+    _same(_plain(next(iter(DataLoader(Squares(), batch_size=5)))), np.arange(5) ** 2)
 
 
 @pytest.mark.parametrize("lengths", [[3, 7], [0.3, 0.7], [0.25, 0.25, 0.5], [0.33, 0.33, 0.34],
