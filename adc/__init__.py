@@ -14,6 +14,7 @@ from .validate import validate
 from . import tensors  # noqa: I001  (tensors after the functional API)
 from .tensors import *  # noqa: F403  (the PyTorch-style tensor API: adc.tensor, adc.no_grad, ...)
 from .tensors import nn, optim
+from . import utils  # noqa: E402  (adc.utils.data: Dataset, DataLoader, ...)
 
 # nn and optim live in adc/tensors/; registering the modules themselves under their short
 # names makes `import adc.nn` and `from adc.optim import SGD` work with adc.nn is
@@ -44,5 +45,6 @@ __all__ = [
     "GradientError",
     "nn",
     "optim",
+    "utils",
 ]
 __all__ += tensors.__all__
