@@ -5,6 +5,8 @@ Stage: tensor front end → differentiate. Invariant: gradients accumulate into 
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .engine import Backward
@@ -40,8 +42,17 @@ def _as_list(x) -> list:
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """torch.autograd.backward: accumulate d(tensors)/d(leaf) · grad_tensors into `.grad`."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
+    """torch.autograd.backward: accumulate d(tensors)/d(leaf) · grad_tensors into `.grad`
+    (`grad_variables` is torch's deprecated name for `grad_tensors`)."""
+    if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.",
+                      FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both "
+                               "passed to `backward()`. Please only use `grad_tensors`.")
+        grad_tensors = grad_variables
     tensors = _as_list(tensors)
     grad_tensors = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(tensors)
     if inputs is not None:

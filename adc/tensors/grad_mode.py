@@ -51,6 +51,38 @@ class enable_grad(_GradMode):
     _enabled = True
 
 
+class inference_mode(_GradMode):
+    """torch.inference_mode(mode=True): like no_grad for its body (`mode=False` records as
+    usual). torch also marks the results as inference tensors that autograd later refuses;
+    adc's results are ordinary tensors that do not require grad."""
+
+    def __init__(self, mode: bool = True):
+        self._mode = bool(mode)
+        self._enabled = is_grad_enabled() and not self._mode
+
+    def __enter__(self):
+        self._prev_inference = is_inference_mode_enabled()
+        _state.inference = self._mode
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _state.inference = self._prev_inference
+        return super().__exit__(*exc)
+
+    def __call__(self, fn):
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+        return wrapped
+
+
+def is_inference_mode_enabled() -> bool:
+    return getattr(_state, "inference", False)
+
+
 class set_grad_enabled(_GradMode):
     """`set_grad_enabled(False)` as a context manager, decorator or plain call."""
 

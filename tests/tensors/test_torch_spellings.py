@@ -91,3 +91,29 @@ def test_cuda_queries():
                                        adc.cuda.device_count())
     device = adc.device("cuda" if adc.cuda.is_available() else "cpu")
     assert adc.ones(2).to(device).tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("lib", [adc, torch], ids=["adc", "torch"])
+def test_inference_mode(lib):
+    x = lib.ones(2, requires_grad=True)
+    with lib.inference_mode():
+        y = x * 2
+        assert lib.is_inference_mode_enabled()
+    assert not y.requires_grad and not lib.is_inference_mode_enabled()
+
+    @lib.inference_mode()
+    def triple(a):
+        return a * 3
+    assert not triple(x).requires_grad
+    with lib.inference_mode(False):
+        assert (x * 2).requires_grad
+
+
+@pytest.mark.parametrize("lib", [adc, torch], ids=["adc", "torch"])
+def test_autograd_backward_takes_the_deprecated_grad_variables(lib):
+    x = lib.ones(2, requires_grad=True)
+    with pytest.warns(FutureWarning, match="grad_variables"):
+        lib.autograd.backward([(x * x).sum()], grad_variables=[lib.tensor(2.0)])
+    assert x.grad.tolist() == [4.0, 4.0]
+    with pytest.warns(FutureWarning), pytest.raises(RuntimeError, match="both passed"):
+        lib.autograd.backward([(x * x).sum()], [lib.tensor(1.0)], None, False, [lib.tensor(1.0)])
