@@ -33,10 +33,14 @@ class _GradMode:
         _set(self._prev)
         return False
 
+    def _fresh(self):
+        """A new context of this kind, entered by each call of a decorated function."""
+        return type(self)()
+
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapped(*args, **kwargs):
-            with type(self)():
+            with self._fresh():
                 return fn(*args, **kwargs)
         return wrapped
 
@@ -69,14 +73,8 @@ class inference_mode(_GradMode):
         _state.inference = self._prev_inference
         return super().__exit__(*exc)
 
-    def __call__(self, fn):
-        mode = self._mode
-
-        @functools.wraps(fn)
-        def wrapped(*args, **kwargs):
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
-        return wrapped
+    def _fresh(self):
+        return inference_mode(self._mode)
 
 
 def is_inference_mode_enabled() -> bool:
@@ -95,11 +93,8 @@ class set_grad_enabled(_GradMode):
         return self
 
     def __call__(self, fn):
-        _set(self._prev)
-        mode = self._enabled
+        _set(self._prev)  # as a decorator it changes nothing until the function runs
+        return super().__call__(fn)
 
-        @functools.wraps(fn)
-        def wrapped(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-        return wrapped
+    def _fresh(self):
+        return set_grad_enabled(self._enabled)
