@@ -6,9 +6,9 @@ naming the numpy function, never evaluates wrongly.
 """
 from __future__ import annotations
 
-from ..errors import TraceError, UnsupportedError, with_location
-
 import numpy as np
+
+from ..errors import TraceError, UnsupportedError, with_location
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "positive"}
 

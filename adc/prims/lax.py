@@ -113,10 +113,6 @@ def rev(x, axes):
 
 # ---- reductions ----
 
-def reduce(prim, x, axes):
-    return prim.bind(x, axes=tuple(axes))
-
-
 def reduce_sum(x, axes):
     return R.reduce_sum_p.bind(x, axes=tuple(axes))
 

@@ -6,10 +6,9 @@ from .dtypes import (bool_, float32, float64, get_default_dtype, int32, int64,
                      set_default_dtype)
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
-from .legacy import Size
 from .methods import bind_methods
 from .ops import *  # noqa: F403
-from .tensor import Tensor, device
+from .tensor import Size, Tensor, device
 
 bind_methods()
 legacy.install()

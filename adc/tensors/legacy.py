@@ -1,4 +1,4 @@
-"""torch's legacy and convenience spellings: `Size`, the typed constructors (`FloatTensor`,
+"""torch's legacy and convenience spellings: the typed constructors (`FloatTensor`,
 `LongTensor`, ...), `Tensor(data)` / `Tensor(2, 3)`, dtype aliases (`float`, `long`, ...),
 `Tensor.type()`, the `new_*` constructors and formatting one-element tensors.
 
@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from . import creation, dtypes
-from .tensor import Tensor
+from .tensor import Size, Tensor, _check_device
 
 # torch's dtype aliases (`float` is float32, `int` int32, `long` int64), exported as
 # adc.float, adc.double, ... ; float16 (`half`) is not a dtype adc computes in.
@@ -22,16 +22,7 @@ ALIASES = {"float": dtypes.float32, "double": dtypes.float64, "long": dtypes.int
            "int": dtypes.int32, "bool": dtypes.bool_}
 _TYPE_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor",
                dtypes.int64: "LongTensor", dtypes.int32: "IntTensor", dtypes.bool_: "BoolTensor"}
-
-
-class Size(tuple):
-    """A tensor's shape: a tuple that prints as torch's does."""
-
-    def __repr__(self) -> str:
-        return f"torch.Size({list(self)})"
-
-    def numel(self) -> int:
-        return int(np.prod(self, dtype=np.int64))
+_BY_TYPE_NAME = {f"torch.{name}": dtype for dtype, name in _TYPE_NAMES.items()}
 
 
 def _legacy(dtype, args, device, typed=True):
@@ -41,11 +32,11 @@ def _legacy(dtype, args, device, typed=True):
             raise TypeError(f"expected a tensor of dtype {dtype} (got {source.dtype})")
         return Tensor._wrap(source._data)
     if device is not None:
-        creation.zeros(0, device=device)  # checks the device as every constructor does
+        _check_device(device)
     if not args:
         return Tensor._wrap(np.zeros(0, dtype))
     sizes = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
-    if all(isinstance(a, numbers.Integral) and not isinstance(a, (bool, Tensor)) for a in sizes):
+    if all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in sizes):
         return Tensor._wrap(np.zeros(tuple(int(a) for a in sizes), dtype))
     if len(args) != 1:
         raise TypeError(f"new(): invalid arguments {args!r}: give sizes (ints) or one sequence "
@@ -80,10 +71,9 @@ def _type(self, dtype=None):
     if dtype is None:
         return "torch." + _TYPE_NAMES.get(self.dtype, self.dtype.name)
     if isinstance(dtype, str):
-        names = {f"torch.{n}": d for d, n in _TYPE_NAMES.items()}
-        if dtype not in names:
+        if dtype not in _BY_TYPE_NAME:
             raise ValueError(f"invalid type: {dtype!r}")
-        dtype = names[dtype]
+        dtype = _BY_TYPE_NAME[dtype]
     return self.to(getattr(dtype, "dtype", dtype))
 
 

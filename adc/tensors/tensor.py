@@ -149,6 +149,16 @@ class device:
 _CPU = device("cpu")
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as torch's does."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
 class Tensor:
     """An n-dimensional array with torch's autograd semantics (see the module docstring)."""
 
@@ -185,8 +195,6 @@ class Tensor:
     # ---- metadata ----
     @property
     def shape(self) -> tuple:
-        from .legacy import Size
-
         return Size(self._data.shape)
 
     def size(self, dim=None):
