@@ -1,4 +1,4 @@
-"""The tensor op table: each op declared once (ops.py) with how it is exposed and what it does
+"""The tensor op table: each op declared once (tensors/ops/) with how it is exposed and what it does
 on inputs that are not Tensors.
 
 Stage: tensor front end. Invariants: `OPS` is the only list of tensor op names — the functions

@@ -1,6 +1,6 @@
 """Binds the tensor operations to Tensor as methods, operators and in-place variants.
 
-Stage: tensor front end. Invariant: every method is an op from ops.py (no second
+Stage: tensor front end. Invariant: every method is an op from tensors/ops/ (no second
 implementation), bound as the op table (dispatch.OPS) declares it; an in-place method `op_`
 computes `op` out of place and writes the result into the tensor (`Tensor._assign`), which
 enforces torch's in-place rules.

@@ -1,0 +1,20 @@
+"""Tensor operations with torch's names and signatures, built on adc.numpy.
+
+Stage: tensor front end. Invariants: each operation is declared once, with `@op` (dispatch.py),
+in the module of its family (elementwise, reductions, linalg, shapes, indexing): that table is
+the only list of the functions, methods and in-place methods, and it holds the op's numpy form
+for inputs that are not Tensors. On Tensors each operation is a module-level function of
+adc.numpy calls (so its traced graph is cached by identity) applied through `tensor.apply`;
+torch's dtype rules are decided before the call (dtypes.py) and data-dependent facts (argmax
+indices, boolean masks, sort orders) are computed eagerly and passed in as integer inputs, so
+the graph depends only on shapes and dtypes.
+"""
+from __future__ import annotations
+
+from ..dispatch import OPS, function_names
+from . import elementwise, indexing, linalg, reductions, shapes  # noqa: F401  (they declare)
+from .elementwise import copy_from, full_of, to_dtype  # noqa: F401  (used by tensor methods)
+from .indexing import getitem, index_put  # noqa: F401
+
+__all__ = function_names()
+globals().update({o.name: o.public for o in OPS.values() if o.function})

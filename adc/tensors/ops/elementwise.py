@@ -1,0 +1,268 @@
+"""Elementwise tensor ops: arithmetic, comparisons, unary math, clamp/where/masked_fill,
+addcdiv/addcmul/lerp, fills, copies and dtype conversion.
+
+Stage: tensor front end; the invariants are the package's (ops/__init__.py).
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ... import numpy as anp
+from .. import dtypes
+from ..dispatch import op
+from ..tensor import Tensor, apply
+from .common import _as_tensor, _name, _operand
+
+
+@functools.cache
+def _cast_then(fn):
+    def cast_then(*xs, dtype):
+        return fn(*[anp.astype(x, dtype) for x in xs])
+    cast_then.__qualname__ = f"cast_then_{fn.__name__}"
+    return cast_then
+
+
+def _elementwise(name, fn, *operands, floating=False):
+    dt = dtypes.result_type(*operands)
+    if floating:
+        dt = dtypes.float_result(dt)
+    ops = [_operand(x, dt) for x in operands]
+    if not any(isinstance(x, Tensor) for x in ops):
+        ops[0] = Tensor._wrap(ops[0])
+    return apply(name, _cast_then(fn), ops, (("dtype", dt.char),))
+
+
+def _scaled(x, alpha):
+    return x if alpha == 1 else anp.multiply(x, alpha)
+
+
+@op(inplace=True, numpy=lambda input, other, *, alpha=1: anp.add(input, _scaled(other, alpha)))
+def add(input, other, *, alpha=1):
+    if alpha != 1:
+        other = _mul(other, alpha)
+    return _elementwise(_name("Add"), anp.add, input, other)
+
+
+@op(inplace=True,
+    numpy=lambda input, other, *, alpha=1: anp.subtract(input, _scaled(other, alpha)))
+def sub(input, other, *, alpha=1):
+    if alpha != 1:
+        other = _mul(other, alpha)
+    return _elementwise(_name("Sub"), anp.subtract, input, other)
+
+
+@op(method=False,
+    numpy=lambda input, other, *, alpha=1: anp.subtract(other, _scaled(input, alpha)))
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input (torch.rsub; what `number - tensor` calls)."""
+    if alpha != 1:
+        input = _mul(input, alpha)
+    return _elementwise("RsubBackward1", anp.subtract, other, input)
+
+
+def _mul(input, other):
+    """mul on Tensors; add/sub/rsub scale by alpha with it (a Python number too becomes a
+    Tensor, as in torch)."""
+    return _elementwise(_name("Mul"), anp.multiply, input, other)
+
+
+mul = op(_mul, name="mul", inplace=True, numpy=anp.multiply)
+
+
+def _true_division(rounding_mode):
+    if rounding_mode is not None:
+        raise NotImplementedError("adc: div(rounding_mode=...) is not supported; use true "
+                                  "division")
+
+
+def _numpy_div(input, other, *, rounding_mode=None):
+    _true_division(rounding_mode)
+    return anp.divide(input, other)
+
+
+@op(inplace=True, numpy=_numpy_div)
+def div(input, other, *, rounding_mode=None):
+    _true_division(rounding_mode)
+    return _elementwise(_name("Div"), anp.divide, input, other, floating=True)
+
+
+true_divide = op(div, name="true_divide")
+divide = op(div, name="divide", function=False)
+multiply = op(mul, name="multiply", function=False)
+subtract = op(sub, name="subtract", function=False)
+
+
+def _power_by_number(x, *, exponent, dtype):
+    return anp.power(anp.astype(x, dtype), exponent)
+
+
+@op(inplace=True, numpy=anp.power)
+def pow(input, exponent):
+    if isinstance(input, Tensor) and type(exponent) in (int, float):
+        # a number exponent is static, so an integer tensor to an integer power stays integer
+        dt = dtypes.result_type(input, exponent)
+        if dt.kind in "iu" and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return apply("PowBackward0", _power_by_number, [input],
+                     (("dtype", dt.char), ("exponent", exponent)))
+    name = "PowBackward2" if not isinstance(input, Tensor) else "PowBackward1"
+    return _elementwise(name, anp.power, input, exponent)
+
+
+@op(numpy=anp.maximum)
+def maximum(input, other):
+    return _elementwise(_name("Maximum"), anp.maximum, input, other)
+
+
+@op(numpy=anp.minimum)
+def minimum(input, other):
+    return _elementwise(_name("Minimum"), anp.minimum, input, other)
+
+
+def _comparison(name, fn, *aliases):
+    def comparison(input, other):
+        dt = dtypes.result_type(input, other)
+        return apply(name, _cast_then(fn), [_operand(x, dt) for x in (input, other)],
+                     (("dtype", dt.char),))
+    public = op(comparison, name=name, numpy=fn)
+    for alias in aliases:
+        op(public, name=alias, function=False)
+    return public
+
+
+eq = _comparison("eq", anp.equal)
+ne = _comparison("ne", anp.not_equal, "not_equal")
+lt = _comparison("lt", anp.less, "less")
+le = _comparison("le", anp.less_equal, "less_equal")
+gt = _comparison("gt", anp.greater, "greater")
+ge = _comparison("ge", anp.greater_equal, "greater_equal")
+logical_and = _comparison("logical_and", anp.logical_and)
+logical_or = _comparison("logical_or", anp.logical_or)
+
+
+def _unary(name, torch_name, fn, floating=True, inplace=False, alias=None):
+    def unary(input):
+        return _elementwise(_name(torch_name), fn, input, floating=floating)
+    public = op(unary, name=name, inplace=inplace, numpy=fn)
+    if alias is not None:
+        op(public, name=alias, function=False)
+    return public
+
+
+def _rsqrt(x):
+    return anp.reciprocal(anp.sqrt(x))
+
+
+exp = _unary("exp", "Exp", anp.exp, inplace=True)
+expm1 = _unary("expm1", "Expm1", anp.expm1)
+log = _unary("log", "Log", anp.log, inplace=True)
+log1p = _unary("log1p", "Log1P", anp.log1p)
+sqrt = _unary("sqrt", "Sqrt", anp.sqrt, inplace=True)
+rsqrt = _unary("rsqrt", "Rsqrt", _rsqrt)
+sin = _unary("sin", "Sin", anp.sin, inplace=True)
+cos = _unary("cos", "Cos", anp.cos, inplace=True)
+tan = _unary("tan", "Tan", anp.tan)
+sinh = _unary("sinh", "Sinh", anp.sinh)
+cosh = _unary("cosh", "Cosh", anp.cosh)
+tanh = _unary("tanh", "Tanh", anp.tanh, inplace=True)
+atan = _unary("atan", "Atan", anp.arctan, alias="arctan")
+sigmoid = _unary("sigmoid", "Sigmoid", anp.sigmoid, inplace=True)
+reciprocal = _unary("reciprocal", "Reciprocal", anp.reciprocal, inplace=True)
+neg = _unary("neg", "Neg", anp.negative, floating=False, inplace=True, alias="negative")
+abs = _unary("abs", "Abs", anp.abs, floating=False, inplace=True, alias="absolute")
+relu = _unary("relu", "Relu", anp.relu, floating=False, inplace=True)
+sign = _unary("sign", "Sign", anp.sign, floating=False)
+square = _unary("square", "Pow", anp.square, floating=False)
+logical_not = _unary("logical_not", "LogicalNot", anp.logical_not, floating=False)
+
+
+@op(function=False)
+def softplus(input, beta=1.0, threshold=20.0):
+    if beta != 1.0:
+        raise NotImplementedError("adc: softplus with beta != 1 is not supported")
+    return _elementwise(_name("Softplus"), anp.softplus, input, floating=True)
+
+
+@op(inplace=True, numpy=lambda input, min=None, max=None: anp.clip(input, min, max))
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    lo = -np.inf if min is None else min
+    hi = np.inf if max is None else max
+    return _elementwise("ClampBackward1", anp.clip, input, lo, hi)
+
+
+clip = op(clamp, name="clip", inplace=True)
+
+
+@op(method=False, numpy=lambda condition, input, other: anp.where(condition, input, other))
+def where(condition, input, other):
+    cond = _as_tensor(condition)
+    dt = dtypes.result_type(input, other)
+    return apply(_name("Where"), _where, [cond, _operand(input, dt), _operand(other, dt)],
+                 (("dtype", dt.char),))
+
+
+def _where(c, x, y, dtype):
+    return anp.where(c, anp.astype(x, dtype), anp.astype(y, dtype))
+
+
+def _masked_fill(x, mask, value, dtype):
+    return anp.where(mask, anp.astype(value, dtype), x)
+
+
+@op(inplace=True, numpy=lambda input, mask, value: anp.where(mask, value, input))
+def masked_fill(input, mask, value):
+    return apply(_name("MaskedFill"), _masked_fill,
+                 [input, _as_tensor(mask), _operand(value, input.dtype)],
+                 (("dtype", input.dtype.char),))
+
+
+def _addcdiv(x, a, b, value):
+    return x + value * (a / b)
+
+
+def _addcmul(x, a, b, value):
+    return x + value * (a * b)
+
+
+def _lerp(x, end, weight):
+    return x + weight * (end - x)
+
+
+@op(inplace=True, numpy=lambda input, tensor1, tensor2, *, value=1: _addcdiv(
+    input, tensor1, tensor2, value))
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return _elementwise(_name("Addcdiv"), _addcdiv, input, tensor1, tensor2, value,
+                        floating=True)
+
+
+@op(inplace=True, numpy=lambda input, tensor1, tensor2, *, value=1: _addcmul(
+    input, tensor1, tensor2, value))
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return _elementwise(_name("Addcmul"), _addcmul, input, tensor1, tensor2, value)
+
+
+@op(inplace=True, numpy=_lerp)
+def lerp(input, end, weight):
+    return _elementwise(_name("Lerp"), _lerp, input, end, weight)
+
+
+def _fill(x, value):
+    return anp.broadcast_to(anp.astype(value, x.dtype), anp.shape(x))
+
+
+def full_of(input, value):
+    """A tensor like `input` filled with `value` (gradient zero w.r.t. `input`)."""
+    return apply("FillBackward0", _fill, [input, _operand(value, input.dtype)])
+
+
+def copy_from(input, src):
+    """`src` broadcast and cast into `input`'s shape and dtype (torch's copy_)."""
+    return apply("CopyBackwards", _fill, [input, _operand(src, input.dtype)])
+
+
+def to_dtype(input, dtype):
+    return apply("ToCopyBackward0", anp.astype, [input], (("dtype", np.dtype(dtype).char),))

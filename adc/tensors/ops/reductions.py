@@ -1,0 +1,228 @@
+"""Reductions and their relatives: sum/mean/prod, var/std, cumsum, logsumexp, norm,
+max/min (with indices), argmax/argmin, topk, softmax/log_softmax.
+
+Stage: tensor front end; the invariants are the package's (ops/__init__.py).
+"""
+from __future__ import annotations
+
+import builtins
+import numbers
+
+import numpy as np
+
+from ... import numpy as anp
+from ...errors import UnsupportedError, with_location
+from .. import dtypes
+from ..dispatch import op
+from ..tensor import Tensor, apply
+from .common import _axis, _dims, _name, values_indices
+from .elementwise import maximum, minimum
+
+
+def _cast(x, dtype):
+    return x if dtype is None else anp.astype(x, dtype)
+
+
+def _reduce(name, fn, input, dim, keepdim, **extra):
+    """`name` is torch's grad_fn name: a string, or a pair (whole tensor, along dims)."""
+    axis = _dims(dim, input.ndim)
+    if not isinstance(name, str):
+        name = name[0] if dim is None else name[1]
+    return apply(name, fn, [input],
+                 (("axis", axis), ("keepdims", keepdim)) + tuple(sorted(extra.items())))
+
+
+@op(numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.sum(
+    input, axis=_axis(dim), dtype=dtype, keepdims=keepdim))
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    elif input.dtype.kind in "biu":
+        input = input.to(dtypes.int64)
+    return _reduce(("SumBackward0", "SumBackward1"), anp.sum, input, dim, keepdim)
+
+
+def _require_float(input, what):
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{what}(): could not infer output dtype. Input dtype must be either "
+                           f"a floating point or complex dtype. Got: {input.dtype}")
+
+
+@op(numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.mean(
+    _cast(input, dtype), axis=_axis(dim), keepdims=keepdim))
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    _require_float(input, "mean")
+    return _reduce(("MeanBackward0", "MeanBackward1"), anp.mean, input, dim, keepdim)
+
+
+@op(numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.prod(
+    _cast(input, dtype), axis=_axis(dim), keepdims=keepdim))
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return _reduce(("ProdBackward0", "ProdBackward1"), anp.prod, input, dim, keepdim)
+
+
+def _ddof(unbiased, correction):
+    return correction if correction is not None else (0 if unbiased is False else 1)
+
+
+def _variance(fn):
+    def variance(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        _require_float(input, fn.__name__)
+        return _reduce(_name(fn.__name__.capitalize()), fn, input, dim, keepdim,
+                       ddof=_ddof(unbiased, correction))
+
+    def numpy_form(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return fn(input, axis=_axis(dim), ddof=_ddof(unbiased, correction), keepdims=keepdim)
+    return op(variance, name=fn.__name__, numpy=numpy_form)
+
+
+var = _variance(anp.var)
+std = _variance(anp.std)
+
+
+def _cumsum(x, axis):
+    """adc.numpy's cumsum, keeping a 0-d input 0-d (torch's rule)."""
+    return anp.reshape(anp.cumsum(x, axis), anp.shape(x))
+
+
+@op(numpy=lambda input, dim, *, dtype=None: anp.cumsum(input, dim, dtype))
+def cumsum(input, dim, *, dtype=None):
+    n = builtins.max(input.ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    if dtype is not None:
+        input = input.to(dtype)
+    elif input.dtype.kind in "biu":
+        input = input.to(dtypes.int64)
+    return apply("CumsumBackward0", _cumsum, [input], (("axis", dim % n),))
+
+
+@op(numpy=lambda input, dim, keepdim=False: anp.logsumexp(input, axis=_axis(dim),
+                                                         keepdims=keepdim))
+def logsumexp(input, dim, keepdim=False):
+    return _reduce(_name("Logsumexp"), anp.logsumexp, input, dim, keepdim)
+
+
+def _two_norm(p):
+    if p not in ("fro", 2, 2.0):
+        raise NotImplementedError(f"adc: norm(p={p!r}) is not supported; only the 2-norm")
+
+
+def _numpy_norm(input, p="fro", dim=None, keepdim=False):
+    _two_norm(p)
+    return anp.linalg.norm(input, axis=_axis(dim), keepdims=keepdim)
+
+
+@op(numpy=_numpy_norm)
+def norm(input, p="fro", dim=None, keepdim=False):
+    _two_norm(p)
+    return apply(_name("LinalgVectorNorm"), anp.linalg.norm, [input],
+                 (("axis", None if dim is None else _dims(dim, input.ndim)),
+                  ("keepdims", keepdim)))
+
+
+def _extremum(name, fn):
+    def extremum(input, dim=(), keepdim=False):
+        return _reduce(_name(name.capitalize()), fn, input, dim if dim != () else None, keepdim)
+
+    def numpy_form(input, dim=(), keepdim=False):
+        return fn(input, axis=_axis(dim if dim != () else None), keepdims=keepdim)
+    return op(extremum, name=name, numpy=numpy_form)
+
+
+amax = _extremum("amax", anp.amax)
+amin = _extremum("amin", anp.amin)
+
+
+def _selected(input, dim, keepdim, pick, name):
+    d = dim % builtins.max(input.ndim, 1)
+    data = input._data if input.ndim else input._data.reshape(1)
+    idx = np.expand_dims(pick(data, axis=d), d)
+    values = apply(name, _take_along, [input, idx], (("axis", d), ("keepdim", keepdim)))
+    indices = Tensor._wrap(idx if keepdim else np.squeeze(idx, d))
+    return values_indices(values, indices)
+
+
+def _take_along(x, idx, axis, keepdim):
+    if anp.ndim(x) == 0:
+        return x
+    out = anp.take_along_axis(x, idx, axis)
+    return out if keepdim else anp.squeeze(out, axis)
+
+
+def _numpy_selected(name, whole, pairwise):
+    """max/min without Tensors: the whole reduction, or the elementwise one against `dim`
+    given as an array; along an int `dim` torch also returns indices, which need argmax."""
+    def numpy_form(input, dim=None, keepdim=False):
+        if dim is None:
+            return whole(input)
+        if isinstance(dim, numbers.Integral):
+            raise UnsupportedError(with_location(
+                f"adc.{name}(input, dim) returns values and indices; the indices have no "
+                f"adc.numpy form. Inside adc.grad use adc.numpy.{name}(x, axis=dim)"))
+        return pairwise(input, dim)
+    return numpy_form
+
+
+@op(numpy=_numpy_selected("max", anp.max, anp.maximum))
+def max(input, dim=None, keepdim=False):
+    if isinstance(dim, Tensor):
+        return maximum(input, dim)
+    if dim is None:
+        return _reduce("MaxBackward1", anp.amax, input, None, False)
+    return _selected(input, dim, keepdim, np.argmax, _name("Max"))
+
+
+@op(numpy=_numpy_selected("min", anp.min, anp.minimum))
+def min(input, dim=None, keepdim=False):
+    if isinstance(dim, Tensor):
+        return minimum(input, dim)
+    if dim is None:
+        return _reduce("MinBackward1", anp.amin, input, None, False)
+    return _selected(input, dim, keepdim, np.argmin, _name("Min"))
+
+
+@op
+def argmax(input, dim=None, keepdim=False):
+    if dim is None:
+        return Tensor._wrap(np.asarray(np.argmax(input._data), np.int64))
+    return max(input, dim, keepdim).indices
+
+
+@op
+def argmin(input, dim=None, keepdim=False):
+    if dim is None:
+        return Tensor._wrap(np.asarray(np.argmin(input._data), np.int64))
+    return min(input, dim, keepdim).indices
+
+
+@op
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    d = dim % builtins.max(input.ndim, 1)
+    if not 0 <= k <= input.shape[d]:
+        raise RuntimeError("selected index k out of range")
+    order = np.argsort(-input._data if largest else input._data, axis=d, kind="stable")
+    idx = np.take(order, np.arange(k), axis=d)
+    values = apply(_name("Topk"), _take_along, [input, idx], (("axis", d), ("keepdim", True)))
+    return values_indices(values, Tensor._wrap(idx))
+
+
+@op(numpy=lambda input, dim, dtype=None: anp.softmax(_cast(input, dtype), axis=dim))
+def softmax(input, dim, dtype=None):
+    return apply(_name("Softmax"), anp.softmax, [_float(input, dtype)],
+                 (("axis", dim % builtins.max(input.ndim, 1)),))
+
+
+@op(numpy=lambda input, dim, dtype=None: anp.log_softmax(_cast(input, dtype), axis=dim))
+def log_softmax(input, dim, dtype=None):
+    return apply(_name("LogSoftmax"), anp.log_softmax, [_float(input, dtype)],
+                 (("axis", dim % builtins.max(input.ndim, 1)),))
+
+
+def _float(input, dtype):
+    return input.to(dtype) if dtype is not None else input.to(dtypes.float_result(input.dtype))
