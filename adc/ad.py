@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .interpret import environment
 from .prims import lax
-from .trace import rebind
+from .tracer import rebind
 
 
 def _is_float(v) -> bool:

@@ -19,7 +19,7 @@ from .ir import Graph, is_device_array
 from .opt import optimize
 from .staging import Stage, StagingCache
 from . import numpy as anp
-from .trace import (Tracer, as_aval, inline, trace, tracing, tree_flatten, tree_flatten_up_to,
+from .tracer import (Tracer, as_aval, inline, trace, tracing, tree_flatten, tree_flatten_up_to,
                     tree_unflatten)
 
 

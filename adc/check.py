@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .trace import as_aval, tree_flatten, tree_unflatten
+from .tracer import as_aval, tree_flatten, tree_unflatten
 
 
 def _vdot(a, b) -> float:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import UnsupportedError
 from .interpret import interpret
-from .trace import as_aval, trace, tree_flatten
+from .tracer import as_aval, trace, tree_flatten
 
 TOLERANCES = {np.dtype(np.float64): (1e-7, 1e-9), np.dtype(np.float32): (1e-4, 1e-5)}
 

@@ -77,7 +77,7 @@ def build_graphs(fn, arrays, argnums, label) -> Graphs:
     source line."""
     from ..api import trace_gradient
     from ..opt import optimize
-    from ..trace import as_aval, trace
+    from ..tracer import as_aval, trace
 
     avals = [as_aval(np.asarray(a)) for a in arrays]
     seconds = {}
@@ -143,13 +143,13 @@ def table(headers, rows, right=()) -> str:
 
 
 def arg_line(inputs) -> str:
-    from ..trace import as_aval
+    from ..tracer import as_aval
 
     return ", ".join(f"{n}: {as_aval(a)}" for n, a in zip(inputs.names, inputs.arrays))
 
 
 def describe_inputs(inputs) -> list:
-    from ..trace import as_aval
+    from ..tracer import as_aval
 
     rows = [(n, str(as_aval(a)), o) for n, a, o in
             zip(inputs.names, inputs.arrays, inputs.origins)]

@@ -21,7 +21,7 @@ from ..prims.linalg import einsum_p, matmul_p
 from ..prims.reduce import cumsum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
 from ..prims.select import convert_p, stop_gradient_p, where_p
 from ..prims.shape import broadcast_to_p, concatenate_p, pad_p, transpose_p
-from ..trace import Tracer, bind
+from ..tracer import Tracer, bind
 
 ndarray = np.ndarray
 pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None

@@ -15,7 +15,7 @@ from .. import numpy as anp
 from ..errors import ShapeError, TraceError, UnsupportedError, with_location
 from ..prims.index import check_index_p, take_p
 from ..prims import lax
-from ..trace import Tracer, bind
+from ..tracer import Tracer, bind
 
 
 def _is_index_array(k) -> bool:

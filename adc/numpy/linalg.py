@@ -10,7 +10,7 @@ import numpy as np
 from .. import numpy as anp
 from ..errors import UnsupportedError, with_location
 from ..prims.linalg import inv_p, solve_p
-from ..trace import bind
+from ..tracer import bind
 
 
 def inv(a):

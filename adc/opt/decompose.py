@@ -15,7 +15,7 @@ from ..ir import Graph
 from ..lower.registry import lower_by_composition
 from ..prims import lax
 from ..prims.linalg import einsum_p, parse_einsum
-from ..trace import rebind, trace
+from ..tracer import rebind, trace
 
 
 @lower_by_composition(einsum_p)

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from ..trace import Tracer, bind
+from ..tracer import Tracer, bind
 from . import elementwise as E
 from . import index as I
 from . import linalg as L

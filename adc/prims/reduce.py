@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
-from ..trace import bind
+from ..tracer import bind
 from . import lax
 from .base import Primitive
 from .cases import case

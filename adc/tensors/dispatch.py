@@ -15,7 +15,7 @@ import dataclasses
 from typing import Callable
 
 from ..errors import TraceError, UnsupportedError, with_location
-from ..trace import Tracer
+from ..tracer import Tracer
 from .tensor import Tensor
 
 

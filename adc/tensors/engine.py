@@ -17,7 +17,7 @@ from ..ad import emit_vjp, replay
 from ..ir import Graph
 from ..opt import optimize
 from ..staging import StagingCache
-from ..trace import trace
+from ..tracer import trace
 from .grad_mode import set_grad_enabled
 from .node import AccumulateGrad, Node
 

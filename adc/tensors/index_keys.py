@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import numpy as anp
 from ..prims.index import scatter_add_p
-from ..trace import bind
+from ..tracer import bind
 from .tensor import Tensor
 
 

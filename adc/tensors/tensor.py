@@ -21,7 +21,7 @@ import numpy as np
 from ..backends import compile_graph
 from ..errors import UnsupportedError
 from ..ir import Aval, eval_graph
-from ..trace import trace, tree_unflatten
+from ..tracer import trace, tree_unflatten
 from . import dtypes
 from .grad_mode import is_grad_enabled
 from .node import AccumulateGrad, Node, RemovableHandle, Version

@@ -15,7 +15,7 @@ import pytest
 import adc
 import adc.numpy as anp
 from adc.opt import optimize
-from adc.trace import trace
+from adc.tracer import trace
 from adc.ir import aval_of
 
 torch = pytest.importorskip("torch")
@@ -625,7 +625,7 @@ def test_interpret_applies_a_callers_rule_per_equation():
     """The one graph loop: evaluation, re-binding and any caller's rule (as a decomposition
     uses it) differ only in `apply`."""
     from adc.interpret import evaluate, interpret
-    from adc.trace import rebind
+    from adc.tracer import rebind
 
     def f(x):
         return anp.exp(x) * 2.0 + 1.0

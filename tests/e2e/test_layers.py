@@ -15,7 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 LAYERS = [
     ["adc.errors", "adc.interpret", "adc.lower.registry"],
     ["adc.ir"],
-    ["adc.trace"],
+    ["adc.tracer"],
     ["adc.prims"],
     ["adc.ad", "adc.opt"],
     ["adc.numpy"],

@@ -9,7 +9,7 @@ import pytest
 import adc
 import adc.numpy as anp
 from adc.prims.reduce import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
-from adc.trace import bind
+from adc.tracer import bind
 
 BACKENDS = ["numpy", "cpu", "cuda"]
 REDUCE_PRIMS = {"sum": reduce_sum_p, "prod": reduce_prod_p, "max": reduce_max_p,

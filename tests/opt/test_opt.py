@@ -11,7 +11,7 @@ import adc.numpy as anp
 from adc.ad import backward_pass
 from adc.ir import Graph, aval_of, eval_graph
 from adc.opt import cse, dce, fold_constants, optimize
-from adc.trace import trace
+from adc.tracer import trace
 
 RNG = np.random.default_rng(0)
 A34 = RNG.standard_normal((3, 4))

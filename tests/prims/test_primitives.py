@@ -11,7 +11,7 @@ import pytest
 import adc
 from adc.prims import REGISTRY, Primitive, check_registry
 from adc.prims.cases import case
-from adc.trace import bind
+from adc.tracer import bind
 from adc.validate import TOLERANCES, compare, run_torch, to_torch
 
 from prim_cases import CASES, SECOND_ORDER, case_ids, make_inputs
