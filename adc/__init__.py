@@ -16,11 +16,12 @@ from .tensors import *  # noqa: F403  (the PyTorch-style tensor API: adc.tensor,
 from .tensors import nn, optim
 from . import utils  # noqa: E402  (adc.utils.data: Dataset, DataLoader, ...)
 
-# nn and optim live in adc/tensors/; registering the modules themselves under their short
-# names makes `import adc.nn` and `from adc.optim import SGD` work with adc.nn is
-# adc.tensors.nn (no re-exporting shim package).
-sys.modules[__name__ + ".nn"] = nn
-sys.modules[__name__ + ".optim"] = optim
+# nn and optim live in adc/tensors/; registering the modules themselves (and nn's submodules)
+# under their short names makes `import adc.nn.functional as F` and `from adc.optim import SGD`
+# work with adc.nn is adc.tensors.nn (no re-exporting shim package, no second copy).
+for _name in [n for n in sys.modules if n.startswith(("adc.tensors.nn", "adc.tensors.optim"))]:
+    sys.modules[__name__ + _name[len("adc.tensors"):]] = sys.modules[_name]
+del _name
 
 __version__ = "0.1.0"
 

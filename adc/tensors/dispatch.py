@@ -24,12 +24,14 @@ class Op:
     name: str
     impl: Callable    # torch semantics on Tensors; what the methods run
     public: Callable  # ops.<name>: `impl` on Tensors, the numpy form on other inputs
-    function: bool    # exported as adc.tensors.<name> (and adc.<name>)
+    function: bool | str  # True: adc.tensors.<name> (and adc.<name>); a namespace's name
+                          # ("functional": adc.nn.functional.<name>); False: neither
     method: bool      # bound as Tensor.<name>
     inplace: bool     # also bound as Tensor.<name>_ (writes the result into the tensor)
 
 
 OPS: dict[str, Op] = {}
+NAMESPACES = ("functional",)
 _IMPL = {}  # public function -> its tensor implementation (so an alias reuses both)
 
 
@@ -39,6 +41,7 @@ def op(impl=None, *, name=None, function=True, method=True, inplace=False, numpy
 
     `name` defaults to the function's and becomes its `__name__`. `numpy` is the op's form
     for non-Tensor inputs (same signature, adc.numpy calls); None means it has none.
+    `function="functional"` exports it as adc.nn.functional.<name> instead of adc.<name>.
     `composite=True` says `impl` is built from other public ops only, so it already serves
     every kind of input and needs no numpy form of its own.
     """
@@ -50,6 +53,8 @@ def op(impl=None, *, name=None, function=True, method=True, inplace=False, numpy
             impl = fn
             impl.__name__ = impl.__qualname__ = n
             public = _dispatching(n, impl, numpy) if function and not composite else impl
+            if function and function is not True and function not in NAMESPACES:
+                raise ValueError(f"tensor op {n!r}: unknown namespace {function!r}")
         if n in OPS:
             raise ValueError(f"tensor op {n!r} is declared twice")
         OPS[n] = Op(n, impl, public, function, method, inplace)
@@ -58,8 +63,9 @@ def op(impl=None, *, name=None, function=True, method=True, inplace=False, numpy
     return declare if impl is None else declare(impl)
 
 
-def function_names() -> list:
-    return [o.name for o in OPS.values() if o.function]
+def function_names(namespace: bool | str = True) -> list:
+    """The op names exported as functions of `namespace` (True: adc.tensors / adc)."""
+    return [o.name for o in OPS.values() if o.function == namespace]
 
 
 def _dispatching(name, impl, numpy_form):

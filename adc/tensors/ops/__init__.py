@@ -17,4 +17,4 @@ from .elementwise import copy_from, full_of, to_dtype  # noqa: F401  (used by te
 from .indexing import getitem, index_put  # noqa: F401
 
 __all__ = function_names()
-globals().update({o.name: o.public for o in OPS.values() if o.function})
+globals().update({o.name: o.public for o in OPS.values() if o.function is True})
