@@ -9,6 +9,7 @@ translated back to traced ops; ad.py undoes the broadcasting.
 from __future__ import annotations
 
 import numpy as np
+import scipy.special
 import sympy as sp
 
 from ..ir import Aval
@@ -102,6 +103,7 @@ tanh_p = _unary("tanh", sp.tanh(x0), np.tanh, "tanh", **_smooth)
 arctan_p = _unary("arctan", sp.atan(x0), np.arctan, "atan", **_smooth)
 sinh_p = _unary("sinh", sp.sinh(x0), np.sinh, "sinh", **_smooth)
 cosh_p = _unary("cosh", sp.cosh(x0), np.cosh, "cosh", **_smooth)
+erf_p = _unary("erf", sp.erf(x0), scipy.special.erf, "erf", **_smooth)
 abs_p = _unary("abs", sp.Abs(x0), np.abs, "abs", "nonzero", **_exact)
 sign_p = _unary("sign", sp.sign(x0), np.sign, "sign", "nonzero", **_exact)
 sigmoid_p = _unary("sigmoid", S.Sigmoid(x0), _stable_sigmoid, "sigmoid", **_smooth)

@@ -57,6 +57,20 @@ def promote(a: np.dtype, b: np.dtype) -> np.dtype:
     return np.promote_types(a, b)
 
 
+_SCALAR_TYPES = {"f": "Float", "d": "Double", "l": "Long", "q": "Long", "i": "Int", "?": "Bool",
+                 "h": "Short", "b": "Char", "B": "Byte", "e": "Half"}
+
+
+def scalar_type(dtype: np.dtype) -> str:
+    """torch's C++ name of a dtype, as its error messages print it ("Float", "Long")."""
+    return _SCALAR_TYPES.get(dtype.char, str(dtype))
+
+
+def can_cast(source: np.dtype, target: np.dtype) -> bool:
+    """torch.can_cast: any cast that does not lower the kind (float to int, int to bool)."""
+    return _KIND_RANK[source.kind] <= _KIND_RANK[target.kind]
+
+
 def result_type(*operands) -> np.dtype:
     """torch.result_type over Tensors (objects with .dtype and .ndim) and Python numbers."""
     first = operands[0]

@@ -11,10 +11,10 @@ the graph depends only on shapes and dtypes.
 """
 from __future__ import annotations
 
-from ..dispatch import OPS, function_names
+from ..dispatch import function_names, namespace_functions
 from . import elementwise, indexing, linalg, reductions, shapes  # noqa: F401  (they declare)
 from .elementwise import copy_from, full_of, to_dtype  # noqa: F401  (used by tensor methods)
 from .indexing import getitem, index_put  # noqa: F401
 
 __all__ = function_names()
-globals().update({o.name: o.public for o in OPS.values() if o.function is True})
+globals().update(namespace_functions())

@@ -1,10 +1,11 @@
-"""Elementwise tensor ops: arithmetic, comparisons, unary math, clamp/where/masked_fill,
-addcdiv/addcmul/lerp, fills, copies and dtype conversion.
+"""Elementwise tensor ops: arithmetic, comparisons, unary math, rounding and remainders,
+clamp/where/masked_fill, addcdiv/addcmul/lerp, fills, copies and dtype conversion.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py).
 """
 from __future__ import annotations
 
+import builtins
 import functools
 
 import numpy as np
@@ -168,6 +169,7 @@ sinh = _unary("sinh", "Sinh", anp.sinh)
 cosh = _unary("cosh", "Cosh", anp.cosh)
 tanh = _unary("tanh", "Tanh", anp.tanh, inplace=True)
 atan = _unary("atan", "Atan", anp.arctan, alias="arctan")
+erf = _unary("erf", "Erf", anp.erf, inplace=True)
 sigmoid = _unary("sigmoid", "Sigmoid", anp.sigmoid, inplace=True)
 reciprocal = _unary("reciprocal", "Reciprocal", anp.reciprocal, inplace=True)
 neg = _unary("neg", "Neg", anp.negative, floating=False, inplace=True, alias="negative")
@@ -176,6 +178,83 @@ relu = _unary("relu", "Relu", anp.relu, floating=False, inplace=True)
 sign = _unary("sign", "Sign", anp.sign, floating=False)
 square = _unary("square", "Pow", anp.square, floating=False)
 logical_not = _unary("logical_not", "LogicalNot", anp.logical_not, floating=False)
+
+
+def _pinned(value, *pairs):
+    """`value` (computed eagerly) as a function of each operand x with derivative `slope`:
+    value + slope * (x - stop_gradient(x)), whose added terms are exactly 0 (and 0 where x is
+    not finite), so the value stays bit for bit and every derivative is torch's."""
+    out = value
+    for x, slope in zip(pairs[::2], pairs[1::2]):
+        moved = anp.subtract(x, anp.stop_gradient(x))
+        out = anp.add(out, anp.multiply(slope, anp.where(anp.isfinite(x), moved, 0)))
+    return out
+
+
+def _piecewise(name, value, operands, slopes):
+    """A piecewise-smooth op: its value computed eagerly by numpy, derivatives `slopes` (one
+    per operand, constant where the op is smooth)."""
+    pairs = []
+    for x, slope in zip(operands, slopes):
+        pairs += [x, np.where(np.isfinite(slope), slope, 0).astype(value.dtype)]
+    return apply(name, _pinned, [value, *pairs])
+
+
+def _rounded(input, name, fn):
+    if input.dtype.kind != "f":
+        return input.clone()
+    return _piecewise(name, fn(input._data), [input], [np.zeros((), input.dtype)])
+
+
+def _rounding(name, torch_name, fn):
+    def rounding(input):
+        return _rounded(input, _name(torch_name), fn)
+    return op(rounding, name=name, inplace=True)
+
+
+floor = _rounding("floor", "Floor", np.floor)
+ceil = _rounding("ceil", "Ceil", np.ceil)
+trunc = _rounding("trunc", "Trunc", np.trunc)
+
+
+def _round_decimals(decimals):
+    def rounded(x):
+        # torch's formula in the tensor's dtype: rint(x * 10^d) / 10^d (d < 0: by 10^-d)
+        ten = x.dtype.type(10.0 ** builtins.abs(decimals))
+        return (np.rint(x / ten) * ten if decimals < 0 else np.rint(x * ten) / ten).astype(
+            x.dtype)
+    return rounded
+
+
+@op(inplace=True)
+def round(input, *, decimals=0):
+    if decimals == 0:
+        return _rounded(input, "RoundBackward0", np.rint)
+    if input.dtype.kind != "f":
+        raise NotImplementedError(
+            f'"round_cpu" not implemented for \'{dtypes.scalar_type(input.dtype)}\'')
+    return _rounded(input, "RoundBackward1", _round_decimals(decimals))
+
+
+def _remainder_op(name, torch_name, value_fn, quotient_fn):
+    def remainder(input, other):
+        dt = dtypes.result_type(input, other)
+        a, b = (_operand(x, dt) for x in (input, other))
+        da, db = (x._data if isinstance(x, Tensor) else x for x in (a, b))
+        if dt.kind in "iub" and not np.all(db):
+            raise RuntimeError("ZeroDivisionError")
+        with np.errstate(all="ignore"):
+            value = np.asarray(value_fn(da, db), dt)
+            slopes = [np.ones((), dt), -quotient_fn(da, db)] if dt.kind == "f" else None
+        if slopes is None:
+            return Tensor._wrap(value)
+        suffix = "1" if isinstance(other, Tensor) else "0"
+        return _piecewise(f"{torch_name}Backward{suffix}", value, [a, b], slopes)
+    return op(remainder, name=name, inplace=True)
+
+
+remainder = _remainder_op("remainder", "Remainder", np.remainder, np.floor_divide)
+fmod = _remainder_op("fmod", "Fmod", np.fmod, lambda a, b: np.trunc(a / b))
 
 
 @op(function=False)

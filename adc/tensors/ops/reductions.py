@@ -1,5 +1,5 @@
-"""Reductions and their relatives: sum/mean/prod, var/std, cumsum, logsumexp, norm,
-max/min (with indices), argmax/argmin, topk, softmax/log_softmax.
+"""Reductions and their relatives: sum/mean/prod, any/all, var/std, cumsum/cumprod, logsumexp,
+norm, max/min (with indices), argmax/argmin, topk, sort/argsort, softmax/log_softmax.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py).
 """
@@ -84,13 +84,44 @@ var = _variance(anp.var)
 std = _variance(anp.std)
 
 
+def _any(x, axis, keepdims):
+    return anp.greater(anp.sum(anp.not_equal(x, 0), axis=axis, keepdims=keepdims), 0)
+
+
+def _all(x, axis, keepdims):
+    return anp.equal(anp.sum(anp.equal(x, 0), axis=axis, keepdims=keepdims), 0)
+
+
+def _logical_reduction(fn):
+    def reduction(input, dim=None, keepdim=False):
+        return _reduce("", fn, input, dim, keepdim)
+    return op(reduction, name=fn.__name__[1:], numpy=lambda input, dim=None, keepdim=False: fn(
+        input, _axis(dim), keepdim))
+
+
+any = _logical_reduction(_any)
+all = _logical_reduction(_all)
+
+
 def _cumsum(x, axis):
     """adc.numpy's cumsum, keeping a 0-d input 0-d (torch's rule)."""
     return anp.reshape(anp.cumsum(x, axis), anp.shape(x))
 
 
-@op(numpy=lambda input, dim, *, dtype=None: anp.cumsum(input, dim, dtype))
-def cumsum(input, dim, *, dtype=None):
+def _cumprod(x, axis):
+    """Each prefix product as a product over a lower-triangular (n, n) arrangement of the
+    axis (there is no scan-product primitive; the gradient of `prod` handles zeros)."""
+    if anp.ndim(x) == 0:
+        return x
+    x = anp.moveaxis(x, axis, -1)
+    n = anp.shape(x)[-1]
+    rows = anp.broadcast_to(anp.expand_dims(x, -2), anp.shape(x)[:-1] + (n, n))
+    below = np.tril(np.ones((n, n), bool))
+    out = anp.prod(anp.where(below, rows, np.ones((), x.dtype)), axis=-1)
+    return anp.moveaxis(out, -1, axis)
+
+
+def _scan(name, fn, input, dim, dtype):
     n = builtins.max(input.ndim, 1)
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
@@ -99,7 +130,17 @@ def cumsum(input, dim, *, dtype=None):
         input = input.to(dtype)
     elif input.dtype.kind in "biu":
         input = input.to(dtypes.int64)
-    return apply("CumsumBackward0", _cumsum, [input], (("axis", dim % n),))
+    return apply(name, fn, [input], (("axis", dim % n),))
+
+
+@op(numpy=lambda input, dim, *, dtype=None: anp.cumsum(input, dim, dtype))
+def cumsum(input, dim, *, dtype=None):
+    return _scan("CumsumBackward0", _cumsum, input, dim, dtype)
+
+
+@op(numpy=lambda input, dim, *, dtype=None: _cumprod(_cast(input, dtype), dim))
+def cumprod(input, dim, *, dtype=None):
+    return _scan("CumprodBackward0", _cumprod, input, dim, dtype)
 
 
 @op(numpy=lambda input, dim, keepdim=False: anp.logsumexp(input, axis=_axis(dim),
@@ -210,6 +251,32 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     idx = np.take(order, np.arange(k), axis=d)
     values = apply(_name("Topk"), _take_along, [input, idx], (("axis", d), ("keepdim", True)))
     return values_indices(values, Tensor._wrap(idx))
+
+
+def _sort_order(input, dim, descending):
+    """The indices that sort `input` along `dim` (stably: equal elements keep their order;
+    NaN sorts as the largest value, as in torch)."""
+    d = dim % builtins.max(input.ndim, 1)
+    data = input._data if input.ndim else input._data.reshape(1)
+    if not descending:
+        order = np.argsort(data, axis=d, kind="stable")
+    else:  # stable descending: sort the reversed axis ascending, then reverse back
+        n = data.shape[d]
+        order = np.flip(n - 1 - np.argsort(np.flip(data, d), axis=d, kind="stable"), d)
+    return d, order if input.ndim else order.reshape(())
+
+
+@op
+def sort(input, dim=-1, descending=False, *, stable=False):
+    d, order = _sort_order(input, dim, descending)
+    values = apply(_name("Sort"), _take_along, [input, order.reshape(order.shape or (1,))],
+                   (("axis", d), ("keepdim", True))) if input.ndim else input.clone()
+    return values_indices(values, Tensor._wrap(order.astype(np.int64)))
+
+
+@op
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    return Tensor._wrap(_sort_order(input, dim, descending)[1].astype(np.int64))
 
 
 @op(numpy=lambda input, dim, dtype=None: anp.softmax(_cast(input, dtype), axis=dim))

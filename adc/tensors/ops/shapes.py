@@ -1,5 +1,6 @@
-"""Shape tensor ops (views where torch returns views): reshape/view, flatten, squeeze/
-unsqueeze, permute/transpose, expand, repeat, flip, clone, cat/stack.
+"""Shape tensor ops (views where torch returns views): reshape/view, flatten/unflatten, squeeze/
+unsqueeze, permute/transpose, expand, repeat, flip, roll, clone, cat/stack, narrow/chunk/split,
+diag/diagonal, triu/tril.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py).
 """
@@ -7,12 +8,15 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 import numbers
+
+import numpy as np
 
 from ... import numpy as anp
 from .. import dtypes
 from ..dispatch import op
-from ..tensor import apply
+from ..tensor import Tensor, apply
 from .common import _as_tensor, _axis, _dims, _name
 
 
@@ -170,3 +174,176 @@ concatenate = op(cat, name="concatenate", method=False)
 @op(method=False, numpy=lambda tensors, dim=0: anp.stack(list(tensors), dim))
 def stack(tensors, dim=0):
     return _join("Stack", anp.stack, tensors, dim)
+
+
+def _dim(dim, ndim):
+    """torch's dim check: `dim` in [-n, n) for n = max(ndim, 1), as a non-negative axis."""
+    n = builtins.max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim % n
+
+
+@op(composite=True)
+def unflatten(input, dim, sizes):
+    d = _dim(dim, input.ndim)
+    sizes = tuple(int(s) for s in sizes)
+    known = math.prod(s for s in sizes if s != -1)
+    n = input.shape[d]
+    if list(sizes).count(-1) > 1 or (-1 not in sizes and known != n) or (
+            -1 in sizes and (known == 0 or n % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({n}) in the input tensor")
+    return reshape(input, tuple(input.shape[:d]) + sizes + tuple(input.shape[d + 1:]))
+
+
+def _pieces(x, *, axis, bounds):
+    """The slices [a, b) of `x` along `axis` (views where the input is a tensor)."""
+    lead = (slice(None),) * axis
+    return tuple(x[lead + (slice(a, b),)] for a, b in bounds)
+
+
+def _split(input, bounds, dim, name):
+    if isinstance(input, Tensor):
+        return apply(name, _pieces, [input], (("axis", dim), ("bounds", tuple(bounds))),
+                     view=True)
+    return _pieces(input, axis=dim, bounds=bounds)
+
+
+def _size(x, d):
+    return anp.shape(x)[d] if not isinstance(x, Tensor) else x.shape[d]
+
+
+@op(composite=True)
+def narrow(input, dim, start, length):
+    d = _dim(dim, anp.ndim(input))
+    n, start = _size(input, d), int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
+    start %= builtins.max(n, 1) if start < 0 else n + 1
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return input[(slice(None),) * d + (slice(start, start + length),)]
+
+
+@op(composite=True)
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = _dim(dim, anp.ndim(input))
+    n = _size(input, d)
+    step = -(-n // chunks) if n else 1
+    return _split(input, [(a, builtins.min(a + step, n)) for a in range(0, n, step)] or
+                  [(0, 0)], d, "SplitBackward0")
+
+
+@op(composite=True)
+def split(tensor, split_size_or_sections, dim=0):
+    d = _dim(dim, anp.ndim(tensor))
+    n = _size(tensor, d)
+    sizes = split_size_or_sections
+    if isinstance(sizes, numbers.Integral):
+        if sizes < 0 or (sizes == 0 and n):
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size="
+                               f"{sizes}" if sizes < 0 else
+                               "split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {n}")
+        starts = range(0, n, sizes) if sizes else [0]
+        return _split(tensor, [(a, builtins.min(a + sizes, n)) for a in starts], d,
+                      "SplitBackward0")
+    sizes = [int(s) for s in sizes]
+    if builtins.sum(sizes) != n or builtins.min(sizes, default=0) < 0:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                           f"(input tensor's size at dimension {d}), but got split_sizes="
+                           f"{sizes}")
+    ends = np.cumsum(sizes).tolist()
+    return _split(tensor, [(e - s, e) for s, e in zip(sizes, ends)], d,
+                  "SplitWithSizesBackward0")
+
+
+def _roll(x, shifts, axes):
+    if axes is None:
+        return anp.reshape(_roll(anp.reshape(x, (-1,)), shifts, (0,)), anp.shape(x))
+    for s, a in zip(shifts, axes):
+        n = anp.shape(x)[a]
+        s = s % n if n else 0
+        if s:
+            lead = (slice(None),) * a
+            x = anp.concatenate([x[lead + (slice(n - s, n),)], x[lead + (slice(0, n - s),)]], a)
+    return x
+
+
+def _roll_args(x, shifts, dims):
+    shifts = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                               "dims:0")
+        return shifts, None
+    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
+                           f"{len(dims)}")
+    return shifts, tuple(_dim(d, anp.ndim(x)) for d in dims)
+
+
+@op(numpy=lambda input, shifts, dims=None: _roll(input, *_roll_args(input, shifts, dims)))
+def roll(input, shifts, dims=None):
+    shifts, axes = _roll_args(input, shifts, dims)
+    return apply(_name("Roll"), _roll, [input], (("axes", axes), ("shifts", shifts)))
+
+
+def _diagonal_args(ndim, dim1, dim2):
+    if ndim < 2:
+        raise RuntimeError(f"diagonal dimensions requires ndim larger than 1, but got {ndim}")
+    d1, d2 = _dim(dim1, ndim), _dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
+@op(numpy=lambda input, offset=0, dim1=0, dim2=1: anp.diagonal(input, offset, dim1, dim2))
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    d1, d2 = _diagonal_args(input.ndim, dim1, dim2)
+    out = apply(_name("Diagonal"), anp.diagonal, [input],
+                (("axis1", d1), ("axis2", d2), ("offset", offset)), view=True)
+    # adc.numpy's diagonal gathers a copy; torch's is a view, so the result takes numpy's
+    # strided view of the same elements (writes through it reach the input, as in torch)
+    start = [slice(None)] * input.ndim
+    start[d2 if offset >= 0 else d1] = slice(builtins.abs(offset), None)
+    first = input._data[tuple(start)]
+    view = np.diagonal(input._data, offset, d1, d2)
+    if view.size:
+        out._data = np.lib.stride_tricks.as_strided(first, view.shape, view.strides)
+    return out
+
+
+def _diag(x, k):
+    return anp.diag(x, k)
+
+
+@op(numpy=lambda input, diagonal=0: anp.diag(input, diagonal))
+def diag(input, diagonal=0):
+    if input.ndim not in (1, 2):
+        raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " f"{input.ndim}D")
+    name = "DiagEmbedBackward0" if input.ndim == 1 else "DiagonalBackward0_copy"
+    return apply(name, _diag, [input], (("k", diagonal),))
+
+
+def _triangle(lower):
+    fn = anp.tril if lower else anp.triu
+    torch_name = "Tril" if lower else "Triu"
+
+    def triangle(input, diagonal=0):
+        if input.ndim < 2:
+            raise RuntimeError(f"{torch_name.lower()}: input tensor must have at least 2 "
+                               "dimensions")
+        return apply(_name(torch_name), fn, [input], (("k", diagonal),))
+    return op(triangle, name=torch_name.lower(), inplace=True,
+              numpy=lambda input, diagonal=0: fn(input, diagonal))
+
+
+tril = _triangle(True)
+triu = _triangle(False)
