@@ -13,15 +13,17 @@ from .numpy import stop_gradient
 from .validate import validate
 from . import tensors  # noqa: I001  (tensors after the functional API)
 from .tensors import *  # noqa: F403  (the PyTorch-style tensor API: adc.tensor, adc.no_grad, ...)
-from .tensors import nn, optim
+from .tensors import linalg, nn, optim
 from . import utils  # noqa: E402  (adc.utils.data: Dataset, DataLoader, ...)
 
-# nn and optim live in adc/tensors/; registering the modules themselves (and nn's submodules)
-# under their short names makes `import adc.nn.functional as F` and `from adc.optim import SGD`
-# work with adc.nn is adc.tensors.nn (no re-exporting shim package, no second copy).
-for _name in [n for n in sys.modules if n.startswith(("adc.tensors.nn", "adc.tensors.optim"))]:
+# nn, optim and linalg live in adc/tensors/; registering the modules themselves (and nn's
+# submodules) under their short names makes `import adc.nn.functional as F`, `from adc.optim
+# import SGD` and `import adc.linalg` work with adc.nn is adc.tensors.nn (no re-exporting shim
+# package, no second copy).
+_SHORT = ("adc.tensors.nn", "adc.tensors.optim", "adc.tensors.linalg")
+for _name in [n for n in sys.modules if n.startswith(_SHORT)]:
     sys.modules[__name__ + _name[len("adc.tensors"):]] = sys.modules[_name]
-del _name
+del _name, _SHORT
 
 __version__ = "0.1.0"
 
@@ -44,6 +46,7 @@ __all__ = [
     "ShapeError",
     "UnsupportedError",
     "GradientError",
+    "linalg",
     "nn",
     "optim",
     "utils",

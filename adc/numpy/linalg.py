@@ -1,16 +1,20 @@
-"""`adc.numpy.linalg`: inv, solve and the 2-norm on traced arrays.
+"""`adc.numpy.linalg`: inv, solve, det/slogdet, and vector and matrix norms on traced arrays.
 
-Stage: trace. Invariant: a 1-D right-hand side of solve is treated as a vector (numpy 2
-semantics) by reshaping around the rank >= 2 `solve` primitive.
+Stage: trace. Invariants: a 1-D right-hand side of solve is treated as a vector (numpy 2
+semantics) by reshaping around the rank >= 2 `solve` primitive. det and slogdet are an LU
+elimination unrolled over the matrix size, with the row order (partial pivoting) chosen from
+the values before tracing (`pivot_order`): on traced arrays, whose values are not known then,
+they raise UnsupportedError.
 """
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg
 
 from .. import numpy as anp
 from ..errors import UnsupportedError, with_location
 from ..prims.linalg import inv_p, solve_p
-from ..tracer import bind
+from ..tracer import Tracer, bind
 
 
 def inv(a):
@@ -36,3 +40,100 @@ def norm(x, ord=None, axis=None, keepdims=False):
     is_zero = anp.equal(s, 0)
     safe = anp.where(is_zero, np.ones((), s.dtype), s)
     return anp.where(is_zero, np.zeros((), s.dtype), anp.sqrt(safe))
+
+
+def vector_norm(x, ord=2, axis=None, keepdims=False):
+    """sum(|x|^ord)^(1/ord) over `axis` (None: all), with ord = inf, -inf, 0 as usual;
+    gradient 0 where the norm is 0, as in torch."""
+    (x,) = anp._promote(x, to_float=True)
+    a = anp.abs(x)
+    if ord == np.inf:
+        return anp.max(a, axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return anp.min(a, axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return anp.sum(anp.astype(anp.not_equal(x, 0), x.dtype), axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return anp.sum(a, axis=axis, keepdims=keepdims)
+    if ord == 2:
+        return norm(x, None, axis, keepdims)
+    s = anp.sum(anp.power(a, ord), axis=axis, keepdims=keepdims)
+    is_zero = anp.equal(s, 0)
+    safe = anp.where(is_zero, np.ones((), s.dtype), s)
+    return anp.where(is_zero, np.zeros((), s.dtype), anp.power(safe, 1.0 / ord))
+
+
+def matrix_norm(x, ord="fro", axis=(-2, -1), keepdims=False):
+    """The Frobenius norm and the induced 1- and inf-norms (ord = +-1, +-inf) of the matrices
+    spanned by the two axes; the spectral and nuclear norms need singular values."""
+    (x,) = anp._promote(x, to_float=True)
+    rows, cols = (anp._normalize_axis(a, anp.ndim(x), "matrix_norm") for a in axis)
+    if ord == "fro":
+        return norm(x, None, (rows, cols), keepdims)
+    if ord not in (1, -1, np.inf, -np.inf):
+        raise UnsupportedError(with_location(
+            f"linalg.matrix_norm: ord={ord!r} needs singular values, which adc does not "
+            "compute; use ord='fro', 1, -1, inf or -inf"))
+    summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
+    pick = anp.max if ord > 0 else anp.min
+    out = pick(anp.sum(anp.abs(x), axis=summed, keepdims=True), axis=kept, keepdims=True)
+    return out if keepdims else anp.squeeze(out, (rows, cols))
+
+
+def pivot_order(a: np.ndarray):
+    """The row order of LU with partial pivoting of each matrix of `a` (..., n, n) and its
+    permutation's sign: a[order] = L @ U."""
+    a = np.asarray(a)
+    n = a.shape[-1]
+    if a.size == 0:
+        return (np.broadcast_to(np.arange(n), a.shape[:-1]).copy(),
+                np.ones(a.shape[:-2], a.dtype))
+    p = scipy.linalg.lu(a, p_indices=True)[0].reshape(a.shape[:-1])
+    sign = np.round(np.linalg.det(np.eye(n, dtype=np.float64)[p])).astype(a.dtype)
+    return np.argsort(p, axis=-1), sign
+
+
+def lu_pivots(a, order):
+    """The diagonal of U in a[order] = L @ U (an elimination without further pivoting, unrolled
+    over n; a zero pivot, which partial pivoting gives only with a zero column, divides by 1)."""
+    n = anp.shape(a)[-1]
+    rows = anp.broadcast_to(anp.expand_dims(order, -1), tuple(anp.shape(order)) + (n,))
+    u = anp.take_along_axis(a, rows, -2)
+    pivots = []
+    for k in range(n):
+        pivot = u[..., 0, 0]
+        pivots.append(pivot)
+        if k == n - 1:
+            break
+        safe = anp.where(anp.equal(pivot, 0), np.ones((), pivot.dtype), pivot)
+        factors = u[..., 1:, 0] / anp.expand_dims(safe, -1)
+        u = u[..., 1:, 1:] - anp.expand_dims(factors, -1) * u[..., 0:1, 1:]
+    return anp.stack(pivots, axis=-1) if pivots else anp.ones_like(a[..., 0, :])
+
+
+def _pivoted(a, what):
+    if isinstance(a, Tracer):
+        raise UnsupportedError(with_location(
+            f"linalg.{what} on a traced array: its pivoting depends on the matrix's values, "
+            "which are not known while tracing; call it on adc Tensors or numpy arrays"))
+    (a,) = anp._promote(a, to_float=True)
+    order, sign = pivot_order(a)
+    return a, order, sign
+
+
+def det_from_pivots(a, order, sign):
+    return sign * anp.prod(lu_pivots(a, order), axis=-1)
+
+
+def slogdet_from_pivots(a, order, sign):
+    pivots = lu_pivots(a, order)
+    return (sign * anp.prod(anp.sign(pivots), axis=-1),
+            anp.sum(anp.log(anp.abs(pivots)), axis=-1))
+
+
+def det(a):
+    return det_from_pivots(*_pivoted(a, "det"))
+
+
+def slogdet(a):
+    return slogdet_from_pivots(*_pivoted(a, "slogdet"))

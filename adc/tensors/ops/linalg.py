@@ -1,15 +1,22 @@
-"""Linear algebra tensor ops: matmul and its checked spellings (mm, bmm, mv, dot), outer.
+"""Products of tensors: matmul and its checked spellings (mm, bmm, mv, dot), the scaled sums
+addmm/addbmm/addmv/addr/baddbmm, outer, kron, cross, trace.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py).
 """
 from __future__ import annotations
 
+import functools
+import warnings
+
+import numpy as np
+
 from ... import numpy as anp
+from .. import dtypes
 from ..dispatch import op, refuse_traced
 from ..tensor import apply
-from .common import _name
-from .elementwise import mul
-from .shapes import unsqueeze
+from .common import _as_tensor, _name
+from .elementwise import _cast_then, mul
+from .shapes import _dim, unsqueeze
 
 
 def _same_dtype(a, b, what):
@@ -18,7 +25,7 @@ def _same_dtype(a, b, what):
                            f"{a.dtype} and {b.dtype}")
 
 
-@op(numpy=anp.matmul)
+@op(numpy=anp.matmul, out=True)
 def matmul(input, other):
     _same_dtype(input, refuse_traced(other), "matmul")
     if input.ndim == 0 or other.ndim == 0:
@@ -35,7 +42,7 @@ def _checked(name, ranks):
             raise RuntimeError(f"{name}: expected {ranks[0]}-D and {ranks[1]}-D tensors, got "
                                f"{input.ndim}-D and {other.ndim}-D")
         return matmul(input, other)
-    return op(checked, name=name, composite=True)
+    return op(checked, name=name, composite=True, out=True)
 
 
 mm = _checked("mm", (2, 2))
@@ -44,6 +51,134 @@ mv = _checked("mv", (2, 1))
 dot = _checked("dot", (1, 1))
 
 
-@op(composite=True)
+@op(composite=True, out=True)
 def outer(input, vec2):
     return mul(unsqueeze(input, 1), vec2)
+
+
+def _batched_mm(a, b):
+    return anp.sum(anp.matmul(a, b), axis=0)
+
+
+@functools.cache
+def _scaled_sum(product):
+    def scaled_sum(x, a, b, *, beta, alpha):
+        """beta * x + alpha * product(a, b); beta == 0 ignores x (its NaNs too, as torch)."""
+        p = product(a, b)
+        p = p if alpha == 1 else anp.multiply(p, alpha)
+        if beta == 0:
+            return p
+        return anp.add(x if beta == 1 else anp.multiply(x, beta), p)
+    scaled_sum.__qualname__ = f"scaled_sum_{product.__name__}"
+    return scaled_sum
+
+
+def _add_product(name, torch_name, ranks, product, words=("mat1", "mat2")):
+    def add_product(input, a, b, *, beta=1, alpha=1):
+        a, b = _as_tensor(a), _as_tensor(b)
+        if (a.ndim, b.ndim) != ranks:
+            raise RuntimeError(f"{name}: expected {words[0]} to be {ranks[0]}-D and {words[1]} "
+                               f"{ranks[1]}-D, but got {a.ndim}-D and {b.ndim}-D tensors")
+        if name == "addr":  # torch promotes addr's operands; the matrix products need one dtype
+            dt = dtypes.result_type(input, a, b)
+            input, a, b = (x.to(dt) for x in (_as_tensor(input), a, b))
+        elif not input.dtype == a.dtype == b.dtype:
+            raise RuntimeError(f"{name}: expected the input, {words[0]} and {words[1]} to have "
+                               f"the same dtype, but got {dtypes.scalar_type(input.dtype)}, "
+                               f"{dtypes.scalar_type(a.dtype)} and {dtypes.scalar_type(b.dtype)}")
+        if input.dtype.kind in "iub":  # torch truncates the scalars of integer products
+            beta, alpha = int(beta), int(alpha)
+        out = apply(_name(torch_name), _scaled_sum(product), [input, a, b],
+                    (("alpha", alpha), ("beta", beta)))
+        if np.broadcast_shapes(input.shape, out.shape) != out.shape:
+            raise RuntimeError(f"{name}: the input of shape {list(input.shape)} does not "
+                               f"broadcast to the product's shape {list(out.shape)}")
+        return out
+
+    def numpy_form(input, a, b, *, beta=1, alpha=1):
+        return _scaled_sum(product)(input, a, b, beta=beta, alpha=alpha)
+    return op(add_product, name=name, inplace=True, numpy=numpy_form, out=True)
+
+
+addmm = _add_product("addmm", "Addmm", (2, 2), anp.matmul)
+addbmm = _add_product("addbmm", "Addbmm", (3, 3), _batched_mm, ("batch1", "batch2"))
+baddbmm = _add_product("baddbmm", "Baddbmm", (3, 3), anp.matmul, ("batch1", "batch2"))
+addmv = _add_product("addmv", "Addmv", (2, 1), anp.matmul, ("mat", "vec"))
+addr = _add_product("addr", "Addr", (1, 1), anp.outer, ("vec1", "vec2"))
+
+
+def _kron(a, b):
+    nd = max(anp.ndim(a), anp.ndim(b))
+    sa = (1,) * (nd - anp.ndim(a)) + tuple(anp.shape(a))
+    sb = (1,) * (nd - anp.ndim(b)) + tuple(anp.shape(b))
+    spread_a = anp.reshape(a, tuple(d for n in sa for d in (n, 1)))
+    spread_b = anp.reshape(b, tuple(d for n in sb for d in (1, n)))
+    return anp.reshape(anp.multiply(spread_a, spread_b), tuple(m * n for m, n in zip(sa, sb)))
+
+
+@op(numpy=_kron, out=True)
+def kron(input, other):
+    dt = dtypes.result_type(_as_tensor(input), _as_tensor(other))
+    return apply("UnsafeViewBackward0", _cast_then(_kron), [_as_tensor(input), _as_tensor(other)],
+                 (("dtype", dt.char),))
+
+
+_NEXT, _AFTER = np.array([1, 2, 0]), np.array([2, 0, 1])
+
+
+def _cross(a, b, axis, dtype=None):
+    if dtype is not None:
+        a, b = anp.astype(a, dtype), anp.astype(b, dtype)
+    a, b = anp.broadcast_arrays(a, b)
+
+    def at(x, order):
+        return anp.take(x, order, axis=axis)
+    return at(a, _NEXT) * at(b, _AFTER) - at(a, _AFTER) * at(b, _NEXT)
+
+
+def _cross_dim(a, b, dim, what):
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    if dim is None:  # torch.cross's deprecated default: the first dimension of size 3
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\n"
+                      "Please either pass the dim explicitly or simply use torch.linalg.cross."
+                      "\nThe default value of dim will change to agree with that of "
+                      "linalg.cross in a future release.", UserWarning, stacklevel=3)
+        dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    d = _dim(dim, len(shape))
+    if a.shape[d - len(shape) + a.ndim] != 3 or b.shape[d - len(shape) + b.ndim] != 3:
+        raise RuntimeError(f"{what}: inputs dimension {dim} must have length 3. Got "
+                           f"{a.shape[d - len(shape) + a.ndim]} and "
+                           f"{b.shape[d - len(shape) + b.ndim]}")
+    return d
+
+
+def cross_product(input, other, dim, what):
+    """The cross product along `dim` (None: torch.cross's deprecated default)."""
+    input, other = _as_tensor(input), _as_tensor(other)
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"{what}: inputs must have the same number of dimensions.")
+    d = _cross_dim(input, other, dim, what)
+    dt = dtypes.result_type(input, other)
+    return apply("LinalgCrossBackward0", _cross, [input, other],
+                 (("axis", d), ("dtype", dt.char)))
+
+
+@op(numpy=lambda input, other, dim=None: _cross(input, other, -1 if dim is None else dim),
+    out=True)
+def cross(input, other, dim=None):
+    return cross_product(input, other, dim, "linalg.cross")
+
+
+def _trace(x):
+    return anp.trace(x)
+
+
+@op(numpy=anp.trace)
+def trace(input):
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    if input.dtype.kind in "biu":
+        input = input.to(dtypes.int64)
+    return apply(_name("Trace"), _trace, [input])

@@ -1,5 +1,5 @@
 """Reductions and their relatives: sum/mean/prod, any/all, var/std, cumsum/cumprod, logsumexp,
-norm, max/min (with indices), argmax/argmin, topk, sort/argsort, softmax/log_softmax.
+max/min (with indices), argmax/argmin, topk, sort/argsort, softmax/log_softmax.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py).
 """
@@ -147,24 +147,6 @@ def cumprod(input, dim, *, dtype=None):
                                                          keepdims=keepdim))
 def logsumexp(input, dim, keepdim=False):
     return _reduce(_name("Logsumexp"), anp.logsumexp, input, dim, keepdim)
-
-
-def _two_norm(p):
-    if p not in ("fro", 2, 2.0):
-        raise NotImplementedError(f"adc: norm(p={p!r}) is not supported; only the 2-norm")
-
-
-def _numpy_norm(input, p="fro", dim=None, keepdim=False):
-    _two_norm(p)
-    return anp.linalg.norm(input, axis=_axis(dim), keepdims=keepdim)
-
-
-@op(numpy=_numpy_norm)
-def norm(input, p="fro", dim=None, keepdim=False):
-    _two_norm(p)
-    return apply(_name("LinalgVectorNorm"), anp.linalg.norm, [input],
-                 (("axis", None if dim is None else _dims(dim, input.ndim)),
-                  ("keepdims", keepdim)))
 
 
 def _extremum(name, fn):

@@ -1,0 +1,205 @@
+"""Matrix functions, torch.linalg's and their top-level spellings: inverse/linalg.inv,
+linalg.solve, det/slogdet, linalg.norm/vector_norm/matrix_norm, norm, dist, linalg.cross.
+
+Stage: tensor front end; the invariants are the package's (ops/__init__.py). Ops declared with
+`function="linalg"` are adc.linalg's (tensors/linalg.py); det and slogdet are one op serving
+adc.det and adc.linalg.det, as torch's are. The LU row order of det/slogdet is chosen eagerly
+from the values and passed in as an integer input.
+"""
+from __future__ import annotations
+
+import collections
+import numbers
+
+import numpy as np
+
+from ... import numpy as anp
+from ...errors import UnsupportedError, with_location
+from ...numpy import linalg as anl
+from .. import dtypes
+from ..dispatch import op
+from ..tensor import apply
+from .common import _as_tensor, _axis, _dims, _name
+from .linalg import _cross, cross_product
+
+slogdet_result = collections.namedtuple("slogdet", ["sign", "logabsdet"])
+
+
+def _floating(input, what):
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{what}: Expected a floating point or complex tensor as input. Got "
+                           f"{dtypes.scalar_type(input.dtype)}")
+
+
+def _square(input, what):
+    if input.ndim < 2:
+        raise RuntimeError(f"{what}: The input tensor A must have at least 2 dimensions.")
+    if input.shape[-1] != input.shape[-2]:
+        raise RuntimeError(f"{what}: A must be batches of square matrices, but they are "
+                           f"{input.shape[-2]} by {input.shape[-1]} matrices")
+    _floating(input, what)
+
+
+def _inv(a):
+    return anl.inv(a)
+
+
+@op(numpy=anl.inv, out=True)
+def inverse(input):
+    _square(input, "linalg.inv")
+    return apply(_name("LinalgInvEx"), _inv, [input])
+
+
+inv = op(inverse, name="inv", function="linalg", method=False)
+
+
+def _solve(a, b, vector, left):
+    if not left:
+        a, b = anp.swapaxes(a, -1, -2), anp.swapaxes(b, -1, -2)
+    x = anl.solve(a, anp.expand_dims(b, -1) if vector else b)
+    x = anp.squeeze(x, -1) if vector else x
+    return x if left else anp.swapaxes(x, -1, -2)
+
+
+def _is_vector(a, b):
+    """torch's rule: B is a (batch of) vector(s) if 1-D or of A's shape without its last axis."""
+    return anp.ndim(b) == 1 or tuple(anp.shape(b)) == tuple(anp.shape(a))[:-1]
+
+
+@op(function="linalg", method=False, out=True,
+    numpy=lambda A, B, *, left=True: _solve(A, B, _is_vector(A, B), left))
+def solve(A, B, *, left=True):
+    A, B = _as_tensor(A), _as_tensor(B)
+    _square(A, "linalg.solve")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
+                           f"of type {dtypes.scalar_type(A.dtype)} and B of type "
+                           f"{dtypes.scalar_type(B.dtype)} instead")
+    vector = _is_vector(A, B) and left
+    return apply(_name("LinalgSolveEx"), _solve, [A, B],
+                 (("left", left), ("vector", vector)))
+
+
+@op(numpy=anl.det)
+def det(input):
+    _square(input, "linalg.det")
+    order, sign = anl.pivot_order(input._data)
+    return apply(_name("LinalgDet"), anl.det_from_pivots, [input, order, sign])
+
+
+@op(numpy=lambda input: slogdet_result(*anl.slogdet(input)))
+def slogdet(input):
+    _square(input, "linalg.slogdet")
+    order, sign = anl.pivot_order(input._data)
+    return slogdet_result(*apply(_name("LinalgSlogdet"), anl.slogdet_from_pivots,
+                                 [input, order, sign]))
+
+
+def _norm_input(x, what, dtype):
+    x = _as_tensor(x)
+    if dtype is not None:
+        x = x.to(dtype)
+    _floating(x, what)
+    return x
+
+
+def _numpy_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    return anl.vector_norm(x if dtype is None else anp.astype(x, dtype), ord, _axis(dim),
+                           keepdim)
+
+
+def _numpy_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    return anl.matrix_norm(A if dtype is None else anp.astype(A, dtype), ord, tuple(dim),
+                           keepdim)
+
+
+def _vector_norm(x, ord, axis, keepdims):
+    return anl.vector_norm(x, ord, axis, keepdims)
+
+
+@op(function="linalg", method=False, numpy=_numpy_vector_norm)
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    x = _norm_input(x, "linalg.vector_norm", dtype)
+    return apply(_name("LinalgVectorNorm"), _vector_norm, [x],
+                 (("axis", _dims(dim, x.ndim)), ("keepdims", keepdim), ("ord", float(ord))))
+
+
+def _matrix_norm(x, ord, axis, keepdims):
+    return anl.matrix_norm(x, ord, axis, keepdims)
+
+
+@op(function="linalg", method=False, numpy=_numpy_matrix_norm)
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    A = _norm_input(A, "linalg.matrix_norm", dtype)
+    if A.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if ord not in ("fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    axis = tuple(d % A.ndim for d in dim)
+    name = ("LinalgVectorNormBackward0" if ord == "fro" else
+            "AmaxBackward0" if ord in (1, np.inf) else "AminBackward0")
+    return apply(name, _matrix_norm, [A], (("axis", axis), ("keepdims", keepdim), ("ord", ord)))
+
+
+def _linalg_norm(A, ord, dim, keepdim, dtype, vector_fn, matrix_fn):
+    """torch.linalg.norm: a vector norm over no dim (all elements) or one dim, a matrix norm
+    over two; with `ord` but no `dim` the input must be 1-D or 2-D."""
+    nd = anp.ndim(A)
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    elif ord is None:
+        dims = None
+    elif nd in (1, 2):
+        dims = tuple(range(nd))
+    else:
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be "
+                           f"1D or 2D. Got {nd}D.")
+    if dims is None or len(dims) == 1:
+        return vector_fn(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+    return matrix_fn(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+
+
+@op(function="linalg", method=False,
+    numpy=lambda A, ord=None, dim=None, keepdim=False, *, dtype=None: _linalg_norm(
+        A, ord, dim, keepdim, dtype, _numpy_vector_norm, _numpy_matrix_norm))
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    return _linalg_norm(_as_tensor(A), ord, dim, keepdim, dtype, vector_norm, matrix_norm)
+
+
+def _p_norm(p):
+    if p == "nuc" or (isinstance(p, str) and p != "fro"):
+        raise UnsupportedError(with_location(
+            f"adc.norm(p={p!r}): the nuclear norm needs singular values, which adc does not "
+            "compute; use p='fro' or a number"))
+    return 2.0 if p == "fro" else float(p)
+
+
+@op(name="norm", numpy=lambda input, p="fro", dim=None, keepdim=False, dtype=None:
+    _numpy_vector_norm(input, _p_norm(p), dim, keepdim, dtype=dtype))
+def torch_norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm: the p-norm of all elements or over `dim` ('fro' is the 2-norm)."""
+    if input.dtype.kind != "f" and dtype is None:
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                           f"Got {dtypes.scalar_type(input.dtype)} instead.")
+    return vector_norm.__wrapped__(input, _p_norm(p), dim, keepdim, dtype=dtype)
+
+
+def _dist(a, b, ord, dtype):
+    return anl.vector_norm(anp.subtract(anp.astype(a, dtype), anp.astype(b, dtype)), ord)
+
+
+@op(numpy=lambda input, other, p=2: anl.vector_norm(anp.subtract(input, other), p))
+def dist(input, other, p=2):
+    input, other = _as_tensor(input), _as_tensor(other)
+    dt = dtypes.result_type(input, other)
+    if dt.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {dtypes.scalar_type(dt)}")
+    return apply(_name("Dist"), _dist, [input, other], (("dtype", dt.char), ("ord", float(p))))
+
+
+@op(name="cross", function="linalg", method=False, out=True,
+    numpy=lambda input, other, *, dim=-1: _cross(input, other, dim))
+def linalg_cross(input, other, *, dim=-1):
+    return cross_product(input, other, dim, "linalg.cross")
