@@ -23,6 +23,11 @@ def manual_seed(seed: int) -> None:
     _rng[0] = np.random.default_rng(seed)
 
 
+def generator() -> np.random.Generator:
+    """adc's random generator (reseeded by `manual_seed`)."""
+    return _rng[0]
+
+
 def _finish(array, dtype, requires_grad, device=None) -> Tensor:
     if device is not None:
         _check_device(device)

@@ -102,6 +102,9 @@ def _write_out(name, result, out):
     shape differs), and `out` is returned; refused where autograd would have to record."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if not isinstance(result, Tensor):
+        raise UnsupportedError(with_location(
+            f"adc.{name}(..., out=...) writes a Tensor result; its inputs here are not Tensors"))
     if result.requires_grad or out.requires_grad:
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")

@@ -44,8 +44,14 @@ def _legacy(dtype, args, device, typed=True):
     return creation.tensor(args[0], dtype=dtype)
 
 
+class _TypedMeta(type):
+    def __instancecheck__(cls, obj):
+        """isinstance(t, FloatTensor) as torch answers it: a Tensor of that dtype."""
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+
 def _typed(dtype):
-    class Typed:
+    class Typed(metaclass=_TypedMeta):
         """The legacy constructor of one dtype: sizes make a zero tensor, data is copied."""
 
         def __new__(cls, *args, device=None):

@@ -7,7 +7,10 @@ enforces torch's in-place rules.
 """
 from __future__ import annotations
 
-from . import ops
+import numpy as np
+
+from ..errors import UnsupportedError
+from . import creation, ops
 from .dispatch import OPS
 from .tensor import Tensor
 
@@ -39,6 +42,33 @@ def _copy_(self, src):
     return self._assign(ops.copy_from(self, src), "copy_")
 
 
+def _scan_(name):
+    def scan_(self, dim, *, dtype=None):
+        """torch's in-place scan keeps the tensor's dtype (the function would give int64)."""
+        return self._assign(OPS[name].impl(self, dim, dtype=dtype or self.dtype), name + "_")
+    scan_.__name__ = name + "_"
+    return scan_
+
+
+def _fill_drawn(self, name, draw, generator):
+    """Fill the tensor in place with numbers drawn from adc's generator (`draw(rng, shape)`)."""
+    if generator is not None:
+        raise UnsupportedError(f"adc: {name}(generator=...) is not supported; adc draws from "
+                               "its own generator (adc.manual_seed)")
+    values = np.asarray(draw(creation.generator(), self.shape), self.dtype)
+    return self._assign(ops.copy_from(self, values), name)
+
+
+def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
+    return _fill_drawn(self, "uniform_", lambda rng, shape: rng.uniform(from_, to, shape),
+                       generator)
+
+
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    return _fill_drawn(self, "normal_", lambda rng, shape: rng.normal(mean, std, shape),
+                       generator)
+
+
 def _setitem(self, key, value):
     self._assign(ops.index_put(self, key, value), "__setitem__")
 
@@ -53,6 +83,8 @@ def bind_methods() -> None:
     Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))))
     Tensor.mT = property(lambda self: transpose(self, -2, -1))
     Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
+    Tensor.cumsum_, Tensor.cumprod_ = _scan_("cumsum"), _scan_("cumprod")
+    Tensor.uniform_, Tensor.normal_ = _uniform_, _normal_
     Tensor.where = lambda self, condition, other: OPS["where"].impl(condition, self, other)
     Tensor.__getitem__ = ops.getitem
     Tensor.__setitem__ = _setitem

@@ -24,7 +24,7 @@ from ..ir import Aval, eval_graph
 from ..tracer import trace, tree_unflatten
 from . import dtypes
 from .grad_mode import is_grad_enabled
-from .node import AccumulateGrad, Node, RemovableHandle, Version
+from .node import AccumulateGrad, Node, RemovableHandle, Version, _HookDict
 
 _OP_GRAPHS: dict = {}
 
@@ -170,6 +170,7 @@ class Tensor:
         "_grad",
         "_grad_fn",
         "_index",
+        "_post_hooks",
         "_requires_grad",
         "_retains",
         "_version",
@@ -188,7 +189,7 @@ class Tensor:
             else:
                 t._accum = edge[0]
         t._version = Version()
-        t._grad = t._base = None
+        t._grad = t._base = t._post_hooks = None
         t._retains = False
         return t
 
@@ -309,6 +310,8 @@ class Tensor:
         else:
             self._grad._data += grad._data
             self._grad._version.n += 1
+        for hook in list((self._post_hooks or {}).values()):
+            hook(self)
 
     def register_hook(self, hook) -> RemovableHandle:
         if not self._requires_grad:
@@ -317,6 +320,19 @@ class Tensor:
         hooks = node.output_hooks(index)
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """`hook(tensor)` runs after each accumulation of this leaf's `.grad`."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._post_hooks is None:
+            self._post_hooks = _HookDict()
+        handle = RemovableHandle(self._post_hooks)
+        self._post_hooks[handle.id] = hook
         return handle
 
     def detach(self) -> Tensor:

@@ -39,14 +39,15 @@ def _scaled(x, alpha):
     return x if alpha == 1 else anp.multiply(x, alpha)
 
 
-@op(inplace=True, numpy=lambda input, other, *, alpha=1: anp.add(input, _scaled(other, alpha)))
+@op(inplace=True, out=True,
+    numpy=lambda input, other, *, alpha=1: anp.add(input, _scaled(other, alpha)))
 def add(input, other, *, alpha=1):
     if alpha != 1:
         other = _mul(other, alpha)
     return _elementwise(_name("Add"), anp.add, input, other)
 
 
-@op(inplace=True,
+@op(inplace=True, out=True,
     numpy=lambda input, other, *, alpha=1: anp.subtract(input, _scaled(other, alpha)))
 def sub(input, other, *, alpha=1):
     if alpha != 1:
@@ -69,7 +70,7 @@ def _mul(input, other):
     return _elementwise(_name("Mul"), anp.multiply, input, other)
 
 
-mul = op(_mul, name="mul", inplace=True, numpy=anp.multiply)
+mul = op(_mul, name="mul", inplace=True, numpy=anp.multiply, out=True)
 
 
 def _true_division(rounding_mode):
@@ -83,7 +84,7 @@ def _numpy_div(input, other, *, rounding_mode=None):
     return anp.divide(input, other)
 
 
-@op(inplace=True, numpy=_numpy_div)
+@op(inplace=True, numpy=_numpy_div, out=True)
 def div(input, other, *, rounding_mode=None):
     _true_division(rounding_mode)
     return _elementwise(_name("Div"), anp.divide, input, other, floating=True)
@@ -99,7 +100,7 @@ def _power_by_number(x, *, exponent, dtype):
     return anp.power(anp.astype(x, dtype), exponent)
 
 
-@op(inplace=True, numpy=anp.power)
+@op(inplace=True, numpy=anp.power, out=True)
 def pow(input, exponent):
     if isinstance(input, Tensor) and type(exponent) in (int, float):
         # a number exponent is static, so an integer tensor to an integer power stays integer
@@ -108,16 +109,23 @@ def pow(input, exponent):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return apply("PowBackward0", _power_by_number, [input],
                      (("dtype", dt.char), ("exponent", exponent)))
+    dt = dtypes.result_type(input, exponent)
+    if dt.kind in "iu":  # integer ** integer tensor stays integer (no gradient to record)
+        base, power = (np.asarray(x._data if isinstance(x, Tensor) else x, dt)
+                       for x in (input, exponent))
+        if (power < 0).any():
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return Tensor._wrap(np.power(base, power))
     name = "PowBackward2" if not isinstance(input, Tensor) else "PowBackward1"
     return _elementwise(name, anp.power, input, exponent)
 
 
-@op(numpy=anp.maximum)
+@op(numpy=anp.maximum, out=True)
 def maximum(input, other):
     return _elementwise(_name("Maximum"), anp.maximum, input, other)
 
 
-@op(numpy=anp.minimum)
+@op(numpy=anp.minimum, out=True)
 def minimum(input, other):
     return _elementwise(_name("Minimum"), anp.minimum, input, other)
 
@@ -127,7 +135,7 @@ def _comparison(name, fn, *aliases):
         dt = dtypes.result_type(input, other)
         return apply(name, _cast_then(fn), [_operand(x, dt) for x in (input, other)],
                      (("dtype", dt.char),))
-    public = op(comparison, name=name, numpy=fn)
+    public = op(comparison, name=name, numpy=fn, out=True)
     for alias in aliases:
         op(public, name=alias, function=False)
     return public
@@ -146,7 +154,7 @@ logical_or = _comparison("logical_or", anp.logical_or)
 def _unary(name, torch_name, fn, floating=True, inplace=False, alias=None):
     def unary(input):
         return _elementwise(_name(torch_name), fn, input, floating=floating)
-    public = op(unary, name=name, inplace=inplace, numpy=fn)
+    public = op(unary, name=name, inplace=inplace, numpy=fn, out=True)
     if alias is not None:
         op(public, name=alias, function=False)
     return public
@@ -209,7 +217,7 @@ def _rounded(input, name, fn):
 def _rounding(name, torch_name, fn):
     def rounding(input):
         return _rounded(input, _name(torch_name), fn)
-    return op(rounding, name=name, inplace=True)
+    return op(rounding, name=name, inplace=True, out=True)
 
 
 floor = _rounding("floor", "Floor", np.floor)
@@ -226,7 +234,7 @@ def _round_decimals(decimals):
     return rounded
 
 
-@op(inplace=True)
+@op(inplace=True, out=True)
 def round(input, *, decimals=0):
     if decimals == 0:
         return _rounded(input, "RoundBackward0", np.rint)
@@ -250,7 +258,7 @@ def _remainder_op(name, torch_name, value_fn, quotient_fn):
             return Tensor._wrap(value)
         suffix = "1" if isinstance(other, Tensor) else "0"
         return _piecewise(f"{torch_name}Backward{suffix}", value, [a, b], slopes)
-    return op(remainder, name=name, inplace=True)
+    return op(remainder, name=name, inplace=True, out=True)
 
 
 remainder = _remainder_op("remainder", "Remainder", np.remainder, np.floor_divide)
@@ -264,7 +272,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     return _elementwise(_name("Softplus"), anp.softplus, input, floating=True)
 
 
-@op(inplace=True, numpy=lambda input, min=None, max=None: anp.clip(input, min, max))
+@op(inplace=True, numpy=lambda input, min=None, max=None: anp.clip(input, min, max), out=True)
 def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -276,7 +284,8 @@ def clamp(input, min=None, max=None):
 clip = op(clamp, name="clip", inplace=True)
 
 
-@op(method=False, numpy=lambda condition, input, other: anp.where(condition, input, other))
+@op(method=False, numpy=lambda condition, input, other: anp.where(condition, input, other),
+    out=True)
 def where(condition, input, other):
     cond = _as_tensor(condition)
     dt = dtypes.result_type(input, other)
@@ -311,20 +320,20 @@ def _lerp(x, end, weight):
     return x + weight * (end - x)
 
 
-@op(inplace=True, numpy=lambda input, tensor1, tensor2, *, value=1: _addcdiv(
+@op(inplace=True, out=True, numpy=lambda input, tensor1, tensor2, *, value=1: _addcdiv(
     input, tensor1, tensor2, value))
 def addcdiv(input, tensor1, tensor2, *, value=1):
     return _elementwise(_name("Addcdiv"), _addcdiv, input, tensor1, tensor2, value,
                         floating=True)
 
 
-@op(inplace=True, numpy=lambda input, tensor1, tensor2, *, value=1: _addcmul(
+@op(inplace=True, out=True, numpy=lambda input, tensor1, tensor2, *, value=1: _addcmul(
     input, tensor1, tensor2, value))
 def addcmul(input, tensor1, tensor2, *, value=1):
     return _elementwise(_name("Addcmul"), _addcmul, input, tensor1, tensor2, value)
 
 
-@op(inplace=True, numpy=_lerp)
+@op(inplace=True, numpy=_lerp, out=True)
 def lerp(input, end, weight):
     return _elementwise(_name("Lerp"), _lerp, input, end, weight)
 

@@ -51,7 +51,7 @@ def index_put(input, key, value):
     return _write("IndexPut", input, _operand(value, input.dtype), pos, mask)
 
 
-@op(numpy=lambda input, dim, index: anp.take_along_axis(input, index, dim))
+@op(numpy=lambda input, dim, index: anp.take_along_axis(input, index, dim), out=True)
 def gather(input, dim, index):
     return apply(_name("Gather"), anp.take_along_axis, [input, _as_tensor(index)],
                  (("axis", dim % builtins.max(input.ndim, 1)),))
@@ -77,7 +77,7 @@ def scatter(input, dim, index, src=None, *, value=None):
     return _write("Scatter", input, src, pos, mask)
 
 
-@op(numpy=lambda input, dim, index: anp.take(input, index, axis=dim))
+@op(numpy=lambda input, dim, index: anp.take(input, index, axis=dim), out=True)
 def index_select(input, dim, index):
     return apply(_name("IndexSelect"), anp.take, [input, _as_tensor(index)._data.astype(np.int64)],
                  (("axis", dim % builtins.max(input.ndim, 1)),))

@@ -80,7 +80,7 @@ def solve(A, B, *, left=True):
                  (("left", left), ("vector", vector)))
 
 
-@op(numpy=anl.det)
+@op(numpy=anl.det, out=True)
 def det(input):
     _square(input, "linalg.det")
     order, sign = anl.pivot_order(input._data)
@@ -117,7 +117,7 @@ def _vector_norm(x, ord, axis, keepdims):
     return anl.vector_norm(x, ord, axis, keepdims)
 
 
-@op(function="linalg", method=False, numpy=_numpy_vector_norm)
+@op(function="linalg", method=False, numpy=_numpy_vector_norm, out=True)
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     x = _norm_input(x, "linalg.vector_norm", dtype)
     return apply(_name("LinalgVectorNorm"), _vector_norm, [x],
@@ -128,7 +128,7 @@ def _matrix_norm(x, ord, axis, keepdims):
     return anl.matrix_norm(x, ord, axis, keepdims)
 
 
-@op(function="linalg", method=False, numpy=_numpy_matrix_norm)
+@op(function="linalg", method=False, numpy=_numpy_matrix_norm, out=True)
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     A = _norm_input(A, "linalg.matrix_norm", dtype)
     if A.ndim < 2:
@@ -160,7 +160,7 @@ def _linalg_norm(A, ord, dim, keepdim, dtype, vector_fn, matrix_fn):
     return matrix_fn(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
 
 
-@op(function="linalg", method=False,
+@op(function="linalg", method=False, out=True,
     numpy=lambda A, ord=None, dim=None, keepdim=False, *, dtype=None: _linalg_norm(
         A, ord, dim, keepdim, dtype, _numpy_vector_norm, _numpy_matrix_norm))
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
@@ -175,7 +175,7 @@ def _p_norm(p):
     return 2.0 if p == "fro" else float(p)
 
 
-@op(name="norm", numpy=lambda input, p="fro", dim=None, keepdim=False, dtype=None:
+@op(name="norm", out=True, numpy=lambda input, p="fro", dim=None, keepdim=False, dtype=None:
     _numpy_vector_norm(input, _p_norm(p), dim, keepdim, dtype=dtype))
 def torch_norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """torch.norm: the p-norm of all elements or over `dim` ('fro' is the 2-norm)."""
@@ -189,7 +189,8 @@ def _dist(a, b, ord, dtype):
     return anl.vector_norm(anp.subtract(anp.astype(a, dtype), anp.astype(b, dtype)), ord)
 
 
-@op(numpy=lambda input, other, p=2: anl.vector_norm(anp.subtract(input, other), p))
+@op(numpy=lambda input, other, p=2: anl.vector_norm(anp.subtract(input, other), p),
+    out=True)
 def dist(input, other, p=2):
     input, other = _as_tensor(input), _as_tensor(other)
     dt = dtypes.result_type(input, other)

@@ -32,7 +32,7 @@ def _reduce(name, fn, input, dim, keepdim, **extra):
                  (("axis", axis), ("keepdims", keepdim)) + tuple(sorted(extra.items())))
 
 
-@op(numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.sum(
+@op(out=True, numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.sum(
     input, axis=_axis(dim), dtype=dtype, keepdims=keepdim))
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
@@ -48,7 +48,7 @@ def _require_float(input, what):
                            f"a floating point or complex dtype. Got: {input.dtype}")
 
 
-@op(numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.mean(
+@op(out=True, numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.mean(
     _cast(input, dtype), axis=_axis(dim), keepdims=keepdim))
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
@@ -57,7 +57,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return _reduce(("MeanBackward0", "MeanBackward1"), anp.mean, input, dim, keepdim)
 
 
-@op(numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.prod(
+@op(out=True, numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.prod(
     _cast(input, dtype), axis=_axis(dim), keepdims=keepdim))
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
@@ -77,7 +77,7 @@ def _variance(fn):
 
     def numpy_form(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
         return fn(input, axis=_axis(dim), ddof=_ddof(unbiased, correction), keepdims=keepdim)
-    return op(variance, name=fn.__name__, numpy=numpy_form)
+    return op(variance, name=fn.__name__, numpy=numpy_form, out=True)
 
 
 var = _variance(anp.var)
@@ -95,7 +95,7 @@ def _all(x, axis, keepdims):
 def _logical_reduction(fn):
     def reduction(input, dim=None, keepdim=False):
         return _reduce("", fn, input, dim, keepdim)
-    return op(reduction, name=fn.__name__[1:], numpy=lambda input, dim=None, keepdim=False: fn(
+    return op(reduction, name=fn.__name__[1:], out=True, numpy=lambda input, dim=None, keepdim=False: fn(
         input, _axis(dim), keepdim))
 
 
@@ -104,8 +104,9 @@ all = _logical_reduction(_all)
 
 
 def _cumsum(x, axis):
-    """adc.numpy's cumsum, keeping a 0-d input 0-d (torch's rule)."""
-    return anp.reshape(anp.cumsum(x, axis), anp.shape(x))
+    """adc.numpy's cumsum in the input's dtype (numpy widens int32), keeping a 0-d input 0-d
+    (torch's rules)."""
+    return anp.reshape(anp.cumsum(x, axis, x.dtype), anp.shape(x))
 
 
 def _cumprod(x, axis):
@@ -133,18 +134,18 @@ def _scan(name, fn, input, dim, dtype):
     return apply(name, fn, [input], (("axis", dim % n),))
 
 
-@op(numpy=lambda input, dim, *, dtype=None: anp.cumsum(input, dim, dtype))
+@op(numpy=lambda input, dim, *, dtype=None: anp.cumsum(input, dim, dtype), out=True)
 def cumsum(input, dim, *, dtype=None):
     return _scan("CumsumBackward0", _cumsum, input, dim, dtype)
 
 
-@op(numpy=lambda input, dim, *, dtype=None: _cumprod(_cast(input, dtype), dim))
+@op(numpy=lambda input, dim, *, dtype=None: _cumprod(_cast(input, dtype), dim), out=True)
 def cumprod(input, dim, *, dtype=None):
     return _scan("CumprodBackward0", _cumprod, input, dim, dtype)
 
 
-@op(numpy=lambda input, dim, keepdim=False: anp.logsumexp(input, axis=_axis(dim),
-                                                         keepdims=keepdim))
+@op(out=True, numpy=lambda input, dim, keepdim=False: anp.logsumexp(
+    input, axis=_axis(dim), keepdims=keepdim))
 def logsumexp(input, dim, keepdim=False):
     return _reduce(_name("Logsumexp"), anp.logsumexp, input, dim, keepdim)
 
@@ -155,7 +156,7 @@ def _extremum(name, fn):
 
     def numpy_form(input, dim=(), keepdim=False):
         return fn(input, axis=_axis(dim if dim != () else None), keepdims=keepdim)
-    return op(extremum, name=name, numpy=numpy_form)
+    return op(extremum, name=name, numpy=numpy_form, out=True)
 
 
 amax = _extremum("amax", anp.amax)

@@ -129,7 +129,7 @@ def repeat(input, *sizes):
     return apply(_name("Repeat"), anp.tile, [input], (("reps", _shape_args(sizes)),))
 
 
-@op(numpy=lambda input, dims: anp.flip(input, _axis(dims)))
+@op(numpy=lambda input, dims: anp.flip(input, _axis(dims)), out=True)
 def flip(input, dims):
     return apply(_name("Flip"), anp.flip, [input], (("axis", _dims(dims, input.ndim)),))
 
@@ -163,7 +163,7 @@ def _joined(fn):
     return joined
 
 
-@op(method=False, numpy=lambda tensors, dim=0: anp.concatenate(list(tensors), dim))
+@op(method=False, numpy=lambda tensors, dim=0: anp.concatenate(list(tensors), dim), out=True)
 def cat(tensors, dim=0):
     return _join("Cat", anp.concatenate, tensors, dim)
 
@@ -171,7 +171,7 @@ def cat(tensors, dim=0):
 concatenate = op(cat, name="concatenate", method=False)
 
 
-@op(method=False, numpy=lambda tensors, dim=0: anp.stack(list(tensors), dim))
+@op(method=False, numpy=lambda tensors, dim=0: anp.stack(list(tensors), dim), out=True)
 def stack(tensors, dim=0):
     return _join("Stack", anp.stack, tensors, dim)
 
@@ -324,7 +324,7 @@ def _diag(x, k):
     return anp.diag(x, k)
 
 
-@op(numpy=lambda input, diagonal=0: anp.diag(input, diagonal))
+@op(numpy=lambda input, diagonal=0: anp.diag(input, diagonal), out=True)
 def diag(input, diagonal=0):
     if input.ndim not in (1, 2):
         raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " f"{input.ndim}D")
@@ -342,7 +342,7 @@ def _triangle(lower):
                                "dimensions")
         return apply(_name(torch_name), fn, [input], (("k", diagonal),))
     return op(triangle, name=torch_name.lower(), inplace=True,
-              numpy=lambda input, diagonal=0: fn(input, diagonal))
+              numpy=lambda input, diagonal=0: fn(input, diagonal), out=True)
 
 
 tril = _triangle(True)
