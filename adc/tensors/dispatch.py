@@ -34,6 +34,7 @@ class Op:
                           # ("functional": adc.nn.functional.<name>); False: neither
     method: bool      # bound as Tensor.<name>
     inplace: bool     # also bound as Tensor.<name>_ (writes the result into the tensor)
+    inplace_dtype: bool = False  # the op takes dtype=; in place it is the tensor's (cumsum_)
 
     @property
     def short_name(self) -> str:
@@ -46,7 +47,7 @@ _IMPL = {}  # public function -> its tensor implementation (so an alias reuses b
 
 
 def op(impl=None, *, name=None, function=True, method=True, inplace=False, numpy=None,
-       composite=False, out=False):
+       composite=False, out=False, inplace_dtype=False):
     """Declare a tensor op (as a decorator, or called on an existing function to add an alias).
 
     `name` defaults to the function's and becomes its `__name__`. `numpy` is the op's form
@@ -54,7 +55,8 @@ def op(impl=None, *, name=None, function=True, method=True, inplace=False, numpy
     `function="functional"` exports it as adc.nn.functional.<name> instead of adc.<name>.
     `composite=True` says `impl` is built from other public ops only, so it already serves
     every kind of input and needs no numpy form of its own. `out=True`: the function also
-    takes torch's `out=` keyword.
+    takes torch's `out=` keyword. `inplace_dtype=True`: the in-place variant computes in the
+    tensor's dtype (the op's `dtype=` argument), as torch's do.
     """
     def declare(fn):
         n = name or fn.__name__
@@ -72,7 +74,7 @@ def op(impl=None, *, name=None, function=True, method=True, inplace=False, numpy
                 public = _with_out(qualified, public)
         if key in OPS:
             raise ValueError(f"tensor op {key!r} is declared twice")
-        OPS[key] = Op(key, impl, public, function, method, inplace)
+        OPS[key] = Op(key, impl, public, function, method, inplace, inplace_dtype)
         _IMPL[public] = impl
         return public
     return declare if impl is None else declare(impl)

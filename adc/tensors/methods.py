@@ -16,9 +16,11 @@ from .tensor import Tensor
 
 
 def _inplace(name):
-    impl = OPS[name].impl
+    impl, keep_dtype = OPS[name].impl, OPS[name].inplace_dtype
 
     def method(self, *args, **kwargs):
+        if keep_dtype and kwargs.get("dtype") is None:  # torch: computed in the tensor's dtype
+            kwargs["dtype"] = self.dtype
         return self._assign(impl(self, *args, **kwargs), name + "_")
     method.__name__ = name + "_"
     return method
@@ -40,14 +42,6 @@ def _fill_(self, value):
 
 def _copy_(self, src):
     return self._assign(ops.copy_from(self, src), "copy_")
-
-
-def _scan_(name):
-    def scan_(self, dim, *, dtype=None):
-        """torch's in-place scan keeps the tensor's dtype (the function would give int64)."""
-        return self._assign(OPS[name].impl(self, dim, dtype=dtype or self.dtype), name + "_")
-    scan_.__name__ = name + "_"
-    return scan_
 
 
 def _fill_drawn(self, name, draw, generator):
@@ -83,7 +77,6 @@ def bind_methods() -> None:
     Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))))
     Tensor.mT = property(lambda self: transpose(self, -2, -1))
     Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
-    Tensor.cumsum_, Tensor.cumprod_ = _scan_("cumsum"), _scan_("cumprod")
     Tensor.uniform_, Tensor.normal_ = _uniform_, _normal_
     Tensor.where = lambda self, condition, other: OPS["where"].impl(condition, self, other)
     Tensor.__getitem__ = ops.getitem

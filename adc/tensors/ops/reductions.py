@@ -134,12 +134,14 @@ def _scan(name, fn, input, dim, dtype):
     return apply(name, fn, [input], (("axis", dim % n),))
 
 
-@op(numpy=lambda input, dim, *, dtype=None: anp.cumsum(input, dim, dtype), out=True)
+@op(numpy=lambda input, dim, *, dtype=None: anp.cumsum(input, dim, dtype), out=True,
+    inplace=True, inplace_dtype=True)
 def cumsum(input, dim, *, dtype=None):
     return _scan("CumsumBackward0", _cumsum, input, dim, dtype)
 
 
-@op(numpy=lambda input, dim, *, dtype=None: _cumprod(_cast(input, dtype), dim), out=True)
+@op(numpy=lambda input, dim, *, dtype=None: _cumprod(_cast(input, dtype), dim), out=True,
+    inplace=True, inplace_dtype=True)
 def cumprod(input, dim, *, dtype=None):
     return _scan("CumprodBackward0", _cumprod, input, dim, dtype)
 
