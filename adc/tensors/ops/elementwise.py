@@ -100,6 +100,15 @@ def _power_by_number(x, *, exponent, dtype):
     return anp.power(anp.astype(x, dtype), exponent)
 
 
+def _integer_power(base, power):
+    """torch's integer power by a tensor: a negative exponent gives 0, except for the bases 1
+    and -1 (no error, unlike a negative number exponent)."""
+    positive = np.power(base, np.abs(power))
+    odd = (power & 1).astype(bool)
+    negative = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
+    return np.where(power < 0, negative, positive).astype(base.dtype)
+
+
 @op(inplace=True, numpy=anp.power, out=True)
 def pow(input, exponent):
     if isinstance(input, Tensor) and type(exponent) in (int, float):
@@ -113,9 +122,7 @@ def pow(input, exponent):
     if dt.kind in "iu":  # integer ** integer tensor stays integer (no gradient to record)
         base, power = (np.asarray(x._data if isinstance(x, Tensor) else x, dt)
                        for x in (input, exponent))
-        if (power < 0).any():
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        return Tensor._wrap(np.power(base, power))
+        return Tensor._wrap(_integer_power(base, power))
     name = "PowBackward2" if not isinstance(input, Tensor) else "PowBackward1"
     return _elementwise(name, anp.power, input, exponent)
 

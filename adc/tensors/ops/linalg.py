@@ -73,12 +73,38 @@ def _scaled_sum(product):
     return scaled_sum
 
 
+def _product_shape(name, a, b, words):
+    """The shape of the product of `a` and `b` in add<product>, checked as torch does."""
+    if name == "addr":
+        return a.shape + b.shape
+    if a.ndim == 3 and a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"{words[0]} and {words[1]} must have same number of batches, got "
+                           f"{a.shape[0]} and {b.shape[0]}")
+    inner = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if a.shape[-1] != inner:
+        raise RuntimeError(f"{name}: {words[0]} and {words[1]} shapes cannot be multiplied "
+                           f"({'x'.join(map(str, a.shape))} and {'x'.join(map(str, b.shape))})")
+    shape = a.shape[:-1] + b.shape[-1:] if b.ndim > 1 else a.shape[:-1]
+    return shape[1:] if name == "addbmm" else shape
+
+
+def _broadcasts_to(shape, target) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
 def _add_product(name, torch_name, ranks, product, words=("mat1", "mat2")):
     def add_product(input, a, b, *, beta=1, alpha=1):
         a, b = _as_tensor(a), _as_tensor(b)
         if (a.ndim, b.ndim) != ranks:
             raise RuntimeError(f"{name}: expected {words[0]} to be {ranks[0]}-D and {words[1]} "
                                f"{ranks[1]}-D, but got {a.ndim}-D and {b.ndim}-D tensors")
+        shape = _product_shape(name, a, b, words)
+        if not _broadcasts_to(input.shape, shape):
+            raise RuntimeError(f"{name}: the input of shape {list(input.shape)} does not "
+                               f"broadcast to the product's shape {list(shape)}")
         if name == "addr":  # torch promotes addr's operands; the matrix products need one dtype
             dt = dtypes.result_type(input, a, b)
             input, a, b = (x.to(dt) for x in (_as_tensor(input), a, b))
@@ -88,12 +114,8 @@ def _add_product(name, torch_name, ranks, product, words=("mat1", "mat2")):
                                f"{dtypes.scalar_type(a.dtype)} and {dtypes.scalar_type(b.dtype)}")
         if input.dtype.kind in "iub":  # torch truncates the scalars of integer products
             beta, alpha = int(beta), int(alpha)
-        out = apply(_name(torch_name), _scaled_sum(product), [input, a, b],
-                    (("alpha", alpha), ("beta", beta)))
-        if np.broadcast_shapes(input.shape, out.shape) != out.shape:
-            raise RuntimeError(f"{name}: the input of shape {list(input.shape)} does not "
-                               f"broadcast to the product's shape {list(out.shape)}")
-        return out
+        return apply(_name(torch_name), _scaled_sum(product), [input, a, b],
+                     (("alpha", alpha), ("beta", beta)))
 
     def numpy_form(input, a, b, *, beta=1, alpha=1):
         return _scaled_sum(product)(input, a, b, beta=beta, alpha=alpha)

@@ -252,15 +252,18 @@ def _sort_order(input, dim, descending):
 
 
 @op
-def sort(input, dim=-1, descending=False, *, stable=False):
+def sort(input, dim=-1, descending=False, *, stable=None):
+    """Sorted values and their indices; always stable (torch's `stable=False` promises no
+    order among equal elements, and its CPU sort keeps theirs)."""
     d, order = _sort_order(input, dim, descending)
-    values = apply(_name("Sort"), _take_along, [input, order.reshape(order.shape or (1,))],
+    name = "SortBackward0" if stable is None else "SortBackward1"
+    values = apply(name, _take_along, [input, order.reshape(order.shape or (1,))],
                    (("axis", d), ("keepdim", True))) if input.ndim else input.clone()
     return values_indices(values, Tensor._wrap(order.astype(np.int64)))
 
 
 @op
-def argsort(input, dim=-1, descending=False, *, stable=False):
+def argsort(input, dim=-1, descending=False, *, stable=None):
     return Tensor._wrap(_sort_order(input, dim, descending)[1].astype(np.int64))
 
 
