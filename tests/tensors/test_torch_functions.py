@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import adc
+from side_by_side import raises_like_torch, same_as_torch
 
 torch = pytest.importorskip("torch")
 
@@ -22,50 +23,6 @@ B1, B2 = RNG.standard_normal((2, 3, 2)), RNG.standard_normal((2, 2, 4))
 TIES = np.array([[3.0, 1.0, 2.0, 1.0], [0.0, 5.0, 5.0, -1.0], [2.0, 2.0, 2.0, np.nan]])
 INTS = np.array([[3, -1, 2, 0], [4, 7, -5, 1]])
 ROUNDS = np.array([-2.5, -1.75, -0.5, 0.5, 1.5, 2.345, 7.0, 1e6 + 0.5])
-
-
-def _leaf(lib, a, grad):
-    return lib.tensor(a, requires_grad=grad and a.dtype.kind == "f")
-
-
-def _run(lib, fn, arrays, grad):
-    ins = [_leaf(lib, a, grad) for a in arrays]
-    out = fn(lib, *ins)
-    outs = list(out) if isinstance(out, (tuple, list)) else [out]
-    names = [o.grad_fn.name() if o.grad_fn is not None else None for o in outs]
-    floats = [o for o in outs if o.requires_grad]
-    grads = []
-    if grad and floats:
-        sum((o * o).sum() for o in floats).backward()
-        grads = [None if t.grad is None else t.grad.numpy() for t in ins]
-    return [o.detach().numpy() for o in outs], [str(o.dtype) for o in outs], names, grads
-
-
-def same_as_torch(fn, *arrays, grad=True, rtol=1e-7):
-    """fn(lib, *tensors) gives torch's values, dtypes, grad_fn names and input gradients."""
-    ours, theirs = _run(adc, fn, arrays, grad), _run(torch, fn, arrays, grad)
-    for a, b in zip(ours[0], theirs[0]):
-        assert a.shape == b.shape
-        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-12)
-    assert ours[1] == [d.replace("torch.", "") for d in theirs[1]]
-    assert ours[2] == theirs[2]
-    assert len(ours[3]) == len(theirs[3])
-    for a, b in zip(ours[3], theirs[3]):
-        assert (a is None) == (b is None)
-        if a is not None:
-            np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-10)
-
-
-def raises_like_torch(fn, *arrays, match=None):
-    errors = []
-    for lib in (adc, torch):
-        with pytest.raises(Exception) as info:
-            fn(lib, *[lib.tensor(a) for a in arrays])
-        errors.append(info.value)
-    ours, theirs = errors
-    assert isinstance(ours, type(theirs).__mro__[:-3]), (ours, theirs)
-    if match is not None:
-        assert match in str(ours) and match in str(theirs)
 
 
 CASES = {
