@@ -1,10 +1,12 @@
-"""`adc.numpy.linalg`: inv, solve, det/slogdet, and vector and matrix norms on traced arrays.
+"""`adc.numpy.linalg`: inv, solve, det/slogdet, cholesky, and vector and matrix norms on traced
+arrays.
 
 Stage: trace. Invariants: a 1-D right-hand side of solve is treated as a vector (numpy 2
 semantics) by reshaping around the rank >= 2 `solve` primitive. det and slogdet are an LU
 elimination unrolled over the matrix size, with the row order (partial pivoting) chosen from
 the values before tracing (`pivot_order`): on traced arrays, whose values are not known then,
-they raise UnsupportedError.
+they raise UnsupportedError. cholesky is Cholesky–Banachiewicz elimination unrolled over the
+matrix size; it reads the lower triangle and its gradient is the symmetric one (torch's).
 """
 from __future__ import annotations
 
@@ -137,3 +139,32 @@ def det(a):
 
 def slogdet(a):
     return slogdet_from_pivots(*_pivoted(a, "slogdet"))
+
+
+def _symmetric_from_lower(a):
+    """The symmetric matrix of `a`'s lower triangle, whose derivative is that of (a + a^T)/2:
+    a matrix function defined on symmetric matrices gets the symmetric gradient."""
+    lower = anp.tril(a)
+    value = lower + anp.swapaxes(anp.tril(a, -1), -1, -2)
+    mean = (a + anp.swapaxes(a, -1, -2)) * 0.5
+    return anp.stop_gradient(value) + (mean - anp.stop_gradient(mean))
+
+
+def cholesky(a, upper=False):
+    """L with L @ L^T = a (the lower triangle of a; upper=True: L^T), for positive-definite
+    matrices (others give NaN; the tensor op checks first)."""
+    (a,) = anp._promote(a, to_float=True)
+    a = _symmetric_from_lower(a)
+    n = anp.shape(a)[-1]
+    index = np.arange(n)
+    cols = []
+    for j in range(n):
+        v = a[..., :, j]
+        if cols:
+            done = anp.stack(cols, axis=-1)  # (..., n, j): the columns found so far
+            v = v - anp.squeeze(anp.matmul(done, anp.expand_dims(done[..., j, :], -1)), -1)
+        root = anp.sqrt(v[..., j:j + 1])
+        below = anp.where(index > j, v / root, np.zeros((), v.dtype))
+        cols.append(anp.where(index == j, root, below))
+    low = anp.stack(cols, axis=-1) if cols else a
+    return anp.swapaxes(low, -1, -2) if upper else low

@@ -7,6 +7,7 @@ slogdet: one op each, as in torch).
 """
 from .dispatch import function_names, namespace_functions
 from .ops import det, slogdet
+from .ops.matrices import LinAlgError
 
-__all__ = function_names("linalg") + ["det", "slogdet"]
+__all__ = function_names("linalg") + ["LinAlgError", "det", "slogdet"]
 globals().update(namespace_functions("linalg"))

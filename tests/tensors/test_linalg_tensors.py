@@ -56,6 +56,10 @@ CASES = {
     "matrix_norm_inf": (lambda L, x: L.linalg.matrix_norm(x, float("inf"), dim=(2, 0)), [X]),
     "cross": (lambda L, a: L.linalg.cross(a, a.flip(0)), [A]),
     "cross_broadcast": (lambda L, a, v: L.linalg.cross(a, v[None], dim=1), [A, V]),
+    "cholesky": (lambda L, a: L.linalg.cholesky(a @ a.mT + L.eye(4, dtype=a.dtype)), [BATCH]),
+    "cholesky_upper": (lambda L, a: L.linalg.cholesky(a @ a.T, upper=True), [A]),
+    "cholesky_lower_triangle": (lambda L, a: L.linalg.cholesky(a.tril() @ a.tril().T + a.triu(1)),
+                                [A]),
     "torch_norm_p": (lambda L, x: L.norm(x, p=3, dim=1), [X]),
     "torch_norm_fro": (lambda L, x: x.norm(), [X]),
 }
@@ -96,6 +100,34 @@ def test_errors_match_torch(call):
     raises_like_torch(call, X.astype(np.float32))
 
 
+@pytest.mark.parametrize("matrix", [[[1.0, 2.0], [2.0, 1.0]], [[[1.0, 0.0], [0.0, 1.0]],
+                                                              [[1.0, 0.0], [0.0, -1.0]]]])
+def test_cholesky_of_a_matrix_not_positive_definite_raises_like_torch(matrix):
+    errors = []
+    for lib in (adc, torch):
+        with pytest.raises(lib.linalg.LinAlgError) as info:
+            lib.linalg.cholesky(lib.tensor(matrix))
+        errors.append(str(info.value))
+    assert errors[0] == errors[1] and isinstance(adc.linalg.LinAlgError("x"), RuntimeError)
+
+
+def test_cholesky_second_derivative_matches_torch():
+    def second(lib):
+        a = lib.tensor(A @ A.T, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.linalg.cholesky(a).sum(), a, create_graph=True)
+        (h,) = lib.autograd.grad((g * g).sum(), a)
+        return h.numpy()
+    np.testing.assert_allclose(second(adc), second(torch), rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["eig", "eigvals"])
+def test_eig_raises_a_clear_error_for_its_complex_results(name):
+    with pytest.raises(adc.UnsupportedError, match=f"linalg.{name}.*complex"):
+        getattr(adc.linalg, name)(adc.tensor(A))
+    with pytest.raises(adc.UnsupportedError, match="complex"):
+        adc.grad(lambda a: anp.sum(getattr(adc.linalg, name)(a)), backend="numpy")(A)
+
+
 def test_singular_inverse_raises_like_torch():
     with pytest.raises(np.linalg.LinAlgError):
         adc.linalg.inv(adc.tensor(SINGULAR[:2, :2] * 0))
@@ -115,6 +147,7 @@ def test_norms_needing_singular_values_raise_a_clear_adc_error(ord):
 
 TRACED = {
     "inv": lambda L, a: L.linalg.inv(a),
+    "cholesky": lambda L, a: L.linalg.cholesky(a @ a.T + a.T @ a),
     "solve": lambda L, a: L.linalg.solve(a, a[:, 0]),
     "vector_norm": lambda L, a: L.linalg.vector_norm(a, 3, dim=1),
     "vector_norm_inf": lambda L, a: L.linalg.vector_norm(a, float("inf")),
@@ -167,8 +200,9 @@ def test_det_gradient_compiles_on_the_cpu_backend():
 
 def test_adc_linalg_is_one_importable_module():
     assert adc.linalg is adc.tensors.linalg and adc.linalg.det is adc.det
-    assert sorted(adc.linalg.__all__) == ["cross", "det", "inv", "matrix_norm", "norm",
-                                          "slogdet", "solve", "vector_norm"]
+    assert sorted(adc.linalg.__all__) == ["LinAlgError", "cholesky", "cross", "det", "eig",
+                                          "eigvals", "inv", "matrix_norm", "norm", "slogdet",
+                                          "solve", "vector_norm"]
     code = ("import adc.linalg, adc; from adc.linalg import solve; "
             "assert adc.linalg is adc.tensors.linalg and solve is adc.linalg.solve")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,5 +1,6 @@
 """Matrix functions, torch.linalg's and their top-level spellings: inverse/linalg.inv,
-linalg.solve, det/slogdet, linalg.norm/vector_norm/matrix_norm, norm, dist, linalg.cross.
+linalg.solve, det/slogdet, linalg.cholesky, linalg.norm/vector_norm/matrix_norm, norm, dist,
+linalg.cross, and linalg.eig/eigvals (refused: their results are complex).
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py). Ops declared with
 `function="linalg"` are adc.linalg's (tensors/linalg.py); det and slogdet are one op serving
@@ -23,6 +24,10 @@ from .common import _as_tensor, _axis, _dims, _name
 from .linalg import _cross, cross_product
 
 slogdet_result = collections.namedtuple("slogdet", ["sign", "logabsdet"])
+
+
+class LinAlgError(RuntimeError, np.linalg.LinAlgError):
+    """torch.linalg.LinAlgError: a matrix the operation is not defined for."""
 
 
 def _floating(input, what):
@@ -93,6 +98,50 @@ def slogdet(input):
     order, sign = anl.pivot_order(input._data)
     return slogdet_result(*apply(_name("LinalgSlogdet"), anl.slogdet_from_pivots,
                                  [input, order, sign]))
+
+
+def _check_positive_definite(a: np.ndarray) -> None:
+    """torch's error for the first matrix (and leading minor) that is not positive-definite."""
+    flat = a.reshape((-1,) + a.shape[-2:])
+    for b, m in enumerate(flat):
+        for k in range(1, m.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(m[:k, :k])
+            except np.linalg.LinAlgError:
+                batch = f"(Batch element {b}): " if a.ndim > 2 else ""
+                raise LinAlgError(
+                    f"linalg.cholesky: {batch}The factorization could not be completed because "
+                    f"the input is not positive-definite (the leading minor of order {k} is not "
+                    "positive-definite).") from None
+
+
+def _cholesky(a, upper):
+    return anl.cholesky(a, upper)
+
+
+@op(function="linalg", method=False, out=True,
+    numpy=lambda A, *, upper=False: anl.cholesky(A, upper))
+def cholesky(A, *, upper=False):
+    _square(A, "linalg.cholesky")
+    try:  # numpy's factorization reads the lower triangle too
+        np.linalg.cholesky(A._data)
+    except np.linalg.LinAlgError:
+        _check_positive_definite(A._data)
+    return apply(_name("LinalgCholeskyEx"), _cholesky, [A], (("upper", upper),))
+
+
+def _complex_results(what):
+    def refuse(A, *args, **kwargs):
+        raise UnsupportedError(with_location(
+            f"adc.linalg.{what}: the eigenvalues of a general real matrix are complex, and adc "
+            "has no complex dtype; for a symmetric matrix the eigenvalues are real (torch's "
+            "linalg.eigh), which adc does not compute yet"))
+    refuse.__name__ = what
+    return op(refuse, name=what, function="linalg", method=False, numpy=refuse)
+
+
+eig = _complex_results("eig")
+eigvals = _complex_results("eigvals")
 
 
 def _norm_input(x, what, dtype):
