@@ -1,12 +1,15 @@
-"""`adc.numpy.linalg`: inv, solve, det/slogdet, cholesky, and vector and matrix norms on traced
-arrays.
+"""`adc.numpy.linalg`: inv, solve, det/slogdet, cholesky, qr, and vector and matrix norms on
+traced arrays.
 
 Stage: trace. Invariants: a 1-D right-hand side of solve is treated as a vector (numpy 2
 semantics) by reshaping around the rank >= 2 `solve` primitive. det and slogdet are an LU
 elimination unrolled over the matrix size, with the row order (partial pivoting) chosen from
 the values before tracing (`pivot_order`): on traced arrays, whose values are not known then,
 they raise UnsupportedError. cholesky is Cholesky–Banachiewicz elimination unrolled over the
-matrix size; it reads the lower triangle and its gradient is the symmetric one (torch's).
+matrix size; it reads the lower triangle and its gradient is the symmetric one (torch's). qr
+is Householder's, unrolled, with LAPACK's choices (R's diagonal is -sign(a_jj) times the
+column's norm; a column already zero below the diagonal is not reflected), so Q and R are
+LAPACK's (and torch's) up to rounding.
 """
 from __future__ import annotations
 
@@ -168,3 +171,38 @@ def cholesky(a, upper=False):
         cols.append(anp.where(index == j, root, below))
     low = anp.stack(cols, axis=-1) if cols else a
     return anp.swapaxes(low, -1, -2) if upper else low
+
+
+def qr(a, mode="reduced"):
+    """(Q, R) with a = Q @ R, Q's columns orthonormal and R upper triangular; mode "reduced"
+    (Q: m x k, R: k x n for k = min(m, n)), "complete" (Q: m x m) or "r" (Q empty)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise UnsupportedError(with_location(f"qr: mode={mode!r}; expected 'reduced', "
+                                             "'complete' or 'r'"))
+    (a,) = anp._promote(a, to_float=True)
+    batch, (m, n) = tuple(anp.shape(a)[:-2]), tuple(anp.shape(a)[-2:])
+    r = a
+    q = anp.broadcast_to(np.eye(m, dtype=a.dtype), batch + (m, m))
+    zero, one = np.zeros((), a.dtype), np.ones((), a.dtype)
+    for j in range(min(m, n) if m > 1 else 0):
+        x = r[..., j:, j]
+        alpha, tail = x[..., 0], x[..., 1:]
+        tail_sq = anp.sum(tail * tail, axis=-1)
+        reflect = anp.greater(tail_sq, 0)
+        norm = anp.sqrt(alpha * alpha + anp.where(reflect, tail_sq, one))
+        beta = anp.where(anp.greater_equal(alpha, 0), -norm, norm)
+        v = anp.concatenate([anp.expand_dims(alpha - beta, -1), tail], axis=-1)
+        scale = anp.where(reflect, 2.0 / anp.sum(v * v, axis=-1), zero)  # 0: no reflection
+        block = r[..., j:, :]
+        block = block - anp.expand_dims(v, -1) * anp.expand_dims(
+            scale[..., None] * anp.squeeze(anp.matmul(anp.expand_dims(v, -2), block), -2), -2)
+        r = anp.concatenate([r[..., :j, :], block], axis=-2) if j else block
+        cols = q[..., :, j:]
+        cols = cols - anp.expand_dims(anp.squeeze(anp.matmul(cols, anp.expand_dims(v, -1)), -1)
+                                      * scale[..., None], -1) * anp.expand_dims(v, -2)
+        q = anp.concatenate([q[..., :, :j], cols], axis=-1) if j else cols
+    k = m if mode == "complete" else min(m, n)
+    R = anp.triu(r[..., :k, :])
+    if mode == "r":
+        return np.zeros((0,), a.dtype), R
+    return q[..., :, :k], R

@@ -1,5 +1,6 @@
 """Matrix functions, torch.linalg's and their top-level spellings: inverse/linalg.inv,
-linalg.solve, det/slogdet, linalg.cholesky, linalg.norm/vector_norm/matrix_norm, norm, dist,
+linalg.solve, det/slogdet, linalg.cholesky, linalg.qr, linalg.norm/vector_norm/matrix_norm,
+norm, dist,
 linalg.cross, and linalg.eig/eigvals (refused: their results are complex).
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py). Ops declared with
@@ -24,6 +25,7 @@ from .common import _as_tensor, _axis, _dims, _name
 from .linalg import _cross, cross_product
 
 slogdet_result = collections.namedtuple("slogdet", ["sign", "logabsdet"])
+qr_result = collections.namedtuple("qr", ["Q", "R"])
 
 
 class LinAlgError(RuntimeError, np.linalg.LinAlgError):
@@ -128,6 +130,21 @@ def cholesky(A, *, upper=False):
     except np.linalg.LinAlgError:
         _check_positive_definite(A._data)
     return apply(_name("LinalgCholeskyEx"), _cholesky, [A], (("upper", upper),))
+
+
+def _qr(a, mode):
+    return anl.qr(a, mode)
+
+
+@op(function="linalg", method=False, numpy=lambda A, mode="reduced": qr_result(*anl.qr(A, mode)))
+def qr(A, mode="reduced"):
+    if A.ndim < 2:
+        raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    _floating(A, "linalg.qr")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    return qr_result(*apply(_name("LinalgQr"), _qr, [A], (("mode", mode),)))
 
 
 def _complex_results(what):
