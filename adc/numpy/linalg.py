@@ -102,6 +102,8 @@ def lu_pivots(a, order):
     """The diagonal of U in a[order] = L @ U (an elimination without further pivoting, unrolled
     over n; a zero pivot, which partial pivoting gives only with a zero column, divides by 1)."""
     n = anp.shape(a)[-1]
+    if n == 0:
+        return np.ones(anp.shape(a)[:-1], a.dtype)
     rows = anp.broadcast_to(anp.expand_dims(order, -1), tuple(anp.shape(order)) + (n,))
     u = anp.take_along_axis(a, rows, -2)
     pivots = []
@@ -113,7 +115,7 @@ def lu_pivots(a, order):
         safe = anp.where(anp.equal(pivot, 0), np.ones((), pivot.dtype), pivot)
         factors = u[..., 1:, 0] / anp.expand_dims(safe, -1)
         u = u[..., 1:, 1:] - anp.expand_dims(factors, -1) * u[..., 0:1, 1:]
-    return anp.stack(pivots, axis=-1) if pivots else anp.ones_like(a[..., 0, :])
+    return anp.stack(pivots, axis=-1)
 
 
 def _pivoted(a, what):

@@ -6,8 +6,18 @@ import numpy as np
 import pytest
 
 import adc
+from adc.tensors import autograd
 
 torch = pytest.importorskip("torch")
+
+
+@pytest.fixture
+def numpy_backward(request, monkeypatch):
+    """Backward on the numpy reference (long gradient graphs are slow to compile; the cpu
+    backend's gradients are the reference's, which the engine's own tests check), except in
+    tests named *cpu_backend*."""
+    if "cpu_backend" not in request.node.name:
+        monkeypatch.setattr(autograd, "_BACKEND", "numpy")
 
 
 def _leaf(lib, a, grad):

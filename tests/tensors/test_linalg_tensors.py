@@ -11,18 +11,11 @@ import pytest
 
 import adc
 import adc.numpy as anp
-from adc.tensors import autograd
+from side_by_side import numpy_backward  # noqa: F401  (the fixture below)
 from side_by_side import raises_like_torch, same_as_torch
 
 torch = pytest.importorskip("torch")
-
-
-@pytest.fixture(autouse=True)
-def _numpy_backward(request, monkeypatch):
-    """Backward runs on the numpy reference here (the unrolled factorizations' gradients are
-    long graphs, slow to compile); one test compiles a det gradient on the cpu backend."""
-    if "cpu_backend" not in request.node.name:
-        monkeypatch.setattr(autograd, "_BACKEND", "numpy")
+pytestmark = pytest.mark.usefixtures("numpy_backward")
 
 RNG = np.random.default_rng(1)
 A = RNG.standard_normal((3, 3)) + 2 * np.eye(3)

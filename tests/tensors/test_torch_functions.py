@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 
 import adc
+from side_by_side import numpy_backward  # noqa: F401  (the fixture below)
 from side_by_side import raises_like_torch, same_as_torch
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.usefixtures("numpy_backward")
 
 RNG = np.random.default_rng(0)
 M = RNG.standard_normal((3, 4))
@@ -40,6 +42,7 @@ CASES = {
     "addmm_beta0": (lambda L, x, a, b: L.addmm(x, a, b, beta=0), [M, SQ, M]),
     "addmm_int": (lambda L, x: L.addmm(x, x[:, :2], x[:2], alpha=3.5), [INTS]),
     "addbmm": (lambda L, x, a, b: L.addbmm(x, a, b, alpha=3), [M, B1, B2]),
+    "addbmm_cpu_backend": (lambda L, x, a, b: L.addbmm(x, a, b, beta=2), [M, B1, B2]),
     "baddbmm": (lambda L, a, b: L.baddbmm(a @ b, a, b, beta=2), [B1, B2]),
     "addmv": (lambda L, v, a, w: L.addmv(v, a, w), [V3, M, V4]),
     "addr": (lambda L, x, v, w: L.addr(x, v, w, alpha=-1), [M, V3, V4]),
@@ -57,6 +60,8 @@ CASES = {
     "narrow_negative": (lambda L, x: x.narrow(-1, -3, 3), [M]),
     "chunk": (lambda L, x: L.chunk(x, 3, 1), [M]),
     "chunk_uneven": (lambda L, x: x.chunk(2, 0), [M]),
+    "chunk_empty": (lambda L, x: x[:0].chunk(3), [M]),
+    "split_empty": (lambda L, x: x[:0].split(2), [M]),
     "split_int": (lambda L, x: L.split(x, 3, 1), [M]),
     "split_list": (lambda L, x: x.split([1, 0, 3], 1), [M]),
     "roll": (lambda L, x: L.roll(x, 1, 1), [M]),

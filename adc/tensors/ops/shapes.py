@@ -222,7 +222,7 @@ def narrow(input, dim, start, length):
     if not -n <= start <= n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
                          f"{start})")
-    start %= builtins.max(n, 1) if start < 0 else n + 1
+    start = start + n if start < 0 else start
     if length < 0 or start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     return input[(slice(None),) * d + (slice(start, start + length),)]
@@ -234,9 +234,11 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _dim(dim, anp.ndim(input))
     n = _size(input, d)
-    step = -(-n // chunks) if n else 1
-    return _split(input, [(a, builtins.min(a + step, n)) for a in range(0, n, step)] or
-                  [(0, 0)], d, "SplitBackward0")
+    if n == 0:  # torch: `chunks` empty pieces (by split_with_sizes)
+        return _split(input, [(0, 0)] * chunks, d, "SplitWithSizesBackward0")
+    step = -(-n // chunks)
+    return _split(input, [(a, builtins.min(a + step, n)) for a in range(0, n, step)], d,
+                  "SplitBackward0")
 
 
 @op(composite=True)
@@ -250,7 +252,7 @@ def split(tensor, split_size_or_sections, dim=0):
                                f"{sizes}" if sizes < 0 else
                                "split_size can only be 0 if dimension size is 0, but got "
                                f"dimension size of {n}")
-        starts = range(0, n, sizes) if sizes else [0]
+        starts = range(0, n, sizes) if n else [0]  # an empty dimension: one empty piece
         return _split(tensor, [(a, builtins.min(a + sizes, n)) for a in starts], d,
                       "SplitBackward0")
     sizes = [int(s) for s in sizes]
