@@ -24,7 +24,6 @@ from ..ir import Aval, eval_graph
 from ..tracer import trace, tree_unflatten
 from . import dtypes
 from .grad_mode import is_grad_enabled
-from .printing import tensor_repr
 from .node import AccumulateGrad, Node, RemovableHandle, Version, _HookDict
 
 _OP_GRAPHS: dict = {}
@@ -405,8 +404,17 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        return tensor_repr(self._data, self._grad_fn.name() if self._grad_fn is not None else
-                           None, self._requires_grad)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(",
+                               precision=4, floatmode="maxprec_equal")
+        extras = []
+        if self.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_) or (
+                self._data.size == 0):
+            extras.append(f"dtype={self.dtype}")
+        if self._grad_fn is not None:
+            extras.append(f"grad_fn=<{self._grad_fn.name()}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
     # ---- conversions ----
     def to(self, *args, **kwargs) -> Tensor:

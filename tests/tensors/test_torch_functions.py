@@ -333,22 +333,3 @@ def test_no_adc_submodule_shadows_a_torch_function():
                 shadowed.append(info.name)
     assert shadowed == []
     assert adc.trace(adc.eye(3)).item() == 3.0 and not inspect.ismodule(adc.trace)
-
-
-REPRS = [
-    lambda L: L.tensor([1.0, 2.0], dtype=L.float64), lambda L: L.tensor([1, 2], dtype=L.int32),
-    lambda L: L.zeros(0), lambda L: L.zeros(0, dtype=L.long), lambda L: L.zeros(2, 0),
-    lambda L: L.tensor([True, False]), lambda L: L.tensor([[True], [False]]),
-    lambda L: L.tensor(4.5), lambda L: L.tensor(3), lambda L: L.tensor([1.25, -2]),
-    lambda L: L.tensor([1e-5, 1.0]), lambda L: L.tensor([1e10, 1.0]),
-    lambda L: L.tensor([123456789.0, 1.0]), lambda L: L.tensor([float("nan"), 1.0, float("inf")]),
-    lambda L: L.tensor([[2.0, 3.0], [4.0, 5.0]]) * 1.5, lambda L: L.arange(30.0).reshape(3, 10) / 7,
-    lambda L: (L.arange(24.0) / 7).reshape(2, 3, 4), lambda L: L.arange(60).reshape(2, 3, 10),
-    lambda L: L.arange(200.0) / 3, lambda L: L.arange(100) * 1000, lambda L: L.tensor([0.0, 0.0]),
-    lambda L: L.ones(2, requires_grad=True), lambda L: L.ones(2, requires_grad=True) * 2,
-]
-
-
-@pytest.mark.parametrize("k", range(len(REPRS)))
-def test_printing_matches_torch(k):
-    assert repr(REPRS[k](adc)) == repr(REPRS[k](torch))
