@@ -82,6 +82,17 @@ def purge(source: str) -> None:
     sys.modules.pop(f"adc_generated_{key}", None)
 
 
+def unreadable_entry(err: BaseException) -> bool:
+    """Whether `err` was raised while Numba read a cached entry (a truncated or corrupt index
+    or machine-code file) rather than while compiling or running the kernel."""
+    tb = err.__traceback__
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).match("numba/core/caching.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def load_module(source: str):
     """Write (if needed) and import the generated module for `source`."""
     key = source_key(source)

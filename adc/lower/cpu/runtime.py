@@ -37,7 +37,9 @@ class CompiledGraph:
             start_pool()
         try:
             return self._compiled(*args)
-        except Exception:
+        except Exception as err:  # only an unreadable cache entry is retried, once
+            if not cache.unreadable_entry(err):
+                raise
             cache.purge(self.source)
             self._compiled = cache.load_module(self.source).kernel
             return self._compiled(*args)
