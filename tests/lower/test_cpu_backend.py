@@ -218,7 +218,7 @@ def test_first_call_retries_only_unreadable_cache_entries(monkeypatch):
     with pytest.raises(ValueError, match="a compile error"):
         compiled(np.ones(4))
     assert len(attempts) == 1
-    assert not cache.unreadable_entry(ValueError("raised outside numba"))
+    assert cache.unreadable_entries(ValueError("raised outside numba")) == []
 
 
 def test_cache_key_is_a_content_hash():
