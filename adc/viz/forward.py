@@ -15,12 +15,12 @@ from typing import NamedTuple
 
 from ..errors import UnsupportedError
 from ..ir import Aval, Graph
-from ..tracer import inline, trace
 from ..tensors.creation import as_tensor
 from ..tensors.engine import _topological
 from ..tensors.grad_mode import enable_grad
 from ..tensors.node import AccumulateGrad
 from ..tensors.tensor import Tensor
+from ..tracer import inline, trace
 
 
 class ForwardIR(NamedTuple):

@@ -23,6 +23,11 @@ def var_letters(k: int) -> str:
     return s
 
 
+def const_text(value) -> str:
+    """A constant's value as the Graph printer shows it (elided past 6 elements)."""
+    return np.array2string(np.asarray(value), threshold=6, separator=",")
+
+
 def to_dot(ir: Graph, names=None) -> Dot:
     """The graph `ir` as DOT: inputs (blue, named by `names` when given), constants (grey, with
     their values), equations (the primitive, its parameters and its outputs' types) and the
@@ -48,8 +53,7 @@ def to_dot(ir: Graph, names=None) -> Dot:
         dot.node(f"in{k}", label, fillcolor="lightblue")
     for k, (v, value) in enumerate(ir.consts.items()):
         producer[v] = (f"c{k}", False)
-        shown = np.array2string(np.asarray(value), threshold=6, separator=",")
-        dot.node(f"c{k}", f"{typed(v)} = const\n{shown}", fillcolor="lightgrey")
+        dot.node(f"c{k}", f"{typed(v)} = const\n{const_text(value)}", fillcolor="lightgrey")
     for k, eqn in enumerate(ir.eqns):
         lines = [eqn.prim.name] + [f"{p}={_format_param(x)}" for p, x in eqn.params.items()]
         lines.append("-> " + " ".join(typed(v) for v in eqn.outs))

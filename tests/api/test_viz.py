@@ -66,7 +66,7 @@ def test_to_dot_draws_every_input_constant_equation_and_output():
     for k, eqn in enumerate(ir.eqns):  # outputs named and typed as the printer does
         lhs = printed[len(ir.consts) + k].split(" = ")[0].strip()
         assert labels[k][-1] == "-> " + lhs
-        for name, value in eqn.params.items():
+        for name in eqn.params:
             assert any(line.startswith(f"{name}=") for line in labels[k])
     assert nodes["in0"]["label"] == "a:f32[2,3]" and nodes["in0"]["fillcolor"] == "lightblue"
     assert [nodes[f"out{k}"]["label"].splitlines()[0] for k in range(2)] == \
@@ -249,7 +249,8 @@ def test_forward_ir_of_a_plain_function_and_errors():
 def test_save_writes_the_dot_text(tmp_path):
     dot = adc.viz.to_dot(adc.make_ir(np.sin)(np.ones(2)))
     path = dot.save(str(tmp_path / "g.gv"))
-    assert open(path).read() == dot.source == str(dot)
+    with open(path) as f:
+        assert f.read() == dot.source == str(dot)
 
 
 def test_render_without_the_graphviz_package_names_the_extra(tmp_path, monkeypatch):
@@ -269,5 +270,6 @@ def test_render_draws_with_dot_or_says_it_is_missing(tmp_path):
             dot.render(str(tmp_path / "g"), format="svg")
     else:
         path = dot.render(str(tmp_path / "g"), format="svg")
-        assert path.endswith("g.svg") and "<svg" in open(path).read()
-        assert "MulBackward0" in open(path).read()
+        with open(path) as f:
+            svg = f.read()
+        assert path.endswith("g.svg") and "<svg" in svg and "MulBackward0" in svg
