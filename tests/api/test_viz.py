@@ -239,7 +239,8 @@ def test_forward_ir_computes_the_models_outputs():
 
 def test_forward_ir_of_a_plain_function_and_errors():
     ir, names = adc.viz.forward_ir(lambda a, b: (a * b).sum(), np.ones(3), 2.0)
-    assert names == ["input0", "input1"] and adc.eval_graph(ir, np.full(3, 2.0), np.float32(3))[0] == 18.0
+    assert names == ["input0", "input1"]
+    assert adc.eval_graph(ir, np.full(3, 2.0), np.float32(3))[0] == 18.0
     with pytest.raises(UnsupportedError, match="output 0 of the model is a float"):
         adc.viz.forward_ir(lambda a: 1.0, np.ones(2))
 
