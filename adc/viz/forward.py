@@ -3,11 +3,12 @@
 Stage: tensor front end → IR (for drawing: adc.viz.to_dot, SummaryWriter.add_graph). The model
 runs once on the example inputs in eval mode with gradients recorded (the inputs made to
 require grad), and the recorded Nodes' graphs are re-bound, in order, into one trace whose
-inputs are the model's inputs followed by its parameters. Invariants: the Graph computes the
-model's output from those inputs; a value that reaches an operation untracked (not a model
-input or parameter, and not computed from one by a float operation: e.g. an index computed by
-argmax) enters as a constant holding the value it had; the model's train/eval flags are
-restored afterwards.
+inputs are the model's inputs followed by its parameters. Invariants: on the example inputs the
+Graph computes the model's outputs; an operand that is neither one of those inputs (the same
+array) nor recorded as computed from them enters as a constant holding the value it had: a
+tensor that is not a Parameter, an integer computed in the forward (argmax), and an integer
+input the tensor layer converts before use (an index key is copied to int64 first); the
+model's train/eval flags are restored afterwards.
 """
 from __future__ import annotations
 

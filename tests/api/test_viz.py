@@ -233,6 +233,9 @@ def test_forward_ir_computes_the_models_outputs():
         np.testing.assert_allclose(g, w.detach().numpy(), rtol=1e-6)
     assert model.training and model.lin.training  # eval while recording, then restored
     assert any(np.array_equal(c, [2.0, -1.0]) for c in ir.consts.values())
+    # the index key k is copied to int64 before indexing, so its value enters as a constant
+    assert ir.invars[1] not in {v for e in ir.eqns for v in e.ins}
+    assert any(np.array_equal(c, [2, 0]) for c in ir.consts.values())
     nodes, _ = parse(adc.viz.to_dot(ir, names).source)
     assert nodes["in2"]["label"] == "lin.weight\nc:f32[2,3]"
 
