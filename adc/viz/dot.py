@@ -2,9 +2,9 @@
 and the object both return.
 
 Stage: visualization (reads graphs, changes nothing). Invariants: `.source` is always valid DOT
-text built here without any optional package; rendering (`.render`) needs the `graphviz` Python
-package and Graphviz's `dot` program, and without either raises UnsupportedError saying what to
-install.
+text built here without any optional package; drawing (`.render`, `.pipe`) needs the `graphviz`
+Python package and Graphviz's `dot` program, and without either raises UnsupportedError saying
+what to install.
 """
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ class DotBuilder:
 
 
 class Dot:
-    """A graph as DOT text (`.source`); `.save` writes the text, `.render` draws it."""
+    """A graph as DOT text (`.source`); `.save` writes the text, `.render` and `.pipe` draw it
+    (and a notebook shows the drawing, through `_repr_svg_`)."""
 
     def __init__(self, source: str):
         self.source = source
@@ -82,20 +83,34 @@ class Dot:
         """Write the DOT text to `filename` and draw it into `filename.<format>` (e.g. "svg",
         "png", "pdf") with Graphviz; returns the drawing's path. `cleanup=True` removes the
         DOT file afterwards."""
-        try:
-            import graphviz
-        except ImportError:
-            raise UnsupportedError(
-                f"adc.viz: render(format={format!r}) needs the graphviz Python package: pip "
-                "install 'adc-autodiff[viz]' (or pip install graphviz), plus Graphviz's `dot` "
-                "program; .source and .save(filename) give the DOT text without them") from None
         directory, name = os.path.split(os.path.abspath(filename))
-        try:
-            return graphviz.Source(self.source, filename=name, directory=directory).render(
-                format=format, cleanup=cleanup)
-        except graphviz.ExecutableNotFound:
-            raise UnsupportedError(
-                f"adc.viz: render(format={format!r}) needs Graphviz's `dot` program, which is "
-                "not on PATH: install Graphviz (apt-get install graphviz, brew install graphviz "
-                "or conda install graphviz); .source and .save(filename) give the DOT text "
-                "without it") from None
+        return _graphviz(f"render(format={format!r})", lambda graphviz: graphviz.Source(
+            self.source, filename=name, directory=directory).render(format=format,
+                                                                    cleanup=cleanup))
+
+    def pipe(self, format: str = "svg") -> bytes:
+        """The drawing in `format` (e.g. "svg", "png"), drawn by Graphviz, as bytes."""
+        return _graphviz(f"pipe(format={format!r})",
+                         lambda graphviz: graphviz.Source(self.source).pipe(format=format))
+
+    def _repr_svg_(self) -> str:
+        return self.pipe("svg").decode("utf-8")
+
+
+def _graphviz(what: str, draw):
+    """`draw(graphviz)`, with UnsupportedError saying what to install when the graphviz package
+    or Graphviz's `dot` program is missing."""
+    try:
+        import graphviz
+    except ImportError:
+        raise UnsupportedError(
+            f"adc.viz: {what} needs the graphviz Python package: pip install "
+            "'adc-autodiff[viz]' (or pip install graphviz), plus Graphviz's `dot` program; "
+            ".source and .save(filename) give the DOT text without them") from None
+    try:
+        return draw(graphviz)
+    except graphviz.ExecutableNotFound:
+        raise UnsupportedError(
+            f"adc.viz: {what} needs Graphviz's `dot` program, which is not on PATH: install "
+            "Graphviz (apt-get install graphviz, brew install graphviz or conda install "
+            "graphviz); .source and .save(filename) give the DOT text without it") from None

@@ -260,8 +260,11 @@ def test_save_writes_the_dot_text(tmp_path):
 def test_render_without_the_graphviz_package_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)
     dot = adc.viz.to_dot(adc.make_ir(np.sin)(np.ones(2)))
-    with pytest.raises(UnsupportedError, match=r"graphviz Python package.*adc-autodiff\[viz\]"):
+    with pytest.raises(UnsupportedError, match=r"render\(format='png'\) needs the graphviz "
+                       r"Python package.*adc-autodiff\[viz\]"):
         dot.render(str(tmp_path / "g"), format="png")
+    with pytest.raises(UnsupportedError, match=r"pipe\(format='svg'\) needs the graphviz"):
+        dot._repr_svg_()
     assert not list(tmp_path.iterdir())
 
 
@@ -270,10 +273,14 @@ def test_render_draws_with_dot_or_says_it_is_missing(tmp_path):
     x = adc.ones(2, requires_grad=True)
     dot = adc.viz.make_dot((x * x).sum(), params={"x": x})
     if shutil.which("dot") is None:
-        with pytest.raises(UnsupportedError, match="Graphviz's `dot` program"):
+        with pytest.raises(UnsupportedError, match="render.*needs Graphviz's `dot` program"):
             dot.render(str(tmp_path / "g"), format="svg")
+        with pytest.raises(UnsupportedError, match="pipe.*needs Graphviz's `dot` program"):
+            dot.pipe("png")
     else:
         path = dot.render(str(tmp_path / "g"), format="svg")
         with open(path) as f:
             svg = f.read()
         assert path.endswith("g.svg") and "<svg" in svg and "MulBackward0" in svg
+        assert dot.pipe("png").startswith(b"\x89PNG")
+        assert "MulBackward0" in dot._repr_svg_()
