@@ -81,9 +81,8 @@ class SummaryWriter:
         ir = forward_ir(model, *inputs)
         if verbose:
             print(ir.graph)
-        graph_def = graph_def_of(ir.graph, ir.names, len(inputs))
         self._writer._get_file_writer().add_event(
-            event_pb2.Event(graph_def=graph_def.SerializeToString()))
+            event_pb2.Event(graph_def=graph_def_of(ir, len(inputs)).SerializeToString()))
 
     def flush(self) -> None:
         self._writer.flush()
@@ -98,17 +97,20 @@ class SummaryWriter:
         self.close()
 
 
-def graph_def_of(graph, names, n_inputs: int):
-    """`graph` as a TensorBoard GraphDef: model inputs (`input/<name>`) and outputs
-    (`output/output<k>`) as "IO Node"s, parameters named as the model names them (op
-    "Parameter"), constants ("Const", their value shown), and one node per equation named
-    `<primitive>_<k>`, its op the primitive and its parameters as attributes; every node has
-    `_output_shapes` and the dtypes it produces."""
+def graph_def_of(ir, n_inputs: int):
+    """A model's forward (`ir`: an adc.viz.ForwardIR whose first `n_inputs` inputs are the
+    model's) as a TensorBoard GraphDef: model inputs (`input/<name>`) and outputs
+    (`output/output<k>`) as "IO Node"s; parameters (op "Parameter"), equations (op: the
+    primitive, its parameters as attributes, named `<primitive>_<k>`) and constants ("Const",
+    their value shown; in their first user's scope) inside the scope of the module that owns
+    or ran them (`Net/Linear[fc1]/weight`); every node has `_output_shapes` and the dtypes of
+    what it produces."""
     _tensorboardx()
     from tensorboardX.proto import graph_pb2, node_def_pb2, versions_pb2
     from tensorboardX.proto.attr_value_pb2 import AttrValue
     from tensorboardX.proto.tensor_shape_pb2 import TensorShapeProto
 
+    graph = ir.graph
     source: dict = {}  # Var -> the name edges from its producer use ("node" or "node:k")
     nodes = []
 
@@ -122,15 +124,23 @@ def graph_def_of(graph, names, n_inputs: int):
                                           attr=attr))
         source.update((v, name if k == 0 else f"{name}:{k}") for k, v in enumerate(outs))
 
-    for k, (v, name) in enumerate(zip(graph.invars, names)):
+    def scoped(scope: str, name: str) -> str:
+        return f"{scope}/{name}" if scope else name
+
+    for k, (v, name, scope) in enumerate(zip(graph.invars, ir.names, ir.input_scopes)):
         if k < n_inputs:
             add(f"input/{name}", "IO Node", [], [v], {})
         else:
-            add(name, "Parameter", [], [v], {})
+            add(scoped(scope, name.rpartition(".")[2] if scope else name), "Parameter", [],
+                [v], {})
+    first_user = {}
+    for e, scope in zip(graph.eqns, ir.eqn_scopes):
+        first_user.update((v, scope) for v in e.ins if v not in first_user)
     for k, (v, value) in enumerate(graph.consts.items()):
-        add(f"const_{k}", "Const", [], [v], {"value": const_text(value)})
-    for k, eqn in enumerate(graph.eqns):
-        add(f"{eqn.prim.name}_{k}", eqn.prim.name, eqn.ins, eqn.outs,
+        add(scoped(first_user.get(v, ""), f"const_{k}"), "Const", [], [v],
+            {"value": const_text(value)})
+    for k, (eqn, scope) in enumerate(zip(graph.eqns, ir.eqn_scopes)):
+        add(scoped(scope, f"{eqn.prim.name}_{k}"), eqn.prim.name, eqn.ins, eqn.outs,
             {p: _format_param(value) for p, value in eqn.params.items()})
     for k, v in enumerate(graph.outvars):
         add(f"output/output{k}", "IO Node", [v], [v], {})

@@ -223,27 +223,69 @@ def test_forward_ir_computes_the_models_outputs():
     adc.manual_seed(1)
     model = _Scaled().train()
     x, k = adc.randn(4, 3), adc.tensor([2, 0])
-    ir, names = adc.viz.forward_ir(model, x, k)
-    assert names == ["input0", "input1", "lin.weight", "lin.bias"]
-    assert [v.aval.shape for v in ir.invars] == [(4, 3), (2,), (2, 3), (2,)]
-    got = adc.eval_graph(ir, x.numpy(), k.numpy(), *[p.detach().numpy()
-                                                     for p in model.parameters()])
+    ir = adc.viz.forward_ir(model, x, k)
+    assert ir.names == ["input0", "input1", "lin.weight", "lin.bias"]
+    assert [v.aval.shape for v in ir.graph.invars] == [(4, 3), (2,), (2, 3), (2,)]
+    got = adc.eval_graph(ir.graph, x.numpy(), k.numpy(), *[p.detach().numpy()
+                                                           for p in model.parameters()])
     want = model(x, k)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w.detach().numpy(), rtol=1e-6)
     assert model.training and model.lin.training  # eval while recording, then restored
-    assert any(np.array_equal(c, [2.0, -1.0]) for c in ir.consts.values())
+    assert "forward" not in vars(model) and "forward" not in vars(model.lin)
+    consts = ir.graph.consts.values()
+    assert any(np.array_equal(c, [2.0, -1.0]) for c in consts)
     # the index key k is copied to int64 before indexing, so its value enters as a constant
-    assert ir.invars[1] not in {v for e in ir.eqns for v in e.ins}
-    assert any(np.array_equal(c, [2, 0]) for c in ir.consts.values())
-    nodes, _ = parse(adc.viz.to_dot(ir, names).source)
+    assert ir.graph.invars[1] not in {v for e in ir.graph.eqns for v in e.ins}
+    assert any(np.array_equal(c, [2, 0]) for c in consts)
+    nodes, _ = parse(adc.viz.to_dot(ir.graph, ir.names).source)
     assert nodes["in2"]["label"] == "lin.weight\nc:f32[2,3]"
 
 
+def test_forward_ir_scopes_follow_the_modules_that_ran_each_equation():
+    class Block(adc.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = adc.nn.Linear(2, 2)
+            self.act = adc.nn.ReLU()
+
+        def forward(self, x):
+            return self.act(self.fc(x)) * 2.0
+
+    shared = Block()
+    model = adc.nn.Sequential(shared, adc.nn.ReLU(), shared)  # a module used twice
+    ir = adc.viz.forward_ir(model, adc.ones(1, 2))
+    assert ir.names == ["input0", "0.fc.weight", "0.fc.bias"]  # shared: listed once
+    assert ir.input_scopes == ["", "Sequential/Block[0]/Linear[fc]",
+                               "Sequential/Block[0]/Linear[fc]"]
+    fc, act = "Sequential/Block[0]/Linear[fc]", "Sequential/Block[0]/ReLU[act]"
+    block = ["transpose", "matmul", "add", "relu", "mul"]
+    assert [e.prim.name for e in ir.graph.eqns] == block + ["relu"] + block
+    block_scopes = [fc, fc, fc, act, "Sequential/Block[0]"]  # its second call: the same names
+    assert ir.eqn_scopes == block_scopes + ["Sequential/ReLU[1]"] + block_scopes
+    assert "forward" not in vars(shared)
+
+
+def test_forward_ir_restores_the_model_when_its_forward_raises():
+    class Broken(adc.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = adc.nn.Linear(2, 3)
+
+        def forward(self, x):
+            return self.fc(x) @ self.fc(x)  # (1, 3) @ (1, 3)
+
+    model = Broken()
+    with pytest.raises(adc.ShapeError, match=r"matmul: shapes \(1, 3\) and \(1, 3\)"):
+        adc.viz.forward_ir(model, adc.ones(1, 2))
+    assert model.training and model.fc.training
+    assert "forward" not in vars(model) and "forward" not in vars(model.fc)
+
+
 def test_forward_ir_of_a_plain_function_and_errors():
-    ir, names = adc.viz.forward_ir(lambda a, b: (a * b).sum(), np.ones(3), 2.0)
-    assert names == ["input0", "input1"]
-    assert adc.eval_graph(ir, np.full(3, 2.0), np.float32(3))[0] == 18.0
+    ir = adc.viz.forward_ir(lambda a, b: (a * b).sum(), np.ones(3), 2.0)
+    assert ir.names == ["input0", "input1"] and ir.eqn_scopes == [""] * len(ir.graph.eqns)
+    assert adc.eval_graph(ir.graph, np.full(3, 2.0), np.float32(3))[0] == 18.0
     with pytest.raises(UnsupportedError, match="output 0 of the model is a float"):
         adc.viz.forward_ir(lambda a: 1.0, np.ones(2))
 

@@ -95,32 +95,48 @@ def test_histogram_image_and_text_match_tensorboardx_on_numpy(tmp_path):
     assert got[5][2].tensor.string_val == [b"lr=0.1"]
 
 
+class _Net(adc.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = adc.nn.Linear(3, 4)
+        self.head = adc.nn.Sequential(adc.nn.ReLU(), adc.nn.Linear(4, 2))
+        self.offset = adc.tensor([0.5, -0.5])  # not a Parameter: a constant in its user's scope
+
+    def forward(self, x):
+        return self.head(self.fc1(x)) + self.offset
+
+
 def test_add_graph_writes_the_models_forward_as_a_graphdef(tmp_path, capsys):
     adc.manual_seed(0)
-    model = adc.nn.Sequential(adc.nn.Linear(3, 4), adc.nn.ReLU(), adc.nn.Linear(4, 2))
     x = adc.randn(5, 3)
     with SummaryWriter(str(tmp_path)) as w:
-        w.add_graph(model, x, verbose=True)
+        w.add_graph(_Net(), x, verbose=True)
     assert "relu" in capsys.readouterr().out
     (graph,) = [graph_pb2.GraphDef.FromString(e.graph_def) for _, e in read_events(tmp_path)
                 if e.graph_def]
     nodes = {n.name: n for n in graph.node}
-    assert [n.op for n in graph.node] == ["IO Node"] + ["Parameter"] * 4 + [
-        "transpose", "matmul", "add", "relu", "transpose", "matmul", "add", "IO Node"]
-    assert set(nodes) >= {"input/input0", "0.weight", "0.bias", "2.weight", "2.bias",
-                          "output/output0"}
+    assert [n.op for n in graph.node] == ["IO Node"] + ["Parameter"] * 4 + ["Const"] + [
+        "transpose", "matmul", "add", "relu", "transpose", "matmul", "add", "add", "IO Node"]
+    fc1, lin = "_Net/Linear[fc1]", "_Net/Sequential[head]/Linear[1]"
+    assert list(nodes) == [
+        "input/input0", f"{fc1}/weight", f"{fc1}/bias", f"{lin}/weight", f"{lin}/bias",
+        "_Net/const_0", f"{fc1}/transpose_0", f"{fc1}/matmul_1", f"{fc1}/add_2",
+        "_Net/Sequential[head]/ReLU[0]/relu_3", f"{lin}/transpose_4", f"{lin}/matmul_5",
+        f"{lin}/add_6", "_Net/add_7", "output/output0"]
 
     def shape(name):
         (s,) = nodes[name].attr["_output_shapes"].list.shape
         return [d.size for d in s.dim]
 
-    assert shape("input/input0") == [5, 3] and shape("0.weight") == [4, 3]
-    assert shape("relu_3") == [5, 4] and shape("output/output0") == [5, 2]
-    assert list(nodes["matmul_1"].input) == ["input/input0", "transpose_0"]
-    assert list(nodes["transpose_0"].input) == ["0.weight"]
-    assert nodes["transpose_0"].attr["perm"].s == b"(1, 0)"
-    assert nodes["relu_3"].attr["dtype"].s == b"float32"
-    assert list(nodes["output/output0"].input) == ["add_6"]
+    assert shape("input/input0") == [5, 3] and shape(f"{fc1}/weight") == [4, 3]
+    assert shape(f"{lin}/matmul_5") == [5, 2] and shape("output/output0") == [5, 2]
+    assert list(nodes[f"{fc1}/matmul_1"].input) == ["input/input0", f"{fc1}/transpose_0"]
+    assert list(nodes[f"{fc1}/transpose_0"].input) == [f"{fc1}/weight"]
+    assert list(nodes["_Net/add_7"].input) == [f"{lin}/add_6", "_Net/const_0"]
+    assert nodes[f"{fc1}/transpose_0"].attr["perm"].s == b"(1, 0)"
+    assert nodes[f"{fc1}/add_2"].attr["dtype"].s == b"float32"
+    assert nodes["_Net/const_0"].attr["value"].s == b"[ 0.5,-0.5]"
+    assert list(nodes["output/output0"].input) == ["_Net/add_7"]
     # every edge names a node of the graph
     assert all(i.split(":")[0] in nodes for n in graph.node for i in n.input)
 
