@@ -5,7 +5,8 @@ Stage: tensor front end (layer 8), training-time logging. Invariants: every valu
 tensorboardX as a numpy array or a Python number (tensorboardX rejects objects that are not
 torch tensors), so adc tensors, numpy values and numbers log the same; `add_graph` writes adc's
 own IR of the model's forward (adc.viz.forward_ir) as a TensorBoard GraphDef: one node per
-model input, parameter, constant, equation and output, with the shapes of what each produces.
+model input, parameter, constant, equation and output, with the shapes of what each produces,
+inside the scope of the module that owns or ran it.
 """
 from __future__ import annotations
 
@@ -103,8 +104,8 @@ def graph_def_of(ir, n_inputs: int):
     (`output/output<k>`) as "IO Node"s; parameters (op "Parameter"), equations (op: the
     primitive, its parameters as attributes, named `<primitive>_<k>`) and constants ("Const",
     their value shown; in their first user's scope) inside the scope of the module that owns
-    or ran them (`Net/Linear[fc1]/weight`); every node has `_output_shapes` and the dtypes of
-    what it produces."""
+    or ran them (`Net/Linear[fc1]/weight`); every node has `_output_shapes` and `dtypes` (of
+    what it produces)."""
     _tensorboardx()
     from tensorboardX.proto import graph_pb2, node_def_pb2, versions_pb2
     from tensorboardX.proto.attr_value_pb2 import AttrValue
@@ -118,7 +119,7 @@ def graph_def_of(ir, n_inputs: int):
         shapes = [TensorShapeProto(dim=[TensorShapeProto.Dim(size=int(d)) for d in v.aval.shape])
                   for v in outs]
         attr = {"_output_shapes": AttrValue(list=AttrValue.ListValue(shape=shapes)),
-                "dtype": AttrValue(s=" ".join(v.aval.dtype.name for v in outs).encode())}
+                "dtypes": AttrValue(s=" ".join(v.aval.dtype.name for v in outs).encode())}
         attr.update((k, AttrValue(s=text.encode())) for k, text in attrs.items())
         nodes.append(node_def_pb2.NodeDef(name=name, op=op, input=[source[v] for v in ins],
                                           attr=attr))
