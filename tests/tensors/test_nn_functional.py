@@ -1,5 +1,6 @@
 """adc.nn.functional against torch.nn.functional: values, gradients, grad_fn names, dtypes and
 errors, on Tensors; and the same functions on traced values inside adc.grad."""
+import re
 
 import adc.nn.functional as F
 import numpy as np

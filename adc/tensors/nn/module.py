@@ -341,7 +341,7 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")
+            raise ValueError("training mode is expected to be boolean")  # noqa: TRY004 (torch)
         object.__setattr__(self, "training", mode)
         for m in self.children():
             m.train(mode)
