@@ -14,16 +14,18 @@ def _inplace_repr(inplace, sep=""):
     return f"{sep}inplace=True" if inplace else ""
 
 
-class ReLU(Module):
+class _InPlace(Module):
     def __init__(self, inplace: bool = False):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
-
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace)
+
+
+class ReLU(_InPlace):
+    def forward(self, input):
+        return F.relu(input, inplace=self.inplace)
 
 
 class LeakyReLU(Module):
@@ -62,16 +64,9 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
-
+class SiLU(_InPlace):
     def forward(self, input):
         return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self) -> str:
-        return _inplace_repr(self.inplace)
 
 
 class Tanh(Module):

@@ -18,4 +18,4 @@ from .activation import log_softmax, relu, sigmoid, softmax, softplus, tanh
 
 __all__ = function_names("functional") + ["log_softmax", "relu", "sigmoid", "softmax",
                                           "softplus", "tanh"]
-globals().update({o.name: o.public for o in OPS.values() if o.function == "functional"})
+globals().update({o.public.__name__: o.public for o in OPS.values() if o.function == "functional"})
