@@ -247,9 +247,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
 
 # ---- binary cross entropy ----
 
+def _log_clamped(x, complement):
+    """max(log(x), -100) (log(1 - x) when `complement`), torch's clamp; the log never sees a
+    zero, so x = 0 or 1 gives no infinity and a zero (not NaN) gradient there."""
+    inside = anp.less(x, 1) if complement else anp.greater(x, 0)
+    safe = anp.where(inside, x, 0 if complement else 1)
+    log = anp.log1p(-safe) if complement else anp.log(safe)
+    return anp.maximum(anp.where(inside, log, -100.0), -100.0)
+
+
 def _bce(x, t, *w, reduction):
-    # torch clamps each log at -100, so x = 0 or 1 gives a finite loss
-    loss = -(t * anp.maximum(anp.log(x), -100.0) + (1 - t) * anp.maximum(anp.log1p(-x), -100.0))
+    loss = -(t * _log_clamped(x, False) + (1 - t) * _log_clamped(x, True))
     return _reduce(loss * w[0] if w else loss, reduction)
 
 
