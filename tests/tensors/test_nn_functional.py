@@ -342,3 +342,22 @@ def test_binary_cross_entropy_clamps_log_at_minus_100_as_torch():
     # where the log is clamped the gradient is 0 (torch: (x - t) / 1e-12, its clamped
     # denominator); elsewhere torch's -1 / x
     np.testing.assert_allclose(xt.grad.numpy(), [0.0, 0.0, -2.0])
+
+
+def test_alpha_dropout_matches_torch_on_torch_mask():
+    x = np.random.default_rng(2).standard_normal((50, 40)).astype(np.float32)
+    theirs = TF.alpha_dropout(torch.tensor(x), 0.3, training=True).numpy()
+    alpha = 1.7580993408473766
+    a = 1 / np.sqrt((alpha ** 2 * 0.3 + 1) * 0.7)
+    dropped = np.isclose(theirs, -alpha * a + alpha * a * 0.3)
+    u = np.where(dropped, 0.99, 0.0)
+    xt = adc.tensor(x, requires_grad=True)
+    ours = F.alpha_dropout(xt, 0.3, training=True, uniform=u)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs, rtol=1e-5, atol=1e-6)
+    assert ours.grad_fn.name() == "AddBackward0"
+    ours.sum().backward()
+    np.testing.assert_allclose(xt.grad.numpy(), np.where(dropped, 0, a), rtol=1e-6)
+    assert F.alpha_dropout(xt, 0.3) is xt  # training=False by default, as torch
+    assert not F.alpha_dropout(xt, 1.0, training=True).detach().numpy().any()
+    big = F.alpha_dropout(adc.randn(400, 400), 0.2, training=True).numpy()
+    assert abs(big.mean()) < 0.02 and abs(big.std() - 1) < 0.02

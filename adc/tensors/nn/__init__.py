@@ -19,7 +19,7 @@ from .activation import (
     Tanh,
 )
 from .containers import ModuleDict, ModuleList, Sequential
-from .dropout import Dropout, Dropout2d
+from .dropout import AlphaDropout, Dropout, Dropout2d
 from .layers import Embedding, Flatten, Identity, Linear, Unflatten
 from .loss import (
     BCELoss,
@@ -34,6 +34,7 @@ from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 
 __all__ = [
+    "AlphaDropout",
     "ELU",
     "GELU",
     "BCELoss",

@@ -1,4 +1,4 @@
-"""Dropout layers: Dropout and Dropout2d, active in training mode only (torch's `train()` /
+"""Dropout layers: Dropout, AlphaDropout and Dropout2d, active in training mode only (torch's `train()` /
 `eval()` switch), masks from adc's generator.
 
 Stage: tensor front end. Invariant: the layers call adc.nn.functional's dropout/dropout2d
@@ -24,6 +24,11 @@ class _Dropout(Module):
 class Dropout(_Dropout):
     def forward(self, input):
         return F.dropout(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_Dropout):
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training)
 
 
 class Dropout2d(_Dropout):

@@ -1,4 +1,4 @@
-"""torch.nn.functional's dropout and dropout2d, with the randomness made explicit where it
+"""torch.nn.functional's dropout, alpha_dropout and dropout2d, with the randomness made explicit where it
 must be.
 
 Stage: tensor front end. Invariant: on Tensors the mask is drawn eagerly from adc's generator
@@ -25,6 +25,17 @@ def _masked(x, u, *, p):
     return x * anp.astype(anp.where(anp.less(u, 1.0 - p), keep, 0.0), x.dtype)
 
 
+_SELU_ALPHA = 1.7580993408473766  # -SELU's negative saturation value (scale * alpha)
+
+
+def _alpha_masked(x, u, *, p):
+    """torch's alpha dropout: dropped elements become -alpha, then an affine map a * . + b
+    keeps zero mean and unit variance for SELU activations."""
+    a = 1.0 / ((_SELU_ALPHA ** 2 * p + 1) * (1 - p)) ** 0.5
+    keep = anp.astype(anp.less(u, 1.0 - p), x.dtype)
+    return x * (keep * a) + ((keep - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p)
+
+
 def _check_p(p):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -47,12 +58,16 @@ def _uniform(name, input, shape, uniform):
         "np.random.default_rng(seed).random(shape) drawn per step outside adc.grad)"))
 
 
-def _drop(name, input, shape, p, training, inplace, uniform):
+def _drop(name, input, shape, p, training, inplace, uniform, alpha=False):
     _check_p(p)
     if not training or p == 0:
         return input
     u = _uniform(name, input, shape, uniform)
-    return in_place(input, run("MulBackward0", _masked, [input, u], p=p), inplace, name)
+    if alpha and p < 1:  # at p = 1 torch zeroes the input in both kinds
+        out = run("AddBackward0", _alpha_masked, [input, u], p=p)
+    else:
+        out = run("MulBackward0", _masked, [input, u], p=p)
+    return in_place(input, out, inplace, name)
 
 
 @op(function="functional", method=False, composite=True)
@@ -61,6 +76,14 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False,
     """torch's dropout; `uniform` (adc only): the uniform numbers deciding the mask, shaped
     like `input`, required on traced values (see the module docstring)."""
     return _drop("dropout", input, tuple(anp.shape(input)), p, training, inplace, uniform)
+
+
+@op(function="functional", method=False, composite=True)
+def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False, *,
+                  uniform=None):
+    """torch's alpha dropout (for SELU networks); `uniform` as in dropout."""
+    return _drop("alpha_dropout", input, tuple(anp.shape(input)), p, training, inplace,
+                 uniform, alpha=True)
 
 
 @op(function="functional", method=False, composite=True)
