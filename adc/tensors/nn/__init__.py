@@ -34,9 +34,9 @@ from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 
 __all__ = [
-    "AlphaDropout",
     "ELU",
     "GELU",
+    "AlphaDropout",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
