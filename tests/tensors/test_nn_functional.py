@@ -74,7 +74,7 @@ def test_activations_match_torch(name):
     compare(ACTIVATIONS[name], X)
 
 
-@pytest.mark.skipif(not hasattr(adc.numpy, "erf"), reason="needs adc.numpy.erf")
+@pytest.mark.skipif(not hasattr(adc.numpy, "erf"), reason="needs adc.numpy.erf (branch tfuncs)")
 def test_gelu_exact_matches_torch():
     compare(lambda f, x: f.gelu(x), X)
 
