@@ -91,8 +91,11 @@ def test_activation_errors_and_inplace_match_torch():
         F.gelu(adc.tensor([1.0]), approximate="exact")
     x = adc.tensor([-1.0, 2.0])
     assert F.leaky_relu(x, 0.5, inplace=True) is x and x.tolist() == [-0.5, 2.0]
-    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax") as seen:
         ours = F.softmax(adc.tensor(X))
+    with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax") as seen2:
+        adc.nn.LogSoftmax()(adc.tensor(X))
+    assert seen[0].filename == seen2[0].filename == __file__  # the caller's line, as torch
     with pytest.warns(UserWarning):
         theirs = TF.softmax(torch.tensor(X))
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

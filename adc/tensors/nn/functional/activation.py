@@ -97,7 +97,7 @@ def _softmax_dim(name, input, dim, stacklevel):
 
 def _softmax_like(name, tensor_op, kernel):
     def fn(input, dim=None, _stacklevel: int = 3, dtype=None):
-        dim = _softmax_dim(name, input, dim, _stacklevel + 1)
+        dim = _softmax_dim(name, input, dim, _stacklevel)
         if not isinstance(dim, numbers.Integral):
             raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
         if dtype is None:
