@@ -227,3 +227,23 @@ def test_tutorial_net_with_torch_weights_gives_torch_outputs():
     theirs.train()
     ours[4].p = theirs[4].p = 0.0
     check_step(ours, theirs, x, rtol=1e-4, atol=1e-5)
+
+
+def test_training_with_batch_norm_and_losses_follows_torch_trajectory():
+    def make(nn):
+        return nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8, momentum=None), nn.GELU("tanh"),
+                             nn.LayerNorm(8), nn.Linear(8, 3))
+    ours, theirs = both(make)
+    x = R.standard_normal((16, 4)).astype(np.float32)
+    y = R.integers(0, 3, 16)
+    for lib, model in ((adc, ours), (torch, theirs)):
+        opt = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        loss_fn = lib.nn.CrossEntropyLoss(label_smoothing=0.1)
+        for step in range(4):
+            opt.zero_grad()
+            loss = loss_fn(model(lib.tensor(x * (1 + step / 4))), lib.tensor(y))
+            loss.backward()
+            opt.step()
+    for (name, a), t in zip(ours.state_dict().items(), theirs.state_dict().values()):
+        np.testing.assert_allclose(a.numpy(), t.numpy(), rtol=2e-4, atol=2e-5, err_msg=name)
+    assert ours[1].num_batches_tracked.item() == 4
