@@ -15,6 +15,7 @@ from . import tensors  # noqa: I001  (tensors after the functional API)
 from .tensors import *  # noqa: F403  (the PyTorch-style tensor API: adc.tensor, adc.no_grad, ...)
 from .tensors import linalg, nn, optim
 from . import utils  # noqa: E402  (adc.utils.data: Dataset, DataLoader, ...)
+from . import viz  # noqa: E402  (adc.viz.to_dot, adc.viz.make_dot: graphs as DOT)
 
 # nn, optim and linalg live in adc/tensors/; registering the modules themselves (and nn's
 # submodules) under their short names makes `import adc.nn.functional as F`, `from adc.optim
@@ -50,5 +51,6 @@ __all__ = [
     "nn",
     "optim",
     "utils",
+    "viz",
 ]
 __all__ += tensors.__all__

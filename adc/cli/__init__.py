@@ -24,6 +24,7 @@ COMMANDS = {
   adc compile {EXAMPLE}:mlp_loss --arg W1=f32[64,32] --arg b1=f32[32] \\
       --arg W2=f32[32,1] --arg X=f32[128,64] --arg Y=f32[128,1] --wrt W1,W2 --emit grad-ir
   adc compile {EXAMPLE}:rosenbrock --arg x=f64[100] --backend cpu --emit source --out build/
+  adc compile {EXAMPLE}:rosenbrock --arg x=f64[100] --backend numpy --emit dot | dot -Tsvg >g.svg
 
 The summary gives the equation counts before and after optimization, the kernels generated,
 the compile time (first call) and whether the in-process and disk caches were hit. With
@@ -83,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = subs["compile"]
     p.add_argument("--backend", metavar="NAME", help=backend_help)
     p.add_argument("--emit", metavar="WHAT", help="ir (optimized forward IR), grad-ir "
-                   "(optimized value-and-gradient IR) or source (generated code); "
-                   "comma-separated for several")
+                   "(optimized value-and-gradient IR), dot / grad-dot (the same graphs as "
+                   "Graphviz DOT: `dot -Tsvg`) or source (generated code); comma-separated for "
+                   "several")
     p.add_argument("--out", metavar="DIR", help="write emitted text to files in DIR")
     p = subs["bench"]
     p.add_argument("--backend", metavar="NAMES", help="comma-separated adc backends "

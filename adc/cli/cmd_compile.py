@@ -1,5 +1,5 @@
 """`adc compile`: trace, differentiate, optimize and compile; print a summary and optionally
-the IR, the gradient IR or the generated source.
+the IR or the gradient IR (as text or as Graphviz DOT) or the generated source.
 
 Stage: CLI. Invariant: the numbers printed are measured in this process (equation counts of
 the graphs adc builds, the first and second call of adc.value_and_grad, whether the second
@@ -20,7 +20,8 @@ from .common import Counting, build_graphs, describe_inputs, fn_label, guarded, 
 from .progress import fmt_time
 from .specs import CliError, build_inputs, load_function
 
-EMITS = ("ir", "grad-ir", "source")
+EMITS = ("ir", "grad-ir", "dot", "grad-dot", "source")
+_EXTENSIONS = {"dot": "gv", "grad-dot": "gv", "source": "py"}
 _KERNEL_DEF = re.compile(r"^@(?:numba\.)?(?:njit|jit|cuda\.jit)\b", re.M)
 
 
@@ -102,8 +103,12 @@ def run(opts, progress) -> int:
         graphs = build_graphs(fn, inputs.arrays, inputs.argnums, label)
 
     lines = _summary(fn, label, inputs, name, reason, graphs, info)
-    outputs = {"ir": str(graphs.fwd), "grad-ir": str(graphs.grad),
-               "source": info["source"] or "# (no generated module was loaded)"}
+    given = inputs.names[:len(inputs.arrays)]
+    emitters = {"ir": lambda: str(graphs.fwd), "grad-ir": lambda: str(graphs.grad),
+                "dot": lambda: _dot(graphs.fwd, given),
+                "grad-dot": lambda: _dot(graphs.grad, given),
+                "source": lambda: info["source"] or "# (no generated module was loaded)"}
+    outputs = {e: emitters[e]() for e in emits}
     summary_stream = sys.stderr if emits and not opts.out else sys.stdout
     print("\n".join(lines), file=summary_stream, flush=True)
     if reason is not None:
@@ -112,7 +117,7 @@ def run(opts, progress) -> int:
     if opts.out and emits:
         os.makedirs(opts.out, exist_ok=True)
         for e in emits:
-            ext = "py" if e == "source" else "txt"
+            ext = _EXTENSIONS.get(e, "txt")
             path = os.path.join(opts.out, f"{fn.__name__}.{e if e != 'source' else name}.{ext}")
             with open(path, "w") as f:
                 f.write(outputs[e].rstrip("\n") + "\n")
@@ -123,6 +128,13 @@ def run(opts, progress) -> int:
                 print(("\n" if k else "") + f"# --- {e} ---")
             print(outputs[e].rstrip("\n"))
     return 0
+
+
+def _dot(graph, names) -> str:
+    """The graph as DOT, its inputs named after the function's arguments."""
+    from ..viz import to_dot
+
+    return to_dot(graph, names if len(names) == len(graph.invars) else None).source
 
 
 def _summary(fn, label, inputs, name, reason, graphs, info) -> list:

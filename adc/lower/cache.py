@@ -82,6 +82,27 @@ def purge(source: str) -> None:
     sys.modules.pop(f"adc_generated_{key}", None)
 
 
+def unreadable_entries(err: BaseException) -> list:
+    """The Numba cache files (of the generated module or of a kernel it calls) that `err` was
+    raised while reading — truncated or corrupt, or pickled under a module name that no longer
+    imports — as `IndexDataCacheFile`s, whose `flush()` empties them. [] when `err` came from
+    compiling or running the kernel."""
+    from numba.core.caching import IndexDataCacheFile
+
+    found = []
+    tb = err.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if Path(frame.f_code.co_filename).match("numba/core/caching.py"):
+            owner = frame.f_locals.get("self")
+            entry = owner if isinstance(owner, IndexDataCacheFile) else getattr(
+                owner, "_cache_file", None)
+            if isinstance(entry, IndexDataCacheFile) and entry not in found:
+                found.append(entry)
+        tb = tb.tb_next
+    return found
+
+
 def load_module(source: str):
     """Write (if needed) and import the generated module for `source`."""
     key = source_key(source)

@@ -7,7 +7,9 @@ from .dtypes import (bool_, float32, float64, get_default_dtype, int32, int64,
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
 from .methods import bind_methods
+from .printing import get_printoptions, set_printoptions
 from .ops import *  # noqa: F403
+from .serialization import load, save
 from .tensor import Size, Tensor, device
 
 bind_methods()
@@ -16,8 +18,10 @@ globals().update(legacy.TYPES)
 globals().update(legacy.ALIASES)  # float, double, long, int, bool: names torch code uses
 
 __all__ = ["Size", "Tensor", "autograd", "bool_", "cuda", "device", "dtypes", "enable_grad",
-           "float32", "float64", "get_default_dtype", "inference_mode", "int32", "int64",
-           "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "ops", "set_default_dtype", "set_grad_enabled"]
+           "float32", "float64", "get_default_dtype", "get_printoptions", "inference_mode",
+           "int32", "int64", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "ops",
+           "set_default_dtype", "set_grad_enabled", "set_printoptions"]
+__all__ += ["load", "save"]
 __all__ += creation.__all__
 __all__ += ops.__all__
 __all__ += list(legacy.TYPES) + list(legacy.ALIASES)

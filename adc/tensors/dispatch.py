@@ -69,7 +69,8 @@ def op(impl=None, *, name=None, function=True, method=True, inplace=False, numpy
             impl = fn
             impl.__name__ = impl.__qualname__ = n
             qualified = n if function in (True, False) else key
-            public = _dispatching(qualified, impl, numpy) if function and not composite else impl
+            public = (_dispatching(n, qualified, impl, numpy) if function and not composite
+                      else impl)
             if out:
                 public = _with_out(qualified, public)
         if key in OPS:
@@ -128,7 +129,8 @@ def _write_out(name, result, out):
     return out
 
 
-def _dispatching(name, impl, numpy_form):
+def _dispatching(short_name, name, impl, numpy_form):
+    """`name` is the op's qualified name (`linalg.norm`), as its errors name it."""
     def public(*args, **kwargs):
         if _has_tensor(name, args, kwargs):
             return impl(*args, **kwargs)
@@ -138,7 +140,7 @@ def _dispatching(name, impl, numpy_form):
                 "Tensors (adc.tensor(...)), or inside adc.grad use the adc.numpy functions on "
                 "the traced arrays"))
         return numpy_form(*args, **kwargs)
-    public.__name__ = public.__qualname__ = name
+    public.__name__ = public.__qualname__ = short_name
     public.__doc__, public.__wrapped__ = impl.__doc__, impl
     return public
 

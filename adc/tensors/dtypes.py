@@ -95,6 +95,14 @@ def result_type(*operands) -> np.dtype:
     return result
 
 
+def can_cast(src: np.dtype, dst: np.dtype) -> bool:
+    """torch's rule for writing a `src` result into a `dst` tensor (in-place ops, `out=`):
+    anything but floating into integer, complex into real, or non-bool into bool."""
+    src, dst = np.dtype(src), np.dtype(dst)
+    return not ((src.kind == "c" and dst.kind != "c") or (src.kind in "fc" and dst.kind in "iub")
+                or (src.kind != "b" and dst.kind == "b"))
+
+
 def float_result(dtype: np.dtype) -> np.dtype:
     """The dtype of a floating operation (exp, sqrt, true division) on `dtype`."""
     return dtype if dtype.kind == "f" else get_default_dtype()

@@ -404,17 +404,10 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(",
-                               precision=4, floatmode="maxprec_equal")
-        extras = []
-        if self.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_) or (
-                self._data.size == 0):
-            extras.append(f"dtype={self.dtype}")
-        if self._grad_fn is not None:
-            extras.append(f"grad_fn=<{self._grad_fn.name()}>")
-        elif self._requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        from .printing import tensor_repr
+
+        return tensor_repr(self._data, requires_grad=self._requires_grad, grad_fn_name=(
+            None if self._grad_fn is None else self._grad_fn.name()))
 
     # ---- conversions ----
     def to(self, *args, **kwargs) -> Tensor:
@@ -479,9 +472,16 @@ class Tensor:
         if result.shape != self.shape:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
                                f"broadcast shape {list(result.shape)}")
-        if dtypes.promote(result.dtype, self.dtype) != self.dtype:
+        if not dtypes.can_cast(result.dtype, self.dtype):
             raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output "
                                f"type {self.dtype}")
+        if result.dtype != self.dtype:  # torch's op computes in the result type, then casts
+            from .ops import to_dtype
+
+            name = result._grad_fn and result._grad_fn.name()
+            result = to_dtype(result, self.dtype)
+            if name:
+                result._grad_fn._name = name
         if recording and result._grad_fn is not None:
             _keep_old_value(result._grad_fn, self._data)
         try:

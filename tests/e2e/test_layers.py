@@ -21,7 +21,7 @@ LAYERS = [
     ["adc.numpy"],
     ["adc.lower", "adc.backends"],
     ["adc.staging", "adc.api", "adc.check", "adc.validate", "adc.domains"],
-    ["adc.tensors", "adc.nn", "adc.optim", "adc.utils"],
+    ["adc.tensors", "adc.nn", "adc.optim", "adc.utils", "adc.viz"],
     ["adc.cli", "adc.__main__", "adc"],
 ]
 

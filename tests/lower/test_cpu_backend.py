@@ -198,6 +198,29 @@ def test_corrupt_cache_entries_are_rebuilt(tmp_path):
     assert result1 == result2
 
 
+def test_first_call_retries_only_unreadable_cache_entries(monkeypatch):
+    """An error from compiling or running the kernel reaches the user at once (one attempt,
+    no recompilation); only an error raised while Numba reads its cache is retried."""
+    from adc.backends import compile_graph
+    from adc.tracer import as_aval, trace
+
+    graph = trace(lambda x: anp.sin(x) * 3.0, [as_aval(np.ones(4))]).graph
+    compiled = compile_graph(graph, "cpu")
+    attempts = []
+
+    def failing(*args):
+        attempts.append(args)
+        raise ValueError("a compile error")
+
+    compiled._compiled = failing
+    monkeypatch.setattr(cache, "load_module",
+                        lambda source: pytest.fail("the first call compiled a second time"))
+    with pytest.raises(ValueError, match="a compile error"):
+        compiled(np.ones(4))
+    assert len(attempts) == 1
+    assert cache.unreadable_entries(ValueError("raised outside numba")) == []
+
+
 def test_cache_key_is_a_content_hash():
     assert cache.source_key("a") == cache.source_key("a") != cache.source_key("b")
 

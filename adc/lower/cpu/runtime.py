@@ -36,13 +36,26 @@ class CompiledGraph:
         if self._parallel:  # a serial kernel never needs Numba's threads
             start_pool()
         try:
-            return self._compiled(*args)
-        except Exception:
-            cache.purge(self.source)
-            self._compiled = cache.load_module(self.source).kernel
-            return self._compiled(*args)
+            return self._load_and_call(args)
         finally:
             self._kernel = self._compiled
+
+    def _load_and_call(self, args):
+        """Call the kernel; cache entries Numba cannot read (and only those) are emptied and the
+        call retried, so a stale or corrupt cache costs a recompilation, not the user's call."""
+        flushed = set()
+        while True:
+            try:
+                return self._compiled(*args)
+            except Exception as err:
+                entries = [e for e in cache.unreadable_entries(err) if id(e) not in flushed]
+                if not entries:
+                    raise
+                for entry in entries:
+                    entry.flush()
+                    flushed.add(id(entry))
+                cache.purge(self.source)
+                self._compiled = cache.load_module(self.source).kernel
 
     def __call__(self, *args):
         if self._any_scalar_in:

@@ -1,48 +1,90 @@
-"""Loss modules with torch's names, argument checks and reductions.
+"""Loss modules with torch's names, arguments (the deprecated size_average/reduce included),
+registered weight buffers and reductions.
 
-Stage: tensor front end. Invariant: losses are compositions of tensor ops.
+Stage: tensor front end. Invariant: each loss module calls its adc.nn.functional function with
+the arguments it holds; class weights (and pos_weight) are buffers, as in torch, so they
+appear in state_dict and follow `to(dtype)`.
 """
 from __future__ import annotations
 
-from .. import ops
-from ..tensor import Tensor
+from . import functional as F
+from .functional.common import legacy_reduction
 from .module import Module
 
 
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{reduction} is not a valid value for reduction")
-
-
-class MSELoss(Module):
-    def __init__(self, reduction: str = "mean"):
+class _Loss(Module):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
-        self.reduction = reduction
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        if input.shape != target.shape:
-            raise ValueError(f"MSELoss: input shape {tuple(input.shape)} and target shape "
-                             f"{tuple(target.shape)} differ; adc does not broadcast them "
-                             "(torch warns that this is likely a mistake)")
-        return _reduce(ops.square(input - target), self.reduction)
+        self.reduction = legacy_reduction(size_average, reduce, reduction)
 
 
-class CrossEntropyLoss(Module):
-    """Mean negative log-likelihood of integer class targets under softmax(logits)."""
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
 
-    def __init__(self, reduction: str = "mean"):
-        super().__init__()
-        self.reduction = reduction
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        if input.ndim != 2 or target.ndim != 1 or target.dtype.kind not in "iu":
-            raise ValueError("CrossEntropyLoss: expected logits (N, C) and integer class "
-                             f"targets (N,), got {tuple(input.shape)} {input.dtype} and "
-                             f"{tuple(target.shape)} {target.dtype}")
-        picked = ops.gather(ops.log_softmax(input, 1), 1, target.unsqueeze(1))
-        return _reduce(-picked.squeeze(1), self.reduction)
+class MSELoss(_Loss):
+    def forward(self, input, target):
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    def forward(self, input, target):
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 beta: float = 1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class NLLLoss(_WeightedLoss):
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean"):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """log_softmax then nll_loss for class-index targets; for class-probability targets (the
+    input's shape, floating) the expected negative log-likelihood; label_smoothing mixes in
+    the uniform distribution as torch does."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, weight=self.weight,
+                               ignore_index=self.ignore_index, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)
+
+
+class BCELoss(_WeightedLoss):
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, weight=self.weight,
+                                      reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.weight,
+                                                  pos_weight=self.pos_weight,
+                                                  reduction=self.reduction)
