@@ -1,7 +1,6 @@
 """Matrix functions, torch.linalg's and their top-level spellings: inverse/linalg.inv,
 linalg.solve, det/slogdet, linalg.cholesky, linalg.qr, linalg.norm/vector_norm/matrix_norm,
-norm, dist,
-linalg.cross, and linalg.eig/eigvals (refused: their results are complex).
+norm, dist, linalg.cross, and linalg.eig/eigvals (refused: their results are complex).
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py). Ops declared with
 `function="linalg"` are adc.linalg's (tensors/linalg.py); det and slogdet are one op serving
@@ -47,14 +46,10 @@ def _square(input, what):
     _floating(input, what)
 
 
-def _inv(a):
-    return anl.inv(a)
-
-
 @op(numpy=anl.inv, out=True)
 def inverse(input):
     _square(input, "linalg.inv")
-    return apply(_name("LinalgInvEx"), _inv, [input])
+    return apply(_name("LinalgInvEx"), anl.inv, [input])
 
 
 inv = op(inverse, name="inv", function="linalg", method=False)
@@ -117,10 +112,6 @@ def _check_positive_definite(a: np.ndarray) -> None:
                     "positive-definite).") from None
 
 
-def _cholesky(a, upper):
-    return anl.cholesky(a, upper)
-
-
 @op(function="linalg", method=False, out=True,
     numpy=lambda A, *, upper=False: anl.cholesky(A, upper))
 def cholesky(A, *, upper=False):
@@ -129,11 +120,7 @@ def cholesky(A, *, upper=False):
         np.linalg.cholesky(A._data)
     except np.linalg.LinAlgError:
         _check_positive_definite(A._data)
-    return apply(_name("LinalgCholeskyEx"), _cholesky, [A], (("upper", upper),))
-
-
-def _qr(a, mode):
-    return anl.qr(a, mode)
+    return apply(_name("LinalgCholeskyEx"), anl.cholesky, [A], (("upper", upper),))
 
 
 @op(function="linalg", method=False, numpy=lambda A, mode="reduced": qr_result(*anl.qr(A, mode)))
@@ -144,7 +131,7 @@ def qr(A, mode="reduced"):
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
-    return qr_result(*apply(_name("LinalgQr"), _qr, [A], (("mode", mode),)))
+    return qr_result(*apply(_name("LinalgQr"), anl.qr, [A], (("mode", mode),)))
 
 
 def _complex_results(what):
@@ -179,19 +166,11 @@ def _numpy_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None)
                            keepdim)
 
 
-def _vector_norm(x, ord, axis, keepdims):
-    return anl.vector_norm(x, ord, axis, keepdims)
-
-
 @op(function="linalg", method=False, numpy=_numpy_vector_norm, out=True)
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     x = _norm_input(x, "linalg.vector_norm", dtype)
-    return apply(_name("LinalgVectorNorm"), _vector_norm, [x],
+    return apply(_name("LinalgVectorNorm"), anl.vector_norm, [x],
                  (("axis", _dims(dim, x.ndim)), ("keepdims", keepdim), ("ord", float(ord))))
-
-
-def _matrix_norm(x, ord, axis, keepdims):
-    return anl.matrix_norm(x, ord, axis, keepdims)
 
 
 @op(function="linalg", method=False, numpy=_numpy_matrix_norm, out=True)
@@ -205,7 +184,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     axis = tuple(d % A.ndim for d in dim)
     name = ("LinalgVectorNormBackward0" if ord == "fro" else
             "AmaxBackward0" if ord in (1, np.inf) else "AminBackward0")
-    return apply(name, _matrix_norm, [A], (("axis", axis), ("keepdims", keepdim), ("ord", ord)))
+    return apply(name, anl.matrix_norm, [A], (("axis", axis), ("keepdims", keepdim), ("ord", ord)))
 
 
 def _linalg_norm(A, ord, dim, keepdim, dtype, vector_fn, matrix_fn):

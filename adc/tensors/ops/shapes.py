@@ -322,16 +322,12 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     return out
 
 
-def _diag(x, k):
-    return anp.diag(x, k)
-
-
 @op(numpy=lambda input, diagonal=0: anp.diag(input, diagonal), out=True)
 def diag(input, diagonal=0):
     if input.ndim not in (1, 2):
         raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " f"{input.ndim}D")
     name = "DiagEmbedBackward0" if input.ndim == 1 else "DiagonalBackward0_copy"
-    return apply(name, _diag, [input], (("k", diagonal),))
+    return apply(name, anp.diag, [input], (("k", diagonal),))
 
 
 def _triangle(lower):
