@@ -1,5 +1,5 @@
-"""`adc.numpy.linalg`: inv, solve, det/slogdet, cholesky, qr, and vector and matrix norms on
-traced arrays.
+"""`adc.numpy.linalg`: inv, solve, det/slogdet, cholesky, qr, lstsq/pinv (of full rank), and
+vector and matrix norms on traced arrays.
 
 Stage: trace. Invariants: a 1-D right-hand side of solve is treated as a vector (numpy 2
 semantics) by reshaping around the rank >= 2 `solve` primitive. det and slogdet are an LU
@@ -9,7 +9,8 @@ they raise UnsupportedError. cholesky is Cholesky–Banachiewicz elimination unr
 matrix size; it reads the lower triangle and its gradient is the symmetric one (torch's). qr
 is Householder's, unrolled, with LAPACK's choices (R's diagonal is -sign(a_jj) times the
 column's norm; a column already zero below the diagonal is not reflected), so Q and R are
-LAPACK's (and torch's) up to rounding.
+LAPACK's (and torch's) up to rounding. lstsq and pinv solve through that QR, which is their
+solution only for matrices of full rank (the tensor ops check the rank first).
 """
 from __future__ import annotations
 
@@ -208,3 +209,27 @@ def qr(a, mode="reduced"):
     if mode == "r":
         return np.zeros((0,), a.dtype), R
     return q[..., :, :k], R
+
+
+def lstsq(a, b):
+    """The least-squares solution of a @ x = b for `a` of full rank (the minimum-norm one for
+    a wide `a`); `b` is a (batch of) vector(s) when it has one dimension fewer than `a`."""
+    a, b = anp._promote(a, b, to_float=True)
+    vector = anp.ndim(b) == anp.ndim(a) - 1
+    if vector:
+        b = anp.expand_dims(b, -1)
+    m, n = anp.shape(a)[-2:]
+    if m >= n:
+        q, r = qr(a)
+        x = solve(r, anp.matmul(anp.swapaxes(q, -1, -2), b))
+    else:
+        q, r = qr(anp.swapaxes(a, -1, -2))
+        x = anp.matmul(q, solve(anp.swapaxes(r, -1, -2), b))
+    return anp.squeeze(x, -1) if vector else x
+
+
+def pinv(a):
+    """The pseudo-inverse of `a` of full rank: the least-squares solution of a @ x = I."""
+    (a,) = anp._promote(a, to_float=True)
+    m = anp.shape(a)[-2]
+    return lstsq(a, anp.broadcast_to(np.eye(m, dtype=a.dtype), tuple(anp.shape(a)[:-2]) + (m, m)))

@@ -67,6 +67,11 @@ CASES = {
     "qr_wide_batch": (lambda L, a: L.linalg.qr(a[:, :2, :]), [BATCH]),
     "qr_complete": (lambda L, a: L.linalg.qr(a, mode="complete"), [BATCH[0]]),
     "qr_triangular": (lambda L, a: L.linalg.qr(a.triu()), [A]),
+    "lstsq_tall": (lambda L, a, b: L.linalg.lstsq(a, b)[::2], [X[0].T, X[1].T[:, :2]]),
+    "lstsq_wide": (lambda L, a, b: L.linalg.lstsq(a, b).solution, [X[0], RHS]),
+    "lstsq_batched_vectors": (lambda L, a: L.linalg.lstsq(a, a[..., 0])[::2], [BATCH]),
+    "pinv_tall": (lambda L, a: L.linalg.pinv(a), [TALL]),
+    "pinv_wide_batch": (lambda L, a: L.linalg.pinv(a[:, :2, :], rtol=1e-3), [BATCH]),
     "torch_norm_p": (lambda L, x: L.norm(x, p=3, dim=1), [X]),
     "torch_norm_fro": (lambda L, x: x.norm(), [X]),
 }
@@ -111,6 +116,9 @@ def test_inverse_is_linalg_inv():
     lambda L, x: L.linalg.qr(x[0, 0]),
     lambda L, x: L.linalg.qr(x.long()),
     lambda L, x: L.linalg.qr(x, mode="full"),
+    lambda L, x: L.linalg.lstsq(x, x.double()),
+    lambda L, x: L.linalg.lstsq(x, x[:, :2]),
+    lambda L, x: L.linalg.pinv(x[0, 0]),
 ])
 def test_errors_match_torch(call):
     raises_like_torch(call, X.astype(np.float32))
@@ -144,6 +152,13 @@ def test_eig_raises_a_clear_error_for_its_complex_results(name):
         adc.grad(lambda a: anp.sum(getattr(adc.linalg, name)(a)), backend="numpy")(A)
 
 
+@pytest.mark.parametrize("call", [lambda L, a: L.linalg.lstsq(a, a), lambda L, a: L.linalg.pinv(a),
+                                  lambda L, a: L.linalg.pinv(a[:2] * 0)])
+def test_rank_deficient_least_squares_raise_a_clear_error(call):
+    with pytest.raises(adc.UnsupportedError, match="rank-deficient.*singular values"):
+        call(adc, adc.tensor(SINGULAR))
+
+
 def test_singular_inverse_raises_like_torch():
     with pytest.raises(np.linalg.LinAlgError):
         adc.linalg.inv(adc.tensor(SINGULAR[:2, :2] * 0))
@@ -165,6 +180,8 @@ TRACED = {
     "inv": lambda L, a: L.linalg.inv(a),
     "cholesky": lambda L, a: L.linalg.cholesky(a @ a.T + a.T @ a),
     "qr": lambda L, a: L.linalg.qr(a)[0] * L.linalg.qr(a)[1],
+    "lstsq": lambda L, a: L.linalg.lstsq(a[:, :2], a).solution,
+    "pinv": lambda L, a: L.linalg.pinv(a[:2]),
     "solve": lambda L, a: L.linalg.solve(a, a[:, 0]),
     "vector_norm": lambda L, a: L.linalg.vector_norm(a, 3, dim=1),
     "vector_norm_inf": lambda L, a: L.linalg.vector_norm(a, float("inf")),
@@ -218,8 +235,8 @@ def test_det_gradient_compiles_on_the_cpu_backend():
 def test_adc_linalg_is_one_importable_module():
     assert adc.linalg is adc.tensors.linalg and adc.linalg.det is adc.det
     assert sorted(adc.linalg.__all__) == ["LinAlgError", "cholesky", "cross", "det", "eig",
-                                          "eigvals", "inv", "matrix_norm", "norm", "qr",
-                                          "slogdet", "solve", "vector_norm"]
+                                          "eigvals", "inv", "lstsq", "matrix_norm", "norm",
+                                          "pinv", "qr", "slogdet", "solve", "vector_norm"]
     code = ("import adc.linalg, adc; from adc.linalg import solve; "
             "assert adc.linalg is adc.tensors.linalg and solve is adc.linalg.solve")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,6 +1,7 @@
 """Matrix functions, torch.linalg's and their top-level spellings: inverse/linalg.inv,
-linalg.solve, det/slogdet, linalg.cholesky, linalg.qr, linalg.norm/vector_norm/matrix_norm,
-norm, dist, linalg.cross, and linalg.eig/eigvals (refused: their results are complex).
+linalg.solve, det/slogdet, linalg.cholesky, linalg.qr, linalg.lstsq/pinv (of full rank),
+linalg.norm/vector_norm/matrix_norm, norm, dist, linalg.cross, and linalg.eig/eigvals (refused:
+their results are complex).
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py). Ops declared with
 `function="linalg"` are adc.linalg's (tensors/linalg.py); det and slogdet are one op serving
@@ -19,12 +20,14 @@ from ...errors import UnsupportedError, with_location
 from ...numpy import linalg as anl
 from .. import dtypes
 from ..dispatch import op
-from ..tensor import apply
+from ..tensor import Tensor, apply
 from .common import _as_tensor, _axis, _dims, _name
 from .linalg import _cross, cross_product
 
 slogdet_result = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 qr_result = collections.namedtuple("qr", ["Q", "R"])
+lstsq_result = collections.namedtuple("lstsq", ["solution", "residuals", "rank",
+                                                "singular_values"])
 
 
 class LinAlgError(RuntimeError, np.linalg.LinAlgError):
@@ -132,6 +135,68 @@ def qr(A, mode="reduced"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
     return qr_result(*apply(_name("LinalgQr"), anl.qr, [A], (("mode", mode),)))
+
+
+def _full_rank(A, what, tol=None):
+    """The rank of each matrix (int64), refusing a rank-deficient one: its solution needs
+    singular values (torch's default tolerance, numpy's: max(m, n) * eps * largest)."""
+    rank = np.linalg.matrix_rank(A._data, tol=tol)
+    if np.any(rank < min(A.shape[-2:])):
+        raise UnsupportedError(with_location(
+            f"adc.linalg.{what}: the matrix is rank-deficient (rank {np.min(rank)} < "
+            f"{min(A.shape[-2:])}); its solution needs singular values, which adc does not "
+            "compute. Matrices of full rank are supported"))
+    return np.asarray(rank, np.int64)
+
+
+def _numpy_lstsq(A, B, rcond=None, *, driver=None):
+    """On traced arrays the rank is not known: the solution is the full-rank one."""
+    shape = anp.shape(A)
+    rank = np.full(shape[:-2], min(shape[-2:]), np.int64)
+    return lstsq_result(anl.lstsq(A, B), np.zeros(0), rank, np.zeros(0))
+
+
+def _tolerance(A, absolute, relative):
+    """max(absolute, relative * the largest singular value) per matrix (None: numpy's)."""
+    if absolute is None and relative is None:
+        return None
+    largest = np.linalg.norm(A._data, 2, axis=(-2, -1)) if A.numel() else np.zeros(())
+    return np.maximum(absolute or 0.0, (relative or 0.0) * largest)
+
+
+@op(function="linalg", method=False, numpy=_numpy_lstsq)
+def lstsq(A, B, rcond=None, *, driver=None):
+    """torch.linalg.lstsq with its CPU driver's results (gelsy: the rank, no residuals or
+    singular values), for A of full rank."""
+    A, B = _as_tensor(A), _as_tensor(B)
+    _floating(A, "linalg.lstsq")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
+                           f"dtype, but got input's dtype {dtypes.scalar_type(A.dtype)} and "
+                           f"other's dtype {dtypes.scalar_type(B.dtype)}")
+    vector = B.ndim == A.ndim - 1
+    if A.ndim < 2 or B.ndim < A.ndim - 1 or B.shape[-1 if vector else -2] != A.shape[-2]:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-"
+                           f"{1 if vector else 2}), got input of shape {list(A.shape)} and "
+                           f"other of shape {list(B.shape)}")
+    if driver not in (None, "gelsy"):
+        raise UnsupportedError(with_location(f"adc.linalg.lstsq: driver={driver!r}; only "
+                                             "gelsy (the CPU default) is supported"))
+    rank = _full_rank(A, "lstsq", _tolerance(A, None, rcond))
+    solution = apply(_name("LinalgLstsq"), anl.lstsq, [A, B])
+    empty = Tensor._wrap(np.zeros(0, A.dtype))
+    return lstsq_result(solution, empty, Tensor._wrap(rank), Tensor._wrap(np.zeros(0, A.dtype)))
+
+
+@op(function="linalg", method=False, out=True,
+    numpy=lambda A, *, atol=None, rtol=None, hermitian=False: anl.pinv(A))
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    if A.ndim < 2:
+        raise RuntimeError("linalg.pinv(A): The input tensor A must have at least 2 "
+                           "dimensions.")
+    _floating(A, "linalg.pinv")
+    _full_rank(A, "pinv", _tolerance(A, atol, rtol))
+    return apply(_name("LinalgPinv"), anl.pinv, [A])
 
 
 def _complex_results(what):
