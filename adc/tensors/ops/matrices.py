@@ -49,6 +49,13 @@ def _square(input, what):
     _floating(input, what)
 
 
+def _same_dtypes(A, B, message):
+    """torch's error (`message` formatted with both dtypes' names) for operands of two dtypes."""
+    if A.dtype != B.dtype:
+        raise RuntimeError(message.format(dtypes.scalar_type(A.dtype),
+                                          dtypes.scalar_type(B.dtype)))
+
+
 @op(numpy=anl.inv, out=True)
 def inverse(input):
     _square(input, "linalg.inv")
@@ -76,10 +83,8 @@ def _is_vector(a, b):
 def solve(A, B, *, left=True):
     A, B = _as_tensor(A), _as_tensor(B)
     _square(A, "linalg.solve")
-    if A.dtype != B.dtype:
-        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
-                           f"of type {dtypes.scalar_type(A.dtype)} and B of type "
-                           f"{dtypes.scalar_type(B.dtype)} instead")
+    _same_dtypes(A, B, "linalg.solve: Expected A and B to have the same dtype, but found A of "
+                 "type {} and B of type {} instead")
     vector = _is_vector(A, B) and left
     return apply(_name("LinalgSolveEx"), _solve, [A, B],
                  (("left", left), ("vector", vector)))
@@ -170,10 +175,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     singular values), for A of full rank."""
     A, B = _as_tensor(A), _as_tensor(B)
     _floating(A, "linalg.lstsq")
-    if A.dtype != B.dtype:
-        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
-                           f"dtype, but got input's dtype {dtypes.scalar_type(A.dtype)} and "
-                           f"other's dtype {dtypes.scalar_type(B.dtype)}")
+    _same_dtypes(A, B, "torch.linalg.lstsq: Expected input and other to have the same dtype, "
+                 "but got input's dtype {} and other's dtype {}")
     vector = B.ndim == A.ndim - 1
     if A.ndim < 2 or B.ndim < A.ndim - 1 or B.shape[-1 if vector else -2] != A.shape[-2]:
         raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-"
