@@ -11,26 +11,92 @@ import numbers
 
 import numpy as np
 
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-bool_ = np.dtype(np.bool_)
+
+class dtype:
+    """torch.dtype: prints as `torch.float32` and answers torch's questions
+    (`is_floating_point`, `itemsize`, ...), while numpy takes it wherever it takes a dtype
+    (through its `.dtype`, the numpy dtype) and it compares and hashes equal to that numpy
+    dtype, so `t.dtype == np.float32` and `np.zeros(2, t.dtype)` work as they do for arrays.
+    Other attributes (`kind`, `char`, `name`, ...) are the numpy dtype's."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, numpy_dtype):
+        object.__setattr__(self, "dtype", np.dtype(numpy_dtype))
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{self!r} is immutable")
+
+    def __repr__(self) -> str:
+        return "torch." + _NAMES[self.dtype]
+
+    __str__ = __repr__
+
+    def __eq__(self, other) -> bool:
+        if other is None or isinstance(other, str):
+            return False  # as torch.float32 == "float32" is False (np.dtype(None) is float64)
+        try:
+            return self.dtype == np.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)
+
+    def __getattr__(self, name):
+        return getattr(object.__getattribute__(self, "dtype"), name)
+
+    def __reduce__(self):
+        return (of, (self.dtype.str,))
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    @property
+    def is_complex(self) -> bool:
+        return self.dtype.kind == "c"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.dtype.kind in "fic"
+
+
+_NAMES = {np.dtype(t): n for t, n in (
+    (np.float16, "float16"), (np.float32, "float32"), (np.float64, "float64"),
+    (np.int8, "int8"), (np.int16, "int16"), (np.int32, "int32"), (np.int64, "int64"),
+    (np.uint8, "uint8"), (np.bool_, "bool"))}
+_DTYPES = {d: dtype(d) for d in _NAMES}
+
+
+def of(numpy_dtype) -> dtype:
+    """The torch-style dtype of a numpy dtype (a TypeError naming it for one torch lacks)."""
+    d = np.dtype(numpy_dtype)
+    found = _DTYPES.get(d)
+    if found is None:
+        raise TypeError(f"adc tensors have no dtype {d} (torch's dtypes: "
+                        f"{', '.join(sorted(_NAMES.values()))})")
+    return found
+
+
+float16, float32, float64 = of(np.float16), of(np.float32), of(np.float64)
+int8, int16, int32, int64 = of(np.int8), of(np.int16), of(np.int32), of(np.int64)
+uint8, bool_ = of(np.uint8), of(np.bool_)
 
 _default = [float32]
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
-def get_default_dtype() -> np.dtype:
+def get_default_dtype() -> dtype:
     return _default[0]
 
 
-def set_default_dtype(dtype) -> None:
-    dtype = np.dtype(dtype)
-    if dtype not in (float32, float64):
+def set_default_dtype(d) -> None:
+    d = of(d)
+    if d not in (float32, float64):
         raise TypeError(f"only floating-point types are supported as the default type, got "
-                        f"{dtype}")
-    _default[0] = dtype
+                        f"{d}")
+    _default[0] = d
 
 
 def as_dtype(dtype) -> np.dtype | None:
@@ -93,14 +159,6 @@ def result_type(*operands) -> np.dtype:
         if result is None or _KIND_RANK[dt.kind] > _KIND_RANK[result.kind]:
             result = dt
     return result
-
-
-def can_cast(src: np.dtype, dst: np.dtype) -> bool:
-    """torch's rule for writing a `src` result into a `dst` tensor (in-place ops, `out=`):
-    anything but floating into integer, complex into real, or non-bool into bool."""
-    src, dst = np.dtype(src), np.dtype(dst)
-    return not ((src.kind == "c" and dst.kind != "c") or (src.kind in "fc" and dst.kind in "iub")
-                or (src.kind != "b" and dst.kind == "b"))
 
 
 def float_result(dtype: np.dtype) -> np.dtype:

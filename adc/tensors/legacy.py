@@ -19,7 +19,7 @@ from .tensor import Size, Tensor, _check_device
 # torch's dtype aliases (`float` is float32, `int` int32, `long` int64), exported as
 # adc.float, adc.double, ... ; float16 (`half`) is not a dtype adc computes in.
 ALIASES = {"float": dtypes.float32, "double": dtypes.float64, "long": dtypes.int64,
-           "int": dtypes.int32, "bool": dtypes.bool_}
+           "int": dtypes.int32, "short": dtypes.int16, "bool": dtypes.bool_}
 _TYPE_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor",
                dtypes.int64: "LongTensor", dtypes.int32: "IntTensor", dtypes.bool_: "BoolTensor"}
 _BY_TYPE_NAME = {f"torch.{name}": dtype for dtype, name in _TYPE_NAMES.items()}

@@ -202,8 +202,8 @@ class Tensor:
         return self.shape if dim is None else self._data.shape[dim]
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.of(self._data.dtype)
 
     @property
     def ndim(self) -> int:

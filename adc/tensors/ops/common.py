@@ -14,7 +14,18 @@ import numpy as np
 from ..dispatch import refuse_traced
 from ..tensor import Tensor
 
-values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+def return_type(name: str, fields: list):
+    """torch.return_types.<name>: a named tuple that prints as torch's does."""
+    def __repr__(self):
+        return f"torch.return_types.{name}(\n" + ",\n".join(
+            f"{f}={v!r}" for f, v in zip(fields, self)) + ")"
+    return type(name, (collections.namedtuple(name, fields),),
+                {"__slots__": (), "__repr__": __repr__})
+
+
+max_result, min_result, sort_result, topk_result = (
+    return_type(n, ["values", "indices"]) for n in ("max", "min", "sort", "topk"))
 
 
 def _as_tensor(x) -> Tensor:

@@ -10,7 +10,6 @@ from the values and passed in as an integer input.
 """
 from __future__ import annotations
 
-import collections
 import numbers
 
 import numpy as np
@@ -21,13 +20,13 @@ from ...numpy import linalg as anl
 from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
-from .common import _as_tensor, _axis, _dims, _name
+from .common import _as_tensor, _axis, _dims, _name, return_type
 from .linalg import _cross, cross_product
 
-slogdet_result = collections.namedtuple("slogdet", ["sign", "logabsdet"])
-qr_result = collections.namedtuple("qr", ["Q", "R"])
-lstsq_result = collections.namedtuple("lstsq", ["solution", "residuals", "rank",
-                                                "singular_values"])
+slogdet_result = return_type("linalg_slogdet", ["sign", "logabsdet"])
+qr_result = return_type("linalg_qr", ["Q", "R"])
+lstsq_result = return_type("linalg_lstsq", ["solution", "residuals", "rank",
+                                          "singular_values"])
 
 
 class LinAlgError(RuntimeError, np.linalg.LinAlgError):

@@ -15,7 +15,7 @@ from ...errors import UnsupportedError, with_location
 from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
-from .common import _axis, _dims, _name, values_indices
+from .common import _axis, _dims, _name, max_result, min_result, sort_result, topk_result
 from .elementwise import maximum, minimum
 
 
@@ -165,13 +165,13 @@ amax = _extremum("amax", anp.amax)
 amin = _extremum("amin", anp.amin)
 
 
-def _selected(input, dim, keepdim, pick, name):
+def _selected(input, dim, keepdim, pick, name, result):
     d = dim % builtins.max(input.ndim, 1)
     data = input._data if input.ndim else input._data.reshape(1)
     idx = np.expand_dims(pick(data, axis=d), d)
     values = apply(name, _take_along, [input, idx], (("axis", d), ("keepdim", keepdim)))
     indices = Tensor._wrap(idx if keepdim else np.squeeze(idx, d))
-    return values_indices(values, indices)
+    return result(values, indices)
 
 
 def _take_along(x, idx, axis, keepdim):
@@ -201,7 +201,7 @@ def max(input, dim=None, keepdim=False):
         return maximum(input, dim)
     if dim is None:
         return _reduce("MaxBackward1", anp.amax, input, None, False)
-    return _selected(input, dim, keepdim, np.argmax, _name("Max"))
+    return _selected(input, dim, keepdim, np.argmax, _name("Max"), max_result)
 
 
 @op(numpy=_numpy_selected("min", anp.min, anp.minimum))
@@ -210,7 +210,7 @@ def min(input, dim=None, keepdim=False):
         return minimum(input, dim)
     if dim is None:
         return _reduce("MinBackward1", anp.amin, input, None, False)
-    return _selected(input, dim, keepdim, np.argmin, _name("Min"))
+    return _selected(input, dim, keepdim, np.argmin, _name("Min"), min_result)
 
 
 @op
@@ -235,7 +235,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     order = np.argsort(-input._data if largest else input._data, axis=d, kind="stable")
     idx = np.take(order, np.arange(k), axis=d)
     values = apply(_name("Topk"), _take_along, [input, idx], (("axis", d), ("keepdim", True)))
-    return values_indices(values, Tensor._wrap(idx))
+    return topk_result(values, Tensor._wrap(idx))
 
 
 def _sort_order(input, dim, descending):
@@ -259,7 +259,7 @@ def sort(input, dim=-1, descending=False, *, stable=None):
     name = "SortBackward0" if stable is None else "SortBackward1"
     values = apply(name, _take_along, [input, order.reshape(order.shape or (1,))],
                    (("axis", d), ("keepdim", True))) if input.ndim else input.clone()
-    return values_indices(values, Tensor._wrap(order.astype(np.int64)))
+    return sort_result(values, Tensor._wrap(order.astype(np.int64)))
 
 
 @op
