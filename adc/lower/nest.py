@@ -271,7 +271,7 @@ class NestEmitter:
     def emit_reduction(self, eqn) -> None:
         x, out = eqn.ins[0], eqn.outs[0]
         u, axes, kind = x.aval.shape, eqn.params["axes"], eqn.prim.reduction
-        init = identity(kind, out.aval.dtype)
+        init = identity(kind, self.accumulator_dtype(kind, out.aval.dtype))
         kept = [k for k in varying(u) if k not in axes]
         e = kept[-1] + 1 if kept else 0
         crosses = self.parallel and 0 in axes and u[0] > 1
@@ -323,6 +323,11 @@ class NestEmitter:
             self.render_items(block, src)
 
     # ---- target hooks ----
+    def accumulator_dtype(self, kind: str, dtype) -> np.dtype:
+        """The dtype a `kind` reduction of `dtype` accumulates in (in registers and private
+        per-thread arrays; the result is stored in `dtype`)."""
+        return np.dtype(dtype)
+
     def parallel_loop(self) -> Block:
         """The loop block over axis 0 when it runs in parallel."""
         raise NotImplementedError
