@@ -1,0 +1,73 @@
+"""Sliding windows on (N, C, S1, S2, S3) arrays (fewer spatial axes are viewed with leading
+axes of size 1): im2col into channels-last windows (N, O1, O2, O3, C, K1, K2, K3), its
+transpose (col2im, accumulating the windows back), and the max-pooling arg-max along the
+middle axis of (pre, n, post) arrays.
+
+Serial, as the other CPU kernels (see index.py); each is one pass over the windows."""
+import numpy as np
+from numba import njit
+
+__all__ = ["patches3", "patches_transpose3", "window_argmax3"]
+
+
+@njit(cache=True)
+def patches3(x, out, stride, dilation, lo, value):
+    n_, o1_, o2_, o3_, c_, k1_, k2_, k3_ = out.shape
+    s1_, s2_, s3_ = x.shape[2], x.shape[3], x.shape[4]
+    for n in range(n_):
+        for o1 in range(o1_):
+            for o2 in range(o2_):
+                for o3 in range(o3_):
+                    for c in range(c_):
+                        for k1 in range(k1_):
+                            i1 = o1 * stride[0] - lo[0] + k1 * dilation[0]
+                            for k2 in range(k2_):
+                                i2 = o2 * stride[1] - lo[1] + k2 * dilation[1]
+                                inside = 0 <= i1 < s1_ and 0 <= i2 < s2_
+                                for k3 in range(k3_):
+                                    i3 = o3 * stride[2] - lo[2] + k3 * dilation[2]
+                                    if inside and 0 <= i3 < s3_:
+                                        out[n, o1, o2, o3, c, k1, k2, k3] = x[n, c, i1, i2, i3]
+                                    else:
+                                        out[n, o1, o2, o3, c, k1, k2, k3] = value
+
+
+@njit(cache=True)
+def patches_transpose3(g, out, stride, dilation, lo):
+    """out (zero-filled) += every window of g at its place; padded positions are dropped."""
+    n_, o1_, o2_, o3_, c_, k1_, k2_, k3_ = g.shape
+    s1_, s2_, s3_ = out.shape[2], out.shape[3], out.shape[4]
+    for n in range(n_):
+        for o1 in range(o1_):
+            for o2 in range(o2_):
+                for o3 in range(o3_):
+                    for c in range(c_):
+                        for k1 in range(k1_):
+                            i1 = o1 * stride[0] - lo[0] + k1 * dilation[0]
+                            if i1 < 0 or i1 >= s1_:
+                                continue
+                            for k2 in range(k2_):
+                                i2 = o2 * stride[1] - lo[1] + k2 * dilation[1]
+                                if i2 < 0 or i2 >= s2_:
+                                    continue
+                                for k3 in range(k3_):
+                                    i3 = o3 * stride[2] - lo[2] + k3 * dilation[2]
+                                    if 0 <= i3 < s3_:
+                                        out[n, c, i1, i2, i3] += g[n, o1, o2, o3, c, k1, k2, k3]
+
+
+@njit(cache=True)
+def window_argmax3(x, out):
+    """out[i, 0, k]: torch's max-pooling choice along x[i, :, k], the last NaN if there is
+    one, else the first maximum."""
+    pre, n, post = x.shape
+    for i in range(pre):
+        for k in range(post):
+            best = x[i, 0, k]
+            at = 0
+            for j in range(1, n):
+                v = x[i, j, k]
+                if v > best or np.isnan(v):
+                    best = v
+                    at = j
+            out[i, 0, k] = at
