@@ -116,14 +116,15 @@ def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     lo, hi = _conv_padding(padding, kernel, stride, dilation, what)
     _check_fits(spatial, kernel, dilation, lo, hi, what)
     x, weight = anp._promote(x, weight)
-    cols = patches(x, 0, kernel, stride, dilation, lo, hi)  # (N, *O, C, *K)
+    cols = patches(x, 0, kernel, stride, dilation, lo, hi)  # (N, *O, *K, C)
     out = tuple(anp.shape(cols)[1:1 + nd])
-    rows, k = n * int(np.prod(out, dtype=np.int64)), cg * int(np.prod(kernel, dtype=np.int64))
+    rows, kp = n * int(np.prod(out, dtype=np.int64)), int(np.prod(kernel, dtype=np.int64))
+    w = anp.moveaxis(weight, 1, -1)  # (O, *K, C / groups), the windows' order
     if groups == 1:
-        y = anp.matmul(anp.reshape(cols, (rows, k)), anp.reshape(weight, (o, k)).T)
+        y = anp.matmul(anp.reshape(cols, (rows, kp * c)), anp.reshape(w, (o, kp * c)).T)
     else:
-        y = anp.einsum("rgk,gok->rgo", anp.reshape(cols, (rows, groups, k)),
-                       anp.reshape(weight, (groups, o // groups, k)))
+        y = anp.einsum("rkgc,gokc->rgo", anp.reshape(cols, (rows, kp, groups, cg)),
+                       anp.reshape(w, (groups, o // groups, kp, cg)))
     y = _channels_first(anp.reshape(y, (n,) + out + (o,)), nd)
     return _unbatched(_add_bias(y, bias, o, nd, what), squeeze)
 
@@ -164,14 +165,15 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
             f"{what}: output_padding {extra} larger than padding {pad} plus stride - 1 "
             f"(stride {stride}) is not supported"))
     x, weight = anp._promote(x, weight)
-    rows, k = n * int(np.prod(spatial, dtype=np.int64)), og * int(np.prod(kernel, dtype=np.int64))
+    rows, kp = n * int(np.prod(spatial, dtype=np.int64)), int(np.prod(kernel, dtype=np.int64))
     xt = anp.reshape(anp.moveaxis(x, 1, -1), (rows, c))
+    w = anp.moveaxis(weight, 1, -1)  # (in, *K, out / groups), the windows' order
     if groups == 1:
-        cols = anp.matmul(xt, anp.reshape(weight, (c, k)))
+        cols = anp.matmul(xt, anp.reshape(w, (c, kp * og)))
     else:
-        cols = anp.einsum("rgc,gck->rgk", anp.reshape(xt, (rows, groups, c // groups)),
-                          anp.reshape(weight, (groups, c // groups, k)))
-    cols = anp.reshape(cols, (n,) + tuple(spatial) + (og * groups,) + tuple(kernel))
+        cols = anp.einsum("rgc,gcko->rkgo", anp.reshape(xt, (rows, groups, c // groups)),
+                          anp.reshape(w, (groups, c // groups, kp, og)))
+    cols = anp.reshape(cols, (n,) + tuple(spatial) + tuple(kernel) + (og * groups,))
     y = patches_transpose(cols, (n, og * groups) + size, kernel, stride, dilation, pad, hi)
     return _unbatched(_add_bias(y, bias, og * groups, nd, what), squeeze)
 
@@ -213,8 +215,8 @@ def _pool_nd(input, kernel_size, what):
 
 
 def _pool_windows(x, value, kernel, stride, dilation, lo, hi):
-    """(N, C, *O, prod(K)): each channel's windows (channels are batched, so the windows come
-    out channels-first)."""
+    """(N, C, *O, prod(K)): each channel's windows (channels are batched as images of one
+    channel, so the windows come out channels-first)."""
     n, c, *spatial = anp.shape(x)
     cols = patches(anp.reshape(x, (n * c, 1) + tuple(spatial)), value, kernel, stride,
                    dilation, lo, hi)

@@ -2,8 +2,8 @@
 `window_argmax` (the position max pooling picks in each window).
 
 Stage: primitive definitions. Invariants: an input has the layout (N, C, *S) with one to three
-spatial axes S; the windows are laid out channels-last, (N, *O, C, *K), so a convolution is one
-GEMM of (N * prod(O), C * prod(K)) patches by the weight and its VJPs are GEMMs too; `lo`/`hi`
+spatial axes S; the windows are laid out channels-last, (N, *O, *K, C), so a convolution is one
+GEMM of (N * prod(O), prod(K) * C) patches by the weight and its VJPs are GEMMs too; `lo`/`hi`
 pad each spatial axis (padded positions read `value` in patches and are dropped by
 patches_transpose), O = (S + lo + hi - dilation * (K - 1) - 1) // stride + 1 >= 1. Each of
 the pair is the other's VJP, so every derivative order is a patches or a transpose of one.
@@ -88,8 +88,8 @@ class _Xp:
 
 
 def _to_channels_last(nd):
-    """(N, C, *O, *K) -> (N, *O, C, *K)."""
-    return (0,) + tuple(range(2, 2 + nd)) + (1,) + tuple(range(2 + nd, 2 + 2 * nd))
+    """(N, C, *O, *K) -> (N, *O, *K, C)."""
+    return (0,) + tuple(range(2, 2 + 2 * nd)) + (1,)
 
 
 def _patches(xp, x, kernel, stride, dilation, lo, hi, value):
@@ -123,7 +123,7 @@ def _geometry(params):
 
 def _patches_shape(x, value, **geometry):
     out = _check_geometry(x.shape, **geometry, what="patches")
-    return Aval((x.shape[0],) + out + (x.shape[1],) + tuple(geometry["kernel"]), x.dtype)
+    return Aval((x.shape[0],) + out + tuple(geometry["kernel"]) + (x.shape[1],), x.dtype)
 
 
 def _patches_vjp(cts, ins, outs, needed, value, **geometry):
@@ -133,7 +133,7 @@ def _patches_vjp(cts, ins, outs, needed, value, **geometry):
 def _patches_transpose_shape(g, shape, **geometry):
     out = _check_geometry(tuple(shape), **geometry, what="patches_transpose")
     nd = len(out)
-    expected = (shape[0],) + out + (shape[1],) + tuple(geometry["kernel"])
+    expected = (shape[0],) + out + tuple(geometry["kernel"]) + (shape[1],)
     if tuple(g.shape) != expected:
         raise ShapeError(f"patches_transpose: windows of shape {g.shape} do not fit an input "
                          f"{tuple(shape)} (expected {expected}, {nd} spatial axes)")
@@ -175,7 +175,7 @@ def _transposed_cases():
     for shape, geo in _PATCH_CASES[:3] + _PATCH_CASES[4:]:
         geometry = {k: v for k, v in geo.items() if k != "value"}
         out = out_sizes(shape[2:], **geometry)
-        windows = (shape[0],) + out + (shape[1],) + geometry["kernel"]
+        windows = (shape[0],) + out + geometry["kernel"] + (shape[1],)
         result.append(case((windows,), dict(geometry, shape=shape)))
     return result
 
@@ -235,10 +235,10 @@ window_argmax_p = Primitive(
 
 def kernel_views(x_shape, kernel, stride, dilation, lo, hi) -> tuple:
     """What the targets' window kernels take: the (N, C, S1, S2, S3) view of an input, the
-    (N, O1, O2, O3, C, K1, K2, K3) view of its windows, and stride, dilation and lo as
+    (N, O1, O2, O3, K1, K2, K3, C) view of its windows, and stride, dilation and lo as
     3-tuples (missing leading spatial axes have size 1, a kernel of 1 and no padding)."""
     one = (1,) * (3 - len(kernel))
     out = out_sizes(x_shape[2:], kernel, stride, dilation, lo, hi)
     return (tuple(x_shape[:2]) + one + tuple(x_shape[2:]),
-            (x_shape[0],) + one + out + (x_shape[1],) + one + tuple(kernel),
+            (x_shape[0],) + one + out + one + tuple(kernel) + (x_shape[1],),
             one + tuple(stride), one + tuple(dilation), (0,) * len(one) + tuple(lo))

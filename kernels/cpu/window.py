@@ -1,8 +1,10 @@
 """Sliding windows on (N, C, S1, S2, S3) arrays (fewer spatial axes are viewed with leading
-axes of size 1): im2col into channels-last windows (N, O1, O2, O3, C, K1, K2, K3), its
+axes of size 1): im2col into channels-last windows (N, O1, O2, O3, K1, K2, K3, C), its
 transpose (col2im, accumulating the windows back), and the max-pooling arg-max along the
 middle axis of (pre, n, post) arrays.
 
+With several channels the input (or the accumulated result) goes through a channels-last
+scratch copy, so that every window element is a contiguous run of C values on both sides.
 Serial, as the other CPU kernels (see index.py); each is one pass over the windows."""
 import numpy as np
 from numba import njit
@@ -11,49 +13,73 @@ __all__ = ["patches3", "patches_transpose3", "window_argmax3"]
 
 
 @njit(cache=True)
+def _channels_last(x):
+    n_, c_, s1_, s2_, s3_ = x.shape
+    out = np.empty((n_, s1_, s2_, s3_, c_), x.dtype)
+    for n in range(n_):
+        for c in range(c_):
+            for i1 in range(s1_):
+                for i2 in range(s2_):
+                    for i3 in range(s3_):
+                        out[n, i1, i2, i3, c] = x[n, c, i1, i2, i3]
+    return out
+
+
+@njit(cache=True)
 def patches3(x, out, stride, dilation, lo, value):
-    n_, o1_, o2_, o3_, c_, k1_, k2_, k3_ = out.shape
+    n_, o1_, o2_, o3_, k1_, k2_, k3_, c_ = out.shape
     s1_, s2_, s3_ = x.shape[2], x.shape[3], x.shape[4]
+    xt = _channels_last(x) if c_ > 1 else x.reshape((n_, s1_, s2_, s3_, c_))
     for n in range(n_):
         for o1 in range(o1_):
             for o2 in range(o2_):
                 for o3 in range(o3_):
-                    for c in range(c_):
-                        for k1 in range(k1_):
-                            i1 = o1 * stride[0] - lo[0] + k1 * dilation[0]
-                            for k2 in range(k2_):
-                                i2 = o2 * stride[1] - lo[1] + k2 * dilation[1]
-                                inside = 0 <= i1 < s1_ and 0 <= i2 < s2_
-                                for k3 in range(k3_):
-                                    i3 = o3 * stride[2] - lo[2] + k3 * dilation[2]
-                                    if inside and 0 <= i3 < s3_:
-                                        out[n, o1, o2, o3, c, k1, k2, k3] = x[n, c, i1, i2, i3]
-                                    else:
-                                        out[n, o1, o2, o3, c, k1, k2, k3] = value
+                    for k1 in range(k1_):
+                        i1 = o1 * stride[0] - lo[0] + k1 * dilation[0]
+                        for k2 in range(k2_):
+                            i2 = o2 * stride[1] - lo[1] + k2 * dilation[1]
+                            inside = 0 <= i1 < s1_ and 0 <= i2 < s2_
+                            for k3 in range(k3_):
+                                i3 = o3 * stride[2] - lo[2] + k3 * dilation[2]
+                                if inside and 0 <= i3 < s3_:
+                                    for c in range(c_):
+                                        out[n, o1, o2, o3, k1, k2, k3, c] = xt[n, i1, i2, i3, c]
+                                else:
+                                    for c in range(c_):
+                                        out[n, o1, o2, o3, k1, k2, k3, c] = value
 
 
 @njit(cache=True)
 def patches_transpose3(g, out, stride, dilation, lo):
     """out (zero-filled) += every window of g at its place; padded positions are dropped."""
-    n_, o1_, o2_, o3_, c_, k1_, k2_, k3_ = g.shape
+    n_, o1_, o2_, o3_, k1_, k2_, k3_, c_ = g.shape
     s1_, s2_, s3_ = out.shape[2], out.shape[3], out.shape[4]
+    acc = np.zeros((n_, s1_, s2_, s3_, c_), out.dtype) if c_ > 1 else \
+        out.reshape((n_, s1_, s2_, s3_, c_))
     for n in range(n_):
         for o1 in range(o1_):
             for o2 in range(o2_):
                 for o3 in range(o3_):
-                    for c in range(c_):
-                        for k1 in range(k1_):
-                            i1 = o1 * stride[0] - lo[0] + k1 * dilation[0]
-                            if i1 < 0 or i1 >= s1_:
+                    for k1 in range(k1_):
+                        i1 = o1 * stride[0] - lo[0] + k1 * dilation[0]
+                        if i1 < 0 or i1 >= s1_:
+                            continue
+                        for k2 in range(k2_):
+                            i2 = o2 * stride[1] - lo[1] + k2 * dilation[1]
+                            if i2 < 0 or i2 >= s2_:
                                 continue
-                            for k2 in range(k2_):
-                                i2 = o2 * stride[1] - lo[1] + k2 * dilation[1]
-                                if i2 < 0 or i2 >= s2_:
-                                    continue
-                                for k3 in range(k3_):
-                                    i3 = o3 * stride[2] - lo[2] + k3 * dilation[2]
-                                    if 0 <= i3 < s3_:
-                                        out[n, c, i1, i2, i3] += g[n, o1, o2, o3, c, k1, k2, k3]
+                            for k3 in range(k3_):
+                                i3 = o3 * stride[2] - lo[2] + k3 * dilation[2]
+                                if 0 <= i3 < s3_:
+                                    for c in range(c_):
+                                        acc[n, i1, i2, i3, c] += g[n, o1, o2, o3, k1, k2, k3, c]
+    if c_ > 1:
+        for n in range(n_):
+            for c in range(c_):
+                for i1 in range(s1_):
+                    for i2 in range(s2_):
+                        for i3 in range(s3_):
+                            out[n, c, i1, i2, i3] = acc[n, i1, i2, i3, c]
 
 
 @njit(cache=True)

@@ -1,5 +1,5 @@
 """Sliding windows on (N, C, S1, S2, S3) device arrays (fewer spatial axes are viewed with
-leading axes of size 1): im2col into channels-last windows (N, O1, O2, O3, C, K1, K2, K3) with
+leading axes of size 1): im2col into channels-last windows (N, O1, O2, O3, K1, K2, K3, C) with
 one thread per window element; its transpose (col2im) with one thread per input element
 summing the window elements that read it (a gather: no atomics, a fixed order); and the
 max-pooling arg-max with one thread per line of (pre, n, post) arrays."""
@@ -14,17 +14,17 @@ __all__ = ["patches3", "patches_transpose3", "window_argmax3"]
 
 @cuda.jit(cache=True)
 def _patches3(x, out, stride, dilation, lo, value):
-    n_, o1_, o2_, o3_, c_, k1_, k2_, k3_ = out.shape
+    n_, o1_, o2_, o3_, k1_, k2_, k3_, c_ = out.shape
     for j in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         r = j
+        c = r % c_
+        r //= c_
         k3 = r % k3_
         r //= k3_
         k2 = r % k2_
         r //= k2_
         k1 = r % k1_
         r //= k1_
-        c = r % c_
-        r //= c_
         o3 = r % o3_
         r //= o3_
         o2 = r % o2_
@@ -35,9 +35,9 @@ def _patches3(x, out, stride, dilation, lo, value):
         i2 = o2 * stride[1] - lo[1] + k2 * dilation[1]
         i3 = o3 * stride[2] - lo[2] + k3 * dilation[2]
         if 0 <= i1 < x.shape[2] and 0 <= i2 < x.shape[3] and 0 <= i3 < x.shape[4]:
-            out[n, o1, o2, o3, c, k1, k2, k3] = x[n, c, i1, i2, i3]
+            out[n, o1, o2, o3, k1, k2, k3, c] = x[n, c, i1, i2, i3]
         else:
-            out[n, o1, o2, o3, c, k1, k2, k3] = value
+            out[n, o1, o2, o3, k1, k2, k3, c] = value
 
 
 @cuda.jit(device=True)
@@ -51,7 +51,7 @@ def _window(i, lo, k, d, s, o_):
 
 @cuda.jit(cache=True)
 def _patches_transpose3(g, out, stride, dilation, lo):
-    n_, o1_, o2_, o3_, c_, k1_, k2_, k3_ = g.shape
+    n_, o1_, o2_, o3_, k1_, k2_, k3_, c_ = g.shape
     c_, s1_, s2_, s3_ = out.shape[1], out.shape[2], out.shape[3], out.shape[4]
     for j in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         r = j
@@ -75,7 +75,7 @@ def _patches_transpose3(g, out, stride, dilation, lo):
                 for k3 in range(k3_):
                     o3 = _window(i3, lo[2], k3, dilation[2], stride[2], o3_)
                     if o3 >= 0:
-                        out[n, c, i1, i2, i3] += g[n, o1, o2, o3, c, k1, k2, k3]
+                        out[n, c, i1, i2, i3] += g[n, o1, o2, o3, k1, k2, k3, c]
 
 
 @cuda.jit(cache=True)
