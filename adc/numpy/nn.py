@@ -20,11 +20,17 @@ from ..errors import ShapeError, UnsupportedError, with_location
 from ..prims.window import out_sizes, patches, patches_transpose, window_argmax_p
 from ..tracer import bind
 
-__all__ = ["adaptive_avg_pool", "avg_pool", "conv", "conv_transpose", "max_pool"]
+__all__ = ["WindowShapeError", "adaptive_avg_pool", "avg_pool", "conv", "conv_transpose",
+           "max_pool"]
+
+
+class WindowShapeError(ShapeError, RuntimeError):
+    """Bad geometry for a convolution or pooling: an adc ShapeError that is also the
+    RuntimeError torch raises for it."""
 
 
 def _error(what, message):
-    return ShapeError(with_location(f"{what}: {message}"))
+    return WindowShapeError(with_location(f"{what}: {message}"))
 
 
 def _tuple(value, nd, name, what, minimum=0) -> tuple:

@@ -5,9 +5,15 @@ the ops declared in nn/functional/), so gradients come from the same primitives 
 backward as everything else.
 """
 from . import functional
+from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AvgPool1d,
+                   AvgPool2d, AvgPool3d, Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,
+                   ConvTranspose3d, MaxPool1d, MaxPool2d, MaxPool3d)
 from .layers import Linear, ReLU
 from .loss import CrossEntropyLoss, MSELoss
 from .module import Module, Parameter, Sequential
 
-__all__ = ["CrossEntropyLoss", "Linear", "MSELoss", "Module", "Parameter", "ReLU", "Sequential",
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AvgPool1d", "AvgPool2d",
+           "AvgPool3d", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+           "CrossEntropyLoss", "Linear", "MSELoss", "Module", "Parameter", "ReLU", "Sequential",
            "functional"]

@@ -6,6 +6,7 @@ Stage: tensor front end. Invariant: the names here are the ops declared with
 """
 from ...dispatch import OPS, function_names
 from ...ops import log_softmax, relu, sigmoid, softmax, tanh
+from . import conv  # noqa: F401  (declares the convolution and pooling ops)
 
 __all__ = function_names("functional") + ["log_softmax", "relu", "sigmoid", "softmax", "tanh"]
 globals().update({o.name: o.public for o in OPS.values() if o.function == "functional"})
