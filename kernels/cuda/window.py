@@ -14,7 +14,7 @@ __all__ = ["patches3", "patches_transpose3", "window_argmax3"]
 
 @cuda.jit(cache=True)
 def _patches3(x, out, stride, dilation, lo, value):
-    n_, o1_, o2_, o3_, k1_, k2_, k3_, c_ = out.shape
+    o1_, o2_, o3_, k1_, k2_, k3_, c_ = out.shape[1:]
     for j in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         r = j
         c = r % c_
@@ -51,7 +51,7 @@ def _window(i, lo, k, d, s, o_):
 
 @cuda.jit(cache=True)
 def _patches_transpose3(g, out, stride, dilation, lo):
-    n_, o1_, o2_, o3_, k1_, k2_, k3_, c_ = g.shape
+    o1_, o2_, o3_, k1_, k2_, k3_ = g.shape[1:7]
     c_, s1_, s2_, s3_ = out.shape[1], out.shape[2], out.shape[3], out.shape[4]
     for j in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         r = j
@@ -104,6 +104,6 @@ def patches_transpose3(g, out, stride, dilation, lo):
 
 
 def window_argmax3(x, out):
-    pre, n, post = x.shape
+    pre, _, post = x.shape
     if pre * post:
         _window_argmax3[blocks(pre * post), THREADS](x, out)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import adc
-import adc.nn as nn
 import adc.nn.functional as F
+from adc import nn
 
 torch = pytest.importorskip("torch")
 tnn, TF = torch.nn, torch.nn.functional

@@ -14,6 +14,5 @@ from .module import Module, Parameter, Sequential
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AvgPool1d", "AvgPool2d",
            "AvgPool3d", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "ConvTranspose3d", "MaxPool1d", "MaxPool2d", "MaxPool3d",
-           "CrossEntropyLoss", "Linear", "MSELoss", "Module", "Parameter", "ReLU", "Sequential",
-           "functional"]
+           "ConvTranspose3d", "CrossEntropyLoss", "Linear", "MSELoss", "MaxPool1d", "MaxPool2d",
+           "MaxPool3d", "Module", "Parameter", "ReLU", "Sequential", "functional"]

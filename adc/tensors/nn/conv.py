@@ -117,7 +117,11 @@ def _conv_transpose_class(nd):
                      output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
                      device=None, dtype=None):
             if isinstance(padding, str):
-                raise ValueError(f"ConvTranspose{nd}d does not support padding={padding!r}")
+                raise TypeError(f"ConvTranspose{nd}d: padding must be an int or a tuple of "
+                                f"ints, got {padding!r}")
+            if padding_mode != "zeros":
+                raise ValueError(f'Only "zeros" padding mode is supported for '
+                                 f"ConvTranspose{nd}d")
             super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                              groups, bias, padding_mode, output_padding, device, dtype)
 
