@@ -99,19 +99,26 @@ def _check_fits(spatial, kernel, dilation, lo, hi, what):
                            f"{tuple(kernel)} (dilated: {effective})")
 
 
-def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """torch.nn.functional.conv{1,2,3}d: the spatial rank is weight.ndim - 2."""
+def _conv_operands(name, input, weight, stride, dilation, groups, layout):
+    """(what, nd, x as (N, C, *S), squeeze, stride, dilation), checked: a weight of 1 to 3
+    kernel axes in `layout`, a positive int `groups`."""
     nd = anp.ndim(weight) - 2
-    what = f"conv{nd}d"
+    what = f"{name}{nd}d"
     if not 1 <= nd <= 3:
-        raise _error("conv", f"weight must be (out, in / groups, *kernel) with 1 to 3 kernel "
-                             f"axes, got shape {tuple(anp.shape(weight))}")
-    x, squeeze = _batched(input, nd, what)
-    (n, c, *spatial), (o, cg, *kernel) = anp.shape(x), anp.shape(weight)
-    stride = _tuple(stride, nd, "stride", what, 1)
-    dilation = _tuple(dilation, nd, "dilation", what, 1)
+        raise _error(name, f"weight must be {layout} with 1 to 3 kernel axes, got shape "
+                           f"{tuple(anp.shape(weight))}")
     if not isinstance(groups, numbers.Integral) or groups < 1:
         raise _error(what, f"groups must be a positive int, got {groups!r}")
+    x, squeeze = _batched(input, nd, what)
+    return (what, nd, x, squeeze, _tuple(stride, nd, "stride", what, 1),
+            _tuple(dilation, nd, "dilation", what, 1))
+
+
+def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """torch.nn.functional.conv{1,2,3}d: the spatial rank is weight.ndim - 2."""
+    what, nd, x, squeeze, stride, dilation = _conv_operands(
+        "conv", input, weight, stride, dilation, groups, "(out, in / groups, *kernel)")
+    (n, c, *spatial), (o, cg, *kernel) = anp.shape(x), anp.shape(weight)
     if o % groups:
         raise _error(what, f"groups={groups} does not divide the {o} output channels of "
                            f"weight {tuple(anp.shape(weight))}")
@@ -139,23 +146,17 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
                    dilation=1):
     """torch.nn.functional.conv_transpose{1,2,3}d (the VJP of conv with respect to its input):
     weight (in, out / groups, *kernel)."""
-    nd = anp.ndim(weight) - 2
-    what = f"conv_transpose{nd}d"
-    if not 1 <= nd <= 3:
-        raise _error("conv_transpose", f"weight must be (in, out / groups, *kernel) with 1 to 3 "
-                                       f"kernel axes, got shape {tuple(anp.shape(weight))}")
-    x, squeeze = _batched(input, nd, what)
+    what, nd, x, squeeze, stride, dilation = _conv_operands(
+        "conv_transpose", input, weight, stride, dilation, groups, "(in, out / groups, *kernel)")
     (n, c, *spatial), (cw, og, *kernel) = anp.shape(x), anp.shape(weight)
-    stride = _tuple(stride, nd, "stride", what, 1)
-    dilation = _tuple(dilation, nd, "dilation", what, 1)
     pad = _tuple(padding, nd, "padding", what)
     extra = _tuple(output_padding, nd, "output_padding", what)
     if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
         raise _error(what, f"output_padding {extra} must be smaller than either stride "
                            f"{stride} or dilation {dilation}")
-    if not isinstance(groups, numbers.Integral) or groups < 1 or c % groups:
-        raise _error(what, f"groups={groups!r} must be a positive int dividing the {c} input "
-                           "channels")
+    if c % groups:
+        raise _error(what, f"groups={groups} does not divide the {c} input channels of input "
+                           f"{tuple(anp.shape(x))}")
     if cw != c:
         raise _error(what, f"weight {tuple(anp.shape(weight))} expects {cw} input channels, "
                            f"but input {tuple(anp.shape(x))} has {c}")

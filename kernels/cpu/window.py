@@ -13,23 +13,11 @@ __all__ = ["patches3", "patches_transpose3", "window_argmax3"]
 
 
 @njit(cache=True)
-def _channels_last(x):
-    n_, c_, s1_, s2_, s3_ = x.shape
-    out = np.empty((n_, s1_, s2_, s3_, c_), x.dtype)
-    for n in range(n_):
-        for c in range(c_):
-            for i1 in range(s1_):
-                for i2 in range(s2_):
-                    for i3 in range(s3_):
-                        out[n, i1, i2, i3, c] = x[n, c, i1, i2, i3]
-    return out
-
-
-@njit(cache=True)
 def patches3(x, out, stride, dilation, lo, value):
     n_, o1_, o2_, o3_, k1_, k2_, k3_, c_ = out.shape
     s1_, s2_, s3_ = x.shape[2], x.shape[3], x.shape[4]
-    xt = _channels_last(x) if c_ > 1 else x.reshape((n_, s1_, s2_, s3_, c_))
+    xt = np.ascontiguousarray(x.transpose((0, 2, 3, 4, 1))) if c_ > 1 else \
+        x.reshape((n_, s1_, s2_, s3_, c_))
     for n in range(n_):
         for o1 in range(o1_):
             for o2 in range(o2_):
@@ -74,12 +62,7 @@ def patches_transpose3(g, out, stride, dilation, lo):
                                     for c in range(c_):
                                         acc[n, i1, i2, i3, c] += g[n, o1, o2, o3, k1, k2, k3, c]
     if c_ > 1:
-        for n in range(n_):
-            for c in range(c_):
-                for i1 in range(s1_):
-                    for i2 in range(s2_):
-                        for i3 in range(s3_):
-                            out[n, c, i1, i2, i3] = acc[n, i1, i2, i3, c]
+        out[:] = acc.transpose((0, 4, 1, 2, 3))
 
 
 @njit(cache=True)
