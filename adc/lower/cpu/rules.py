@@ -13,10 +13,12 @@ from ...errors import UnsupportedError, with_location
 from ...prims import index as I
 from ...prims import linalg as L
 from ...prims import shape as SH
+from ...prims import window as W
 from ..codegen import three
 from ..debug import empty
 from ..nest import np_dtype, storage
 from ..registry import axis_kernel_rule, cpu_rule
+from ..window import fill_text, window_call
 
 
 @cpu_rule(SH.reshape_p)
@@ -183,3 +185,26 @@ def _inv(gen, eqn):
 @cpu_rule(L.solve_p)
 def _solve(gen, eqn):
     _batched(gen, eqn, "solve3", lambda x, y: f"solve2({x}, {y})")
+
+
+@cpu_rule(W.patches_p)
+def _patches(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    x5, w8, geometry = window_call(eqn, x.aval.shape)
+    tmp = gen.names.fresh("w")
+    gen.src.line(f"{tmp} = {empty(str(w8), out.aval.dtype)}")
+    gen.src.line(f"patches3({gen.c(x)}.reshape({x5}), {tmp}, {geometry}, "
+                 f"{fill_text(eqn.params['value'], out.aval.dtype)})")
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
+    gen.contiguous.add(out)
+
+
+@cpu_rule(W.patches_transpose_p)
+def _patches_transpose(gen, eqn):
+    (g,), (out,) = eqn.ins, eqn.outs
+    x5, w8, geometry = window_call(eqn, out.aval.shape)
+    tmp = gen.names.fresh("w")
+    gen.src.line(f"{tmp} = np.zeros({x5}, {np_dtype(out.aval.dtype)})")
+    gen.src.line(f"patches_transpose3({gen.c(g)}.reshape({w8}), {tmp}, {geometry})")
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
+    gen.contiguous.add(out)

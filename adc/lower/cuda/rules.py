@@ -13,9 +13,11 @@ import numpy as np
 from ...prims import index as I
 from ...prims import linalg as L
 from ...prims import shape as SH
+from ...prims import window as W
 from ..codegen import three
 from ..nest import storage
 from ..registry import axis_kernel_rule, cuda_rule
+from ..window import fill_text, window_call
 
 
 @cuda_rule(SH.reshape_p)
@@ -168,3 +170,21 @@ def _solve(gen, eqn):
     if out.aval.size:
         gen.host.line(f"solve3({work}, {rhs}, {gen.error_flags()})")
     gen.host.line(f"{gen.arr(out)} = {rhs}.reshape({out.aval.shape})")
+
+
+@cuda_rule(W.patches_p)
+def _patches(gen, eqn):
+    (x,), (out,) = eqn.ins, eqn.outs
+    x5, w8, geometry = window_call(eqn, x.aval.shape)
+    gen.allocate(out)
+    gen.host.line(f"patches3({gen.arr(x)}.reshape({x5}), {gen.arr(out)}.reshape({w8}), "
+                  f"{geometry}, {fill_text(eqn.params['value'], out.aval.dtype)})")
+
+
+@cuda_rule(W.patches_transpose_p)
+def _patches_transpose(gen, eqn):
+    (g,), (out,) = eqn.ins, eqn.outs
+    x5, w8, geometry = window_call(eqn, out.aval.shape)
+    gen.allocate(out)
+    gen.host.line(f"patches_transpose3({gen.arr(g)}.reshape({w8}), {gen.arr(out)}.reshape("
+                  f"{x5}), {geometry})")

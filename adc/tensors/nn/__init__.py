@@ -18,6 +18,9 @@ from .activation import (
     Softplus,
     Tanh,
 )
+from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AvgPool1d,
+                   AvgPool2d, AvgPool3d, Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,
+                   ConvTranspose3d, MaxPool1d, MaxPool2d, MaxPool3d)
 from .containers import ModuleDict, ModuleList, Sequential
 from .dropout import AlphaDropout, Dropout, Dropout2d
 from .layers import Embedding, Flatten, Identity, Linear, Unflatten
@@ -34,6 +37,21 @@ from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 
 __all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
     "ELU",
     "GELU",
     "AlphaDropout",

@@ -7,6 +7,7 @@ holds (relu, tanh, sigmoid, softplus, softmax, log_softmax), which take F's sign
 """
 from ...dispatch import OPS, function_names
 from . import (
+                                          conv,  # noqa: F401
                                           dropout,  # noqa: F401  (the modules declare their ops)
                                           embedding,  # noqa: F401
                                           linear,  # noqa: F401
