@@ -25,7 +25,7 @@ def _pair(*shape, dtype=np.float32):
 
 def _close(ours, theirs, tol=1e-5):
     assert tuple(ours.shape) == tuple(theirs.shape)
-    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert str(ours.dtype) == str(theirs.dtype)
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=tol,
                                atol=tol)
 
