@@ -63,6 +63,13 @@ def _normal_(self, mean=0.0, std=1.0, *, generator=None):
                        generator)
 
 
+def _invert(self):
+    if self.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return OPS["bitwise_not"].impl(self)
+
+
 def _setitem(self, key, value):
     self._assign(ops.index_put(self, key, value), "__setitem__")
 
@@ -82,7 +89,9 @@ def bind_methods() -> None:
     Tensor.__getitem__ = ops.getitem
     Tensor.__setitem__ = _setitem
     for dunder, name in {"add": "add", "sub": "sub", "mul": "mul", "truediv": "div",
-                         "pow": "pow", "matmul": "matmul"}.items():
+                         "floordiv": "floor_divide", "mod": "remainder", "pow": "pow",
+                         "matmul": "matmul", "and": "bitwise_and", "or": "bitwise_or",
+                         "xor": "bitwise_xor"}.items():
         impl = OPS[name].impl
         setattr(Tensor, f"__{dunder}__", impl)
         setattr(Tensor, f"__r{dunder}__",
@@ -90,9 +99,9 @@ def bind_methods() -> None:
         if OPS[name].inplace:
             setattr(Tensor, f"__i{dunder}__", _inplace(name))
     for dunder, name in {"eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt",
-                         "ge": "ge", "and": "logical_and", "or": "logical_or"}.items():
+                         "ge": "ge"}.items():
         setattr(Tensor, f"__{dunder}__", OPS[name].impl)
     Tensor.__neg__ = OPS["neg"].impl
     Tensor.__abs__ = OPS["abs"].impl
     Tensor.__pos__ = lambda self: self
-    Tensor.__invert__ = OPS["logical_not"].impl
+    Tensor.__invert__ = _invert

@@ -12,6 +12,7 @@ import numpy as np
 
 from ... import numpy as anp
 from .. import dtypes
+from ...errors import UnsupportedError, with_location
 from ..dispatch import op
 from ..tensor import Tensor, apply
 from .common import _as_tensor, _name, _operand
@@ -73,21 +74,38 @@ def _mul(input, other):
 mul = op(_mul, name="mul", inplace=True, numpy=anp.multiply, out=True)
 
 
-def _true_division(rounding_mode):
-    if rounding_mode is not None:
-        raise NotImplementedError("adc: div(rounding_mode=...) is not supported; use true "
-                                  "division")
-
-
 def _numpy_div(input, other, *, rounding_mode=None):
-    _true_division(rounding_mode)
+    if rounding_mode is not None:
+        raise UnsupportedError(with_location(
+            f"adc.div(rounding_mode={rounding_mode!r}) on traced values: rounding is not "
+            "differentiable; use adc.numpy.floor (or trunc) of the true quotient"))
     return anp.divide(input, other)
+
+
+def _trunc_divide(a, b):
+    if np.result_type(a, b).kind == "f":
+        return np.trunc(a / b)
+    return np.sign(a) * np.sign(b) * np.floor_divide(np.abs(a), np.abs(b))
+
+
+_ROUNDED_QUOTIENTS = {"floor": np.floor_divide, "trunc": _trunc_divide}
 
 
 @op(inplace=True, numpy=_numpy_div, out=True)
 def div(input, other, *, rounding_mode=None):
-    _true_division(rounding_mode)
-    return _elementwise(_name("Div"), anp.divide, input, other, floating=True)
+    if rounding_mode is None:
+        return _elementwise(_name("Div"), anp.divide, input, other, floating=True)
+    if rounding_mode not in _ROUNDED_QUOTIENTS:
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    return _eager_binary(f"div_{rounding_mode}", "DivBackward2", input, other,
+                         _ROUNDED_QUOTIENTS[rounding_mode], lambda a, b: (0, 0))
+
+
+@op(inplace=True, out=True)
+def floor_divide(input, other):
+    """torch's floor semantics; differentiated as div(rounding_mode="floor") is (zero)."""
+    return div(input, other, rounding_mode="floor")
 
 
 true_divide = op(div, name="true_divide")
@@ -251,20 +269,32 @@ def round(input, *, decimals=0):
     return _rounded(input, "RoundBackward1", _round_decimals(decimals))
 
 
+def _eager_binary(kernel, name, input, other, value_fn, slopes_fn):
+    """A piecewise op of two operands computed eagerly by numpy in torch's result dtype, with
+    torch's integer division by zero error; float results get the derivatives
+    `slopes_fn(a, b)` (one per operand, constant where the op is smooth)."""
+    dt = dtypes.result_type(input, other)
+    if dt.kind == "b":
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+    a, b = (_operand(x, dt) for x in (input, other))
+    da, db = (x._data if isinstance(x, Tensor) else x for x in (a, b))
+    if dt.kind in "iu" and not np.all(db):
+        raise RuntimeError("ZeroDivisionError")
+    with np.errstate(all="ignore"):
+        value = np.asarray(value_fn(da, db), dt)
+        if dt.kind != "f":
+            return Tensor._wrap(value)
+        slopes = [np.broadcast_to(np.asarray(s, dt), value.shape) for s in slopes_fn(da, db)]
+    # an integer operand of a float result has no gradient (and must not promote the value)
+    floats = [(x, s) for x, s in zip((a, b), slopes) if getattr(x, "dtype", None) == dt]
+    return _piecewise(name, value, [x for x, _ in floats], [s for _, s in floats])
+
+
 def _remainder_op(name, torch_name, value_fn, quotient_fn):
     def remainder(input, other):
-        dt = dtypes.result_type(input, other)
-        a, b = (_operand(x, dt) for x in (input, other))
-        da, db = (x._data if isinstance(x, Tensor) else x for x in (a, b))
-        if dt.kind in "iub" and not np.all(db):
-            raise RuntimeError("ZeroDivisionError")
-        with np.errstate(all="ignore"):
-            value = np.asarray(value_fn(da, db), dt)
-            slopes = [np.ones((), dt), -quotient_fn(da, db)] if dt.kind == "f" else None
-        if slopes is None:
-            return Tensor._wrap(value)
         suffix = "1" if isinstance(other, Tensor) else "0"
-        return _piecewise(f"{torch_name}Backward{suffix}", value, [a, b], slopes)
+        return _eager_binary(name, f"{torch_name}Backward{suffix}", input, other, value_fn,
+                             lambda a, b: (1, -quotient_fn(a, b)))
     return op(remainder, name=name, inplace=True, out=True)
 
 
