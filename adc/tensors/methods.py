@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedError
-from . import creation, ops
+from . import creation, dtypes, ops
 from .dispatch import OPS
 from .tensor import Tensor
 
@@ -70,6 +70,10 @@ def _invert(self):
     return OPS["bitwise_not"].impl(self)
 
 
+def _typed_as(dtype):
+    return lambda self: self.to(dtype)
+
+
 def _setitem(self, key, value):
     self._assign(ops.index_put(self, key, value), "__setitem__")
 
@@ -85,6 +89,10 @@ def bind_methods() -> None:
     Tensor.mT = property(lambda self: transpose(self, -2, -1))
     Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
     Tensor.uniform_, Tensor.normal_ = _uniform_, _normal_
+    Tensor.byte, Tensor.char = _typed_as(dtypes.uint8), _typed_as(dtypes.int8)
+    Tensor.short = _typed_as(dtypes.int16)
+    Tensor.nelement = Tensor.numel
+    Tensor.element_size = lambda self: self.dtype.itemsize
     Tensor.where = lambda self, condition, other: OPS["where"].impl(condition, self, other)
     Tensor.__getitem__ = ops.getitem
     Tensor.__setitem__ = _setitem

@@ -60,6 +60,34 @@ CASES = {
                           [INTS, DIVISORS]),
     "logical_xor": (lambda L, x, y: L.logical_xor(x, y), [M[:2], INTS]),
     "logical_xor_method": (lambda L, x, y: x.logical_xor(y), [BOOLS, FLIP]),
+    "view_as": (lambda L, x: x.view_as(x.t()), [M]),
+    "reshape_as": (lambda L, x, v: x[:1].reshape_as(v), [M, V4]),
+    "type_as": (lambda L, x, y: x.type_as(y), [INTS, M]),
+    "byte_char_short": (lambda L, x: (x.byte(), x.char(), x.short()), [INTS]),
+    "unbind": (lambda L, x: L.unbind(x), [M]),
+    "unbind_dim": (lambda L, x: x.unbind(-1), [M]),
+    "movedim": (lambda L, x: L.movedim(x.reshape(1, 3, 4), (0, 1), (2, 0)), [M]),
+    "moveaxis": (lambda L, x: x.reshape(3, 1, 4).moveaxis(-1, 0), [M]),
+    "swapdims": (lambda L, x: L.swapdims(x, 0, 1), [M]),
+    "swapaxes": (lambda L, x: L.swapaxes(x, 1, 0), [INTS]),
+    "ravel": (lambda L, x: L.ravel(x), [M]),
+    "take": (lambda L, x: L.take(x, L.tensor([[0, 11], [-1, 5]])), [M]),
+    "take_along_dim": (lambda L, x: L.take_along_dim(x, L.tensor([[0], [2], [3]]), 1), [M]),
+    "take_along_dim_broadcast": (lambda L, x: x.take_along_dim(L.tensor([[1, 0, 2, 2]]), 0),
+                                 [M]),
+    "take_along_dim_flat": (lambda L, x: L.take_along_dim(x, L.tensor([5, 0, 5])), [M]),
+    "scatter_add": (lambda L, x, s: L.scatter_add(x, 0, L.tensor([[0, 1, 2, 0], [0, 0, 0, 0]]),
+                                                  s), [M, M[:2] * 3]),
+    "scatter_add_int": (lambda L, x: x.scatter_add(1, L.tensor([[0, 0], [3, 3]]), x), [INTS]),
+    "index_add": (lambda L, x, s: x.index_add(0, L.tensor([0, 2, 0]), s, alpha=2), [M, M * 2]),
+    "index_add_int": (lambda L, x: L.index_add(x, 1, L.tensor([1, 1]), x[:, :2]), [INTS]),
+    "index_fill": (lambda L, x: x.index_fill(1, L.tensor([1, 3]), -1.5), [M]),
+    "index_fill_tensor_value": (lambda L, x: x.index_fill(0, L.tensor([1]), L.tensor(2)),
+                                [INTS]),
+    "masked_scatter": (lambda L, x, s: x.masked_scatter(x > 0, s), [M, M * 10]),
+    "masked_scatter_broadcast": (lambda L, x, s: x.masked_scatter(L.tensor([True, False,
+                                                                           True, True]), s),
+                                 [M, M * 10]),
 }
 
 
@@ -91,6 +119,42 @@ def test_floor_divide_differentiates_as_div_with_floor_rounding():
     lambda L, x: round(x[0, 0]),
 ])
 def test_errors_match_torch(call):
+    raises_like_torch(call, INTS)
+
+
+def test_attributes_as_torch():
+    for lib in (adc, torch):
+        x, i = lib.ones(2, 3), lib.tensor(INTS)
+        got = (lib.is_tensor(x), lib.is_tensor(INTS), lib.numel(x), x.nelement(),
+               x.element_size(), i.element_size(), i.short().element_size(),
+               lib.is_floating_point(x), i.is_floating_point(), lib.is_complex(x),
+               x.is_complex())
+        if lib is adc:
+            ours = got
+    assert ours == got
+
+
+def test_accumulating_in_place_variants_as_torch():
+    results = []
+    for lib in (adc, torch):
+        x = lib.zeros(3, 4)
+        x.scatter_add_(0, lib.tensor([[0, 1, 2, 0], [0, 0, 0, 0]]), lib.ones(2, 4))
+        x.index_add_(1, lib.tensor([3, 3]), lib.ones(3, 2), alpha=-2)
+        x.index_fill_(0, lib.tensor([1]), 7.0)
+        x.masked_scatter_(x < 0, lib.arange(12.0).reshape(3, 4))
+        results.append(x.numpy())
+    np.testing.assert_array_equal(*results)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: L.take(x, L.tensor([8])),
+    lambda L, x: x.index_fill(0, L.tensor([2]), 1),
+    lambda L, x: x.index_add(1, L.tensor([-5]), x[:, :1]),
+    lambda L, x: x.masked_scatter(x > -10, x[:1]),
+    lambda L, x: L.movedim(x, (0, 1), (0,)),
+    lambda L, x: L.movedim(x, (0, 0), (0, 1)),
+])
+def test_indexing_errors_match_torch(call):
     raises_like_torch(call, INTS)
 
 
