@@ -22,6 +22,11 @@ V4 = RNG.standard_normal(4)
 INTS = np.array([[3, -1, 2, 0], [4, 7, -5, 1]])
 DIVISORS = np.array([[2, -3, 3, 5], [-4, 2, 2, -1]])
 SIGNED = np.array([-7.0, -2.5, -0.5, 0.0, 0.5, 3.5, 7.0, 1e6 + 0.5])
+SPECIAL = np.array([-1.5, -0.0, 0.0, 0.25, 2.0, np.inf, -np.inf, np.nan])
+UNIT = np.array([-1.0, -0.75, -0.1, 0.0, 0.3, 0.999, 1.0])
+PROB = np.array([0.01, 0.2, 0.5, 0.93])
+Y8 = np.array([1.0, 0.0, -0.0, -2.0, np.inf, np.inf, -np.inf, 3.0])
+X8 = np.array([0.0, -1.0, -1.0, 0.0, np.inf, -np.inf, 2.0, np.nan])
 BOOLS = np.array([True, False, True, False])
 FLIP = np.array([True, True, False, False])
 
@@ -88,12 +93,61 @@ CASES = {
     "masked_scatter_broadcast": (lambda L, x, s: x.masked_scatter(L.tensor([True, False,
                                                                            True, True]), s),
                                  [M, M * 10]),
+    "isnan_isinf_isfinite": (lambda L, x: (L.isnan(x), x.isinf(), L.isfinite(x)), [SPECIAL]),
+    "isnan_int": (lambda L, x: (L.isnan(x), L.isinf(x), x.isfinite()), [INTS]),
+    "nan_to_num": (lambda L, x: L.nan_to_num(x, posinf=5.0, neginf=-4.0), [SPECIAL]),
+    "nan_to_num_float32": (lambda L, x: L.nan_to_num(x.float(), nan=1.5, posinf=9, neginf=-7), [SPECIAL]),
+    "nan_to_num_int": (lambda L, x: x.nan_to_num(), [INTS]),
+    "log2_log10": (lambda L, x: (L.log2(x), x.log10()), [np.abs(M) + 0.1]),
+    "exp2": (lambda L, x: (L.exp2(x), L.exp2(x.float())), [M]),
+    "log2_int": (lambda L, x: (L.log2(x), L.exp2(x)), [np.abs(INTS) + 1]),
+    "asin_acos": (lambda L, x: (L.asin(x[1:-1]), x[1:-1].acos(), L.arcsin(x), L.arccos(x)),
+                  [UNIT]),
+    "atan2": (lambda L, y, x: (L.atan2(y, x), L.arctan2(y, x)), [M, M[::-1].copy()]),
+    "atan2_int": (lambda L, x: L.atan2(x, x.flip(0)), [INTS]),
+    "hypot": (lambda L, x, y: L.hypot(x, y), [M, M[::-1].copy()]),
+    "logaddexp": (lambda L, x, y: L.logaddexp(x, y), [M, M[::-1].copy()]),
+    "xlogy": (lambda L, x, y: L.xlogy(x, y), [np.array([0.0, 2.0, -1.0]),
+                                              np.array([3.0, 0.5, 2.0])]),
+    "xlogy_numbers": (lambda L, y: (L.xlogy(2, y), L.xlogy(y, 3)), [np.abs(V4)]),
+    "xlogy_int": (lambda L, x: L.xlogy(x, 2), [INTS]),
+    "sgn_signbit_int": (lambda L, x: (x.sgn(), x.signbit()), [INTS]),
+    "frac": (lambda L, x: L.frac(x), [SIGNED]),
+    "degrees": (lambda L, x: (L.rad2deg(x), x.deg2rad()), [M]),
+    "degrees_int": (lambda L, x: (L.rad2deg(x), x.deg2rad()), [INTS]),
+    "logit": (lambda L, x: (L.logit(x), x.logit(eps=0.1)), [PROB]),
+    "fmax_fmin": (lambda L, x, y: (L.fmax(x, y), L.fmin(x, y)), [SPECIAL, SPECIAL[::-1].copy()]),
+    "fmax_ties": (lambda L, x: (L.fmax(x, x.round()), x.fmin(x.round())), [np.array([-2.5, -1.75, 0.5, 1.5, 7.0])]),
+    "fmax_int": (lambda L, x, y: L.fmax(x, y), [INTS, DIVISORS]),
+    "aliases": (lambda L, x, y: (L.negative(x), L.subtract(x, y, alpha=2), L.multiply(x, y),
+                                 L.divide(x, y), L.absolute(x), L.arctan(x)), [M, M + 1]),
 }
+
+
+# values only: at these points torch's gradients are nan from inf * 0 in its formulas (or, for
+# sgn, a ZeroTensor), where adc's compositions give 0
+VALUES = {
+    "atan2_signs_and_infinities": (lambda L, y, x: L.atan2(y, x), [Y8, X8]),
+    "nan_to_num_defaults": (lambda L, x: L.nan_to_num(x), [SPECIAL]),
+    "xlogy_nan_and_zero": (lambda L, x, y: L.xlogy(x, y), [np.array([0.0, 1.0, 0.0]),
+                                                           np.array([np.nan, np.nan, 0.0])]),
+    "sgn_sign_signbit": (lambda L, x: (L.sgn(x), L.sign(x), L.signbit(x)), [SPECIAL]),
+}
+FLOAT32 = {"atan2_int", "exp2", "nan_to_num_float32", "log2_int"}
+
+
+@pytest.mark.parametrize("name", sorted(VALUES))
+def test_values_match_torch(name):
+    fn, arrays = VALUES[name]
+    same_as_torch(fn, *arrays, grad=False)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_function_matches_torch(name):
     fn, arrays = CASES[name]
+    if name in FLOAT32:
+        same_as_torch(fn, *arrays, rtol=3e-7)
+        return
     # torch refuses floor_divide's derivative (adc's is div(rounding_mode="floor")'s, zero)
     same_as_torch(fn, *arrays, grad=not name.startswith(("floor", "rfloor")))
 
@@ -117,6 +171,9 @@ def test_floor_divide_differentiates_as_div_with_floor_rounding():
     lambda L, x: L.div(x, 2, rounding_mode="round"),
     lambda L, x: divmod(x, 2),
     lambda L, x: round(x[0, 0]),
+    lambda L, x: L.hypot(x, x),
+    lambda L, x: L.logaddexp(x, x),
+    lambda L, x: L.frac(x),
 ])
 def test_errors_match_torch(call):
     raises_like_torch(call, INTS)
@@ -175,3 +232,25 @@ def test_in_place_operators_as_torch():
 def test_math_floor_and_ceil_take_the_python_number_as_torch():
     for fn in (math.floor, math.ceil):
         assert fn(adc.tensor(2.5)) == fn(torch.tensor(2.5))
+
+
+def test_second_derivatives_of_the_compositions_match_torch():
+    def hess_diag(lib, f):
+        x = lib.tensor(np.array([-1.7, -0.6, 0.3, 0.45, 1.2]), requires_grad=True)
+        (g,) = lib.autograd.grad(f(lib, x).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad((g * g).sum(), x)
+        return h.numpy()
+
+    for f in (lambda L, x: L.atan2(x, x.flip(0)) * x, lambda L, x: L.asin(x * 0.5) * x,
+              lambda L, x: L.xlogy(x, x * x) + L.hypot(x, 2 * x), lambda L, x: L.frac(x) * x,
+              lambda L, x: L.logit(x.sigmoid()) * L.log2(x * x)):
+        np.testing.assert_allclose(hess_diag(adc, f), hess_diag(torch, f), rtol=1e-6,
+                                   atol=1e-12)
+
+
+def test_math_functions_serve_traced_values():
+    y = np.array([0.5, -1.0, 2.0])
+    got = adc.grad(lambda y: adc.atan2(y, 1.5).sum() + adc.log10(y * y).sum())(y)
+    t = torch.tensor(y, requires_grad=True)
+    (torch.atan2(t, torch.tensor(1.5, dtype=t.dtype)).sum() + torch.log10(t * t).sum()).backward()
+    np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-12)

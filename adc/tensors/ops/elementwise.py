@@ -109,9 +109,9 @@ def floor_divide(input, other):
 
 
 true_divide = op(div, name="true_divide")
-divide = op(div, name="divide", function=False)
-multiply = op(mul, name="multiply", function=False)
-subtract = op(sub, name="subtract", function=False)
+divide = op(div, name="divide")
+multiply = op(mul, name="multiply")
+subtract = op(sub, name="subtract")
 
 
 def _power_by_number(x, *, exponent, dtype):
@@ -181,8 +181,13 @@ def _unary(name, torch_name, fn, floating=True, inplace=False, alias=None):
         return _elementwise(_name(torch_name), fn, input, floating=floating)
     public = op(unary, name=name, inplace=inplace, numpy=fn, out=True)
     if alias is not None:
-        op(public, name=alias, function=False)
+        op(public, name=alias)
     return public
+
+
+def _sign(x):
+    """torch's sign: 0 at nan."""
+    return anp.where(anp.not_equal(x, x), 0, anp.sign(x))
 
 
 def _rsqrt(x):
@@ -208,7 +213,7 @@ reciprocal = _unary("reciprocal", "Reciprocal", anp.reciprocal, inplace=True)
 neg = _unary("neg", "Neg", anp.negative, floating=False, inplace=True, alias="negative")
 abs = _unary("abs", "Abs", anp.abs, floating=False, inplace=True, alias="absolute")
 relu = _unary("relu", "Relu", anp.relu, floating=False, inplace=True)
-sign = _unary("sign", "Sign", anp.sign, floating=False)
+sign = _unary("sign", "Sign", _sign, floating=False)
 square = _unary("square", "Pow", anp.square, floating=False)
 logical_not = _unary("logical_not", "LogicalNot", anp.logical_not, floating=False)
 
