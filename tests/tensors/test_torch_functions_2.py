@@ -121,6 +121,30 @@ CASES = {
     "fmax_int": (lambda L, x, y: L.fmax(x, y), [INTS, DIVISORS]),
     "aliases": (lambda L, x, y: (L.negative(x), L.subtract(x, y, alpha=2), L.multiply(x, y),
                                  L.divide(x, y), L.absolute(x), L.arctan(x)), [M, M + 1]),
+    "hstack": (lambda L, x, v: (L.hstack([x, x]), L.hstack((v, v[:2]))), [M, V4]),
+    "hstack_scalars_promote": (lambda L, x: L.hstack([x[0, 0], x[0].double()]), [M]),
+    "vstack": (lambda L, x, v: L.vstack([x, v, v]), [M, V4]),
+    "dstack": (lambda L, x, v: (L.dstack([x, x]), L.dstack([v, v])), [M, V4]),
+    "column_stack": (lambda L, x, v: L.column_stack([v[:3], x, v[1:]]), [M, V4]),
+    "concat": (lambda L, x: (L.concat([x, x], 1), L.concatenate([x, x])), [M]),
+    "broadcast_tensors": (lambda L, x, v: L.broadcast_tensors(x, v), [M, V4]),
+    "meshgrid_ij": (lambda L, x, v: L.meshgrid(x[0], v[:3], indexing="ij"), [M, V4]),
+    "meshgrid_xy": (lambda L, x, v: L.meshgrid([x[0], v[:3], v[:2]], indexing="xy"), [M, V4]),
+    "tile": (lambda L, x: (L.tile(x, (2,)), x.tile(2, 1, 1), x.tile([1, 2])), [M]),
+    "repeat_interleave": (lambda L, x: (L.repeat_interleave(x, 2), x.repeat_interleave(3, 1)),
+                          [M]),
+    "repeat_interleave_counts": (lambda L, x: (x.repeat_interleave(L.tensor([1, 0, 2]), dim=0),
+                                               L.repeat_interleave(L.tensor([2, 0, 1]))), [M]),
+    "repeat_interleave_int": (lambda L, x: x.repeat_interleave(2, dim=0), [INTS]),
+    "flipud_fliplr": (lambda L, x: (L.flipud(x), x.fliplr()), [M]),
+    "rot90": (lambda L, x: (L.rot90(x), x.rot90(2), L.rot90(x, -1, [1, 0]), x.rot90(0)), [M]),
+    "rot90_3d": (lambda L, x: L.rot90(x.reshape(2, 3, 2), 1, (0, 2)), [M]),
+    "tensor_split_sections": (lambda L, x: L.tensor_split(x, 3, dim=1), [M]),
+    "tensor_split_indices": (lambda L, x: x.tensor_split([1, -1, 6], 1), [M]),
+    "diff": (lambda L, x: (L.diff(x), x.diff(n=2, dim=0)), [M]),
+    "diff_prepend_append": (lambda L, x, v: L.diff(x, dim=0, prepend=x[:1], append=v[None]),
+                            [M, V4]),
+    "diff_int_bool": (lambda L, x: (L.diff(x), L.diff(x > 0)), [INTS]),
 }
 
 
@@ -174,6 +198,12 @@ def test_floor_divide_differentiates_as_div_with_floor_rounding():
     lambda L, x: L.hypot(x, x),
     lambda L, x: L.logaddexp(x, x),
     lambda L, x: L.frac(x),
+    lambda L, x: L.fliplr(x[0]),
+    lambda L, x: L.rot90(x, 1, [0, 0]),
+    lambda L, x: L.tensor_split(x, 0),
+    lambda L, x: x.repeat_interleave(L.tensor([1, 2, 3]), dim=0),
+    lambda L, x: L.meshgrid(x, x, indexing="ji"),
+    lambda L, x: L.einsum("ij,jk", x.float(), x.t().double()),
 ])
 def test_errors_match_torch(call):
     raises_like_torch(call, INTS)
@@ -254,3 +284,25 @@ def test_math_functions_serve_traced_values():
     t = torch.tensor(y, requires_grad=True)
     (torch.atan2(t, torch.tensor(1.5, dtype=t.dtype)).sum() + torch.log10(t * t).sum()).backward()
     np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-12)
+
+
+def test_meshgrid_warns_as_torch_when_indexing_is_omitted():
+    for lib in (adc, torch):
+        with pytest.warns(UserWarning, match="it will be required to pass the indexing"):
+            a, b = lib.meshgrid(lib.arange(2), lib.arange(3))
+        assert tuple(a.shape) == (2, 3)
+
+
+@pytest.mark.parametrize("equation,shapes", [
+    ("ij,kj->ik", [(3, 4), (2, 4)]), ("bij,bjk->bik", [(2, 3, 2), (2, 2, 4)]),
+    ("i,i->", [(4,), (4,)]), ("ij,jk", [(3, 4), (4, 2)])])
+def test_einsum_matches_torch(equation, shapes):
+    arrays = [RNG.standard_normal(s) for s in shapes]
+    got = []
+    for lib in (adc, torch):
+        ins = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = lib.einsum(equation, *ins) if len(ins) > 2 else lib.einsum(equation, ins)
+        (out * out).sum().backward()
+        got.append([out.detach().numpy()] + [t.grad.numpy() for t in ins])
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-10)

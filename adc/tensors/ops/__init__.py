@@ -1,8 +1,8 @@
 """Tensor operations with torch's names and signatures, built on adc.numpy.
 
 Stage: tensor front end. Invariants: each operation is declared once, with `@op` (dispatch.py),
-in the module of its family (elementwise, bitwise, reductions, linalg, matrices, shapes,
-indexing, predicates): that table is the only list of the functions, methods and in-place
+in the module of its family (elementwise, bitwise, math_functions, reductions, linalg,
+matrices, shapes, joins, indexing, predicates): that table is the only list of the functions, methods and in-place
 methods, and it holds the op's numpy form for inputs that are not Tensors. On Tensors each operation is a module-level function of
 adc.numpy calls (so its traced graph is cached by identity) applied through `tensor.apply`;
 torch's dtype rules are decided before the call (dtypes.py) and data-dependent facts (argmax
@@ -12,7 +12,8 @@ the graph depends only on shapes and dtypes.
 from __future__ import annotations
 
 from ..dispatch import function_names, namespace_functions
-from . import bitwise, elementwise, indexing, linalg, matrices, predicates, reductions, shapes  # noqa: F401  (declare)
+from . import (bitwise, elementwise, indexing, joins, linalg, math_functions,  # noqa: F401
+               matrices, predicates, reductions, shapes)  # (declare)
 from .elementwise import copy_from, full_of, to_dtype  # noqa: F401  (used by tensor methods)
 from .indexing import getitem, index_put  # noqa: F401
 

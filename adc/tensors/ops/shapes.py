@@ -224,6 +224,7 @@ def cat(tensors, dim=0):
 
 
 concatenate = op(cat, name="concatenate", method=False)
+concat = op(cat, name="concat", method=False)
 
 
 @op(method=False, numpy=lambda tensors, dim=0: anp.stack(list(tensors), dim), out=True)
