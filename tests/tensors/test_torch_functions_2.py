@@ -8,10 +8,13 @@ import math
 
 import numpy as np
 import pytest
+from side_by_side import (
+    numpy_backward,  # noqa: F401  (the fixture below)
+    raises_like_torch,
+    same_as_torch,
+)
 
 import adc
-from side_by_side import numpy_backward  # noqa: F401  (the fixture below)
-from side_by_side import raises_like_torch, same_as_torch
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.usefixtures("numpy_backward")
@@ -20,6 +23,7 @@ RNG = np.random.default_rng(0)
 M = RNG.standard_normal((3, 4))
 V4 = RNG.standard_normal(4)
 INTS = np.array([[3, -1, 2, 0], [4, 7, -5, 1]])
+TIES = np.array([[3.0, 1.0, 2.0, 1.0], [0.0, 5.0, 5.0, -1.0], [2.0, 2.0, 2.0, np.nan]])
 DIVISORS = np.array([[2, -3, 3, 5], [-4, 2, 2, -1]])
 SIGNED = np.array([-7.0, -2.5, -0.5, 0.0, 0.5, 3.5, 7.0, 1e6 + 0.5])
 SPECIAL = np.array([-1.5, -0.0, 0.0, 0.25, 2.0, np.inf, -np.inf, np.nan])
@@ -29,6 +33,11 @@ Y8 = np.array([1.0, 0.0, -0.0, -2.0, np.inf, np.inf, -np.inf, 3.0])
 X8 = np.array([0.0, -1.0, -1.0, 0.0, np.inf, -np.inf, 2.0, np.nan])
 BOOLS = np.array([True, False, True, False])
 FLIP = np.array([True, True, False, False])
+
+
+def _flat(*outs):
+    """The tensors of nested results (values/indices pairs) as one tuple."""
+    return tuple(t for o in outs for t in (_flat(*o) if isinstance(o, tuple) else (o,)))
 
 
 CASES = {
@@ -96,7 +105,8 @@ CASES = {
     "isnan_isinf_isfinite": (lambda L, x: (L.isnan(x), x.isinf(), L.isfinite(x)), [SPECIAL]),
     "isnan_int": (lambda L, x: (L.isnan(x), L.isinf(x), x.isfinite()), [INTS]),
     "nan_to_num": (lambda L, x: L.nan_to_num(x, posinf=5.0, neginf=-4.0), [SPECIAL]),
-    "nan_to_num_float32": (lambda L, x: L.nan_to_num(x.float(), nan=1.5, posinf=9, neginf=-7), [SPECIAL]),
+    "nan_to_num_float32": (lambda L, x: L.nan_to_num(x.float(), nan=1.5, posinf=9, neginf=-7),
+                           [SPECIAL]),
     "nan_to_num_int": (lambda L, x: x.nan_to_num(), [INTS]),
     "log2_log10": (lambda L, x: (L.log2(x), x.log10()), [np.abs(M) + 0.1]),
     "exp2": (lambda L, x: (L.exp2(x), L.exp2(x.float())), [M]),
@@ -117,7 +127,8 @@ CASES = {
     "degrees_int": (lambda L, x: (L.rad2deg(x), x.deg2rad()), [INTS]),
     "logit": (lambda L, x: (L.logit(x), x.logit(eps=0.1)), [PROB]),
     "fmax_fmin": (lambda L, x, y: (L.fmax(x, y), L.fmin(x, y)), [SPECIAL, SPECIAL[::-1].copy()]),
-    "fmax_ties": (lambda L, x: (L.fmax(x, x.round()), x.fmin(x.round())), [np.array([-2.5, -1.75, 0.5, 1.5, 7.0])]),
+    "fmax_ties": (lambda L, x: (L.fmax(x, x.round()), x.fmin(x.round())),
+                  [np.array([-2.5, -1.75, 0.5, 1.5, 7.0])]),
     "fmax_int": (lambda L, x, y: L.fmax(x, y), [INTS, DIVISORS]),
     "aliases": (lambda L, x, y: (L.negative(x), L.subtract(x, y, alpha=2), L.multiply(x, y),
                                  L.divide(x, y), L.absolute(x), L.arctan(x)), [M, M + 1]),
@@ -145,6 +156,28 @@ CASES = {
     "diff_prepend_append": (lambda L, x, v: L.diff(x, dim=0, prepend=x[:1], append=v[None]),
                             [M, V4]),
     "diff_int_bool": (lambda L, x: (L.diff(x), L.diff(x > 0)), [INTS]),
+    "median": (lambda L, x: _flat(L.median(x), x.median(1), x.median(0, keepdim=True)), [TIES[:2]]),
+    "median_nan_and_int": (lambda L, x, i: _flat(x.median(1), i.median(), i.median(0)),
+                           [TIES, INTS]),
+    # torch's index among equal values is its selection algorithm's (documented as unspecified)
+    "kthvalue": (lambda L, x: _flat(L.kthvalue(x, 2, 1), x.kthvalue(3, 0, True)), [M]),
+    "cummax_cummin": (lambda L, x: _flat(L.cummax(x, 1), x.cummin(0), x.cummin(-1)), [TIES]),
+    "cummax_int": (lambda L, x: L.cummax(x, 1), [INTS]),
+    "logcumsumexp": (lambda L, x: L.logcumsumexp(x, 1), [M * 30]),
+    "nansum_nanmean": (lambda L, x: (L.nansum(x), x.nansum(1), L.nanmean(x), x.nanmean(0)),
+                       [TIES]),
+    "nansum_int": (lambda L, x: L.nansum(x, 0), [INTS]),
+    "isclose": (lambda L, x, y: (L.isclose(x, y), x.isclose(y, equal_nan=True),
+                                 L.isclose(x, y, rtol=0, atol=1e-3)), [TIES, TIES + 1e-4]),
+    "count_nonzero": (lambda L, x: (L.count_nonzero(x), x.count_nonzero(1),
+                                    L.count_nonzero(x, (0, 1))), [INTS]),
+    "unique": (lambda L, x: _flat(L.unique(x), x.unique(return_inverse=True, return_counts=True),
+                             L.unique(x, sorted=False, return_counts=True)), [INTS]),
+    "unique_dim": (lambda L, x: L.unique(L.cat([x, x]), dim=0, return_inverse=True), [INTS]),
+    "bincount": (lambda L, x: (L.bincount(x), x.bincount(minlength=9),
+                               L.bincount(x, x.float() / 2)), [np.array([3, 1, 2, 3, 1, 0])]),
+    "histc": (lambda L, x: (L.histc(x, bins=4, min=0, max=3), x.histc(3), L.histc(x, 5, -1, 1)),
+              [np.array([1.0, 2.0, 1.0, 4.0, 0.5, -1.0, 3.0])]),
 }
 
 
@@ -155,6 +188,7 @@ VALUES = {
     "nan_to_num_defaults": (lambda L, x: L.nan_to_num(x), [SPECIAL]),
     "xlogy_nan_and_zero": (lambda L, x, y: L.xlogy(x, y), [np.array([0.0, 1.0, 0.0]),
                                                            np.array([np.nan, np.nan, 0.0])]),
+    "median_of_all_with_nan": (lambda L, x: L.median(x), [TIES]),
     "sgn_sign_signbit": (lambda L, x: (L.sgn(x), L.sign(x), L.signbit(x)), [SPECIAL]),
 }
 FLOAT32 = {"atan2_int", "exp2", "nan_to_num_float32", "log2_int"}
@@ -204,6 +238,10 @@ def test_floor_divide_differentiates_as_div_with_floor_rounding():
     lambda L, x: x.repeat_interleave(L.tensor([1, 2, 3]), dim=0),
     lambda L, x: L.meshgrid(x, x, indexing="ji"),
     lambda L, x: L.einsum("ij,jk", x.float(), x.t().double()),
+    lambda L, x: x.kthvalue(5, 1),
+    lambda L, x: L.bincount(x),
+    lambda L, x: L.nanmean(x),
+    lambda L, x: L.histc(x),
 ])
 def test_errors_match_torch(call):
     raises_like_torch(call, INTS)
@@ -289,7 +327,7 @@ def test_math_functions_serve_traced_values():
 def test_meshgrid_warns_as_torch_when_indexing_is_omitted():
     for lib in (adc, torch):
         with pytest.warns(UserWarning, match="it will be required to pass the indexing"):
-            a, b = lib.meshgrid(lib.arange(2), lib.arange(3))
+            a, _ = lib.meshgrid(lib.arange(2), lib.arange(3))
         assert tuple(a.shape) == (2, 3)
 
 
@@ -306,3 +344,13 @@ def test_einsum_matches_torch(equation, shapes):
         got.append([out.detach().numpy()] + [t.grad.numpy() for t in ins])
     for a, b in zip(*got):
         np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+def test_whole_tensor_comparisons_as_torch():
+    for lib in (adc, torch):
+        x = lib.tensor(TIES)
+        got = (lib.allclose(x[:2], x[:2] + 1e-9), lib.allclose(x, x), x.allclose(x, equal_nan=True),
+               lib.equal(x[:2], x[:2].clone()), lib.equal(x, x), x[:1].equal(x[:2]))
+        if lib is adc:
+            ours = got
+    assert ours == got

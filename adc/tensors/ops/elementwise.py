@@ -11,8 +11,8 @@ import functools
 import numpy as np
 
 from ... import numpy as anp
-from .. import dtypes
 from ...errors import UnsupportedError, with_location
+from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
 from .common import _as_tensor, _name, _operand

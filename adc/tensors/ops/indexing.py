@@ -11,6 +11,8 @@ import builtins
 import numpy as np
 
 from ... import numpy as anp
+from ...prims.index import scatter_add_p
+from ...tracer import bind
 from ..dispatch import op
 from ..index_keys import (
     getitem_traced,
@@ -20,8 +22,6 @@ from ..index_keys import (
     rebuild_key,
     split_key,
 )
-from ...prims.index import scatter_add_p
-from ...tracer import bind
 from ..tensor import Tensor, apply
 from .common import _as_tensor, _name, _operand
 

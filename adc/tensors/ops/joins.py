@@ -20,7 +20,7 @@ from ..dispatch import op
 from ..tensor import Tensor, apply
 from .common import _as_tensor, _name
 from .indexing import index_select
-from .shapes import _dim, _shape_args, _split, cat, expand, flip, repeat, reshape, transpose
+from .shapes import _dim, _shape_args, _split, cat, expand, flip, repeat, reshape
 
 
 def _atleast(t, ndim):
