@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import UnsupportedError
 from . import creation, dtypes, ops
 from .dispatch import OPS
+from .ops import sampling
 from .tensor import Tensor
 
 
@@ -46,9 +46,7 @@ def _copy_(self, src):
 
 def _fill_drawn(self, name, draw, generator):
     """Fill the tensor in place with numbers drawn from adc's generator (`draw(rng, shape)`)."""
-    if generator is not None:
-        raise UnsupportedError(f"adc: {name}(generator=...) is not supported; adc draws from "
-                               "its own generator (adc.manual_seed)")
+    sampling.refuse_generator(name, generator)
     values = np.asarray(draw(creation.generator(), self.shape), self.dtype)
     return self._assign(ops.copy_from(self, values), name)
 
@@ -60,6 +58,25 @@ def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
     return _fill_drawn(self, "normal_", lambda rng, shape: rng.normal(mean, std, shape),
+                       generator)
+
+
+def _bernoulli_(self, p=0.5, *, generator=None):
+    sampling.refuse_generator("bernoulli_", generator)
+    probs = p._data if isinstance(p, Tensor) else p
+    return self._assign(ops.copy_from(self, sampling.bernoulli_draws(
+        probs, self.shape, self.dtype)), "bernoulli_")
+
+
+def _random_(self, from_=0, to=None, *, generator=None):
+    if to is None:
+        from_, to = (0, from_) if from_ else (0, sampling.random_bound(self.dtype))
+    return _fill_drawn(self, "random_", lambda rng, shape: rng.integers(from_, to, shape),
+                       generator)
+
+
+def _exponential_(self, lambd=1.0, *, generator=None):
+    return _fill_drawn(self, "exponential_", lambda rng, shape: rng.exponential(1 / lambd, shape),
                        generator)
 
 
@@ -89,6 +106,7 @@ def bind_methods() -> None:
     Tensor.mT = property(lambda self: transpose(self, -2, -1))
     Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
     Tensor.uniform_, Tensor.normal_ = _uniform_, _normal_
+    Tensor.bernoulli_, Tensor.random_, Tensor.exponential_ = _bernoulli_, _random_, _exponential_
     Tensor.byte, Tensor.char = _typed_as(dtypes.uint8), _typed_as(dtypes.int8)
     Tensor.short = _typed_as(dtypes.int16)
     Tensor.nelement = Tensor.numel

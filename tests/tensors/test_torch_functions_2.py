@@ -354,3 +354,44 @@ def test_whole_tensor_comparisons_as_torch():
         if lib is adc:
             ours = got
     assert ours == got
+
+
+def test_random_draws_have_torch_dtypes_ranges_and_follow_the_seed():
+    def draws():
+        adc.manual_seed(3)
+        x = adc.full((200,), 0.25)
+        return [adc.bernoulli(x), x.bernoulli(0.75), adc.bernoulli(adc.ones(3, dtype=adc.int64)),
+                adc.multinomial(adc.tensor([[1.0, 2.0, 0.0, 1.0]] * 2), 3),
+                adc.multinomial(adc.tensor([0.0, 1.0]), 5, replacement=True),
+                adc.randint_like(x, 5), adc.randint_like(x, 2, 4, dtype=adc.int64),
+                adc.zeros(50).random_(), adc.zeros(50, dtype=adc.int8).random_(),
+                adc.zeros(50).random_(4), adc.zeros(50).random_(2, 5),
+                adc.zeros(200).exponential_(2.0), adc.zeros(200).bernoulli_(0.5)]
+    first, again = draws(), draws()
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    (b1, b2, b3, m1, m2, r1, r2, f1, f2, f3, f4, e, b4) = first
+    assert str(b1.dtype) == "torch.float32" and set(np.unique(b1.numpy())) <= {0.0, 1.0}
+    assert 0.1 < b1.mean().item() < 0.4 and 0.6 < b2.mean().item() < 0.9
+    assert str(b3.dtype) == "torch.int64" and b3.tolist() == [1, 1, 1]
+    assert str(m1.dtype) == "torch.int64" and m1.shape == (2, 3)
+    assert all(sorted(row) == [0, 1, 3] for row in m1.tolist())  # no repeats, never weight 0
+    assert m2.tolist() == [1] * 5
+    assert str(r1.dtype) == "torch.float32" and set(np.unique(r1.numpy())) <= set(range(5))
+    assert str(r2.dtype) == "torch.int64" and set(np.unique(r2.numpy())) <= {2, 3}
+    assert f1.max().item() < 2 ** 24 and f1.min().item() >= 0
+    assert str(f2.dtype) == "torch.int8" and f2.min().item() >= 0
+    assert set(np.unique(f3.numpy())) <= set(range(4))
+    assert set(np.unique(f4.numpy())) <= {2, 3, 4}
+    assert e.min().item() > 0 and 0.3 < e.mean().item() < 0.7
+    assert set(np.unique(b4.numpy())) == {0.0, 1.0}
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: L.multinomial(x, 5),
+    lambda L, x: L.multinomial(x * 0, 1),
+    lambda L, x: L.multinomial(-x, 1),
+    lambda L, x: L.bernoulli(x * 3),
+])
+def test_random_errors_match_torch(call):
+    raises_like_torch(call, np.array([0.2, 0.3, 0.5]))
