@@ -166,6 +166,9 @@ CASES = {
     "logcumsumexp": (lambda L, x: L.logcumsumexp(x, 1), [M * 30]),
     "nansum_nanmean": (lambda L, x: (L.nansum(x), x.nansum(1), L.nanmean(x), x.nanmean(0)),
                        [TIES]),
+    "std_mean_var_mean": (lambda L, x: (*L.std_mean(x), *L.std_mean(x, 1, keepdim=True),
+                                        *L.var_mean(x, unbiased=False),
+                                        *L.var_mean(x, (0, 1), correction=0)), [M]),
     "nansum_int": (lambda L, x: L.nansum(x, 0), [INTS]),
     "isclose": (lambda L, x, y: (L.isclose(x, y), x.isclose(y, equal_nan=True),
                                  L.isclose(x, y, rtol=0, atol=1e-3)), [TIES, TIES + 1e-4]),
@@ -242,6 +245,7 @@ def test_floor_divide_differentiates_as_div_with_floor_rounding():
     lambda L, x: L.bincount(x),
     lambda L, x: L.nanmean(x),
     lambda L, x: L.histc(x),
+    lambda L, x: L.std_mean(x),
 ])
 def test_errors_match_torch(call):
     raises_like_torch(call, INTS)

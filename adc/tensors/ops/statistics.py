@@ -1,11 +1,11 @@
 """Order statistics, nan-aware and running reductions, whole-tensor comparisons and counting:
-median/kthvalue, cummax/cummin, logcumsumexp, nansum/nanmean, isclose/allclose/equal,
-count_nonzero, unique, bincount, histc.
+median/kthvalue, cummax/cummin, logcumsumexp, nansum/nanmean, std_mean/var_mean,
+isclose/allclose/equal, count_nonzero, unique, bincount, histc.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py). Which element an
-order statistic picks is computed eagerly (a stable sort: among equal values the later one in
-the sorted order, as torch's CPU kernels pick) and taken from the input by index, so its
-gradient reaches that element; counts and uniques have no gradient and are computed eagerly.
+order statistic picks is computed eagerly (by a stable sort; among equal values torch leaves
+the index unspecified) and taken from the input by index, so its gradient reaches that
+element; counts and uniques have no gradient and are computed eagerly.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
 from .common import _as_tensor, _axis, _name, return_type
-from .reductions import _reduce, _take_along, sum
+from .reductions import _ddof, _reduce, _require_float, _take_along, sum
 from .shapes import _dim
 
 median_result, kthvalue_result, cummax_result, cummin_result = (
@@ -143,6 +143,31 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
                            f"but got {dtypes.scalar_type(input.dtype)}")
     present = sum(Tensor._wrap(~np.isnan(input._data)), dim, keepdim)
     return nansum(input, dim, keepdim) / present
+
+
+def _moments(spread):
+    def moments(x, axis, keepdims, ddof):
+        return (spread(x, axis=axis, ddof=ddof, keepdims=keepdims),
+                anp.mean(x, axis=axis, keepdims=keepdims))
+    moments.__qualname__ = f"moments_{spread.__name__}"
+    return moments
+
+
+def _with_mean(name, torch_name, spread):
+    fn = _moments(spread)
+
+    def with_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        _require_float(input, name)
+        return tuple(_reduce(torch_name, fn, input, dim, keepdim,
+                             ddof=_ddof(unbiased, correction)))
+
+    def numpy_form(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return fn(input, _axis(dim), keepdim, _ddof(unbiased, correction))
+    return op(with_mean, name=name, method=False, numpy=numpy_form)
+
+
+std_mean = _with_mean("std_mean", "StdMeanBackward0", anp.std)
+var_mean = _with_mean("var_mean", "VarMeanBackward0", anp.var)
 
 
 @op
