@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import UnsupportedError
-from . import creation, ops
+from . import creation, dtypes, ops
 from .dispatch import OPS
+from .ops import sampling
 from .tensor import Tensor
 
 
@@ -46,9 +46,7 @@ def _copy_(self, src):
 
 def _fill_drawn(self, name, draw, generator):
     """Fill the tensor in place with numbers drawn from adc's generator (`draw(rng, shape)`)."""
-    if generator is not None:
-        raise UnsupportedError(f"adc: {name}(generator=...) is not supported; adc draws from "
-                               "its own generator (adc.manual_seed)")
+    sampling.refuse_generator(name, generator)
     values = np.asarray(draw(creation.generator(), self.shape), self.dtype)
     return self._assign(ops.copy_from(self, values), name)
 
@@ -61,6 +59,36 @@ def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
     return _fill_drawn(self, "normal_", lambda rng, shape: rng.normal(mean, std, shape),
                        generator)
+
+
+def _bernoulli_(self, p=0.5, *, generator=None):
+    sampling.refuse_generator("bernoulli_", generator)
+    probs = p._data if isinstance(p, Tensor) else p
+    return self._assign(ops.copy_from(self, sampling.bernoulli_draws(
+        probs, self.shape, self.dtype)), "bernoulli_")
+
+
+def _random_(self, from_=0, to=None, *, generator=None):
+    if to is None:
+        from_, to = (0, from_) if from_ else (0, sampling.random_bound(self.dtype))
+    return _fill_drawn(self, "random_", lambda rng, shape: rng.integers(from_, to, shape),
+                       generator)
+
+
+def _exponential_(self, lambd=1.0, *, generator=None):
+    return _fill_drawn(self, "exponential_", lambda rng, shape: rng.exponential(1 / lambd, shape),
+                       generator)
+
+
+def _invert(self):
+    if self.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return OPS["bitwise_not"].impl(self)
+
+
+def _typed_as(dtype):
+    return lambda self: self.to(dtype)
 
 
 def _setitem(self, key, value):
@@ -78,11 +106,18 @@ def bind_methods() -> None:
     Tensor.mT = property(lambda self: transpose(self, -2, -1))
     Tensor.zero_, Tensor.fill_, Tensor.copy_ = _zero_, _fill_, _copy_
     Tensor.uniform_, Tensor.normal_ = _uniform_, _normal_
+    Tensor.bernoulli_, Tensor.random_, Tensor.exponential_ = _bernoulli_, _random_, _exponential_
+    Tensor.byte, Tensor.char = _typed_as(dtypes.uint8), _typed_as(dtypes.int8)
+    Tensor.short = _typed_as(dtypes.int16)
+    Tensor.nelement = Tensor.numel
+    Tensor.element_size = lambda self: self.dtype.itemsize
     Tensor.where = lambda self, condition, other: OPS["where"].impl(condition, self, other)
     Tensor.__getitem__ = ops.getitem
     Tensor.__setitem__ = _setitem
     for dunder, name in {"add": "add", "sub": "sub", "mul": "mul", "truediv": "div",
-                         "pow": "pow", "matmul": "matmul"}.items():
+                         "floordiv": "floor_divide", "mod": "remainder", "pow": "pow",
+                         "matmul": "matmul", "and": "bitwise_and", "or": "bitwise_or",
+                         "xor": "bitwise_xor"}.items():
         impl = OPS[name].impl
         setattr(Tensor, f"__{dunder}__", impl)
         setattr(Tensor, f"__r{dunder}__",
@@ -90,9 +125,9 @@ def bind_methods() -> None:
         if OPS[name].inplace:
             setattr(Tensor, f"__i{dunder}__", _inplace(name))
     for dunder, name in {"eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt",
-                         "ge": "ge", "and": "logical_and", "or": "logical_or"}.items():
+                         "ge": "ge"}.items():
         setattr(Tensor, f"__{dunder}__", OPS[name].impl)
     Tensor.__neg__ = OPS["neg"].impl
     Tensor.__abs__ = OPS["abs"].impl
     Tensor.__pos__ = lambda self: self
-    Tensor.__invert__ = OPS["logical_not"].impl
+    Tensor.__invert__ = _invert

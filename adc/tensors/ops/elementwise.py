@@ -11,6 +11,7 @@ import functools
 import numpy as np
 
 from ... import numpy as anp
+from ...errors import UnsupportedError, with_location
 from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
@@ -73,27 +74,44 @@ def _mul(input, other):
 mul = op(_mul, name="mul", inplace=True, numpy=anp.multiply, out=True)
 
 
-def _true_division(rounding_mode):
-    if rounding_mode is not None:
-        raise NotImplementedError("adc: div(rounding_mode=...) is not supported; use true "
-                                  "division")
-
-
 def _numpy_div(input, other, *, rounding_mode=None):
-    _true_division(rounding_mode)
+    if rounding_mode is not None:
+        raise UnsupportedError(with_location(
+            f"adc.div(rounding_mode={rounding_mode!r}) on traced values: rounding is not "
+            "differentiable; use adc.numpy.floor (or trunc) of the true quotient"))
     return anp.divide(input, other)
+
+
+def _trunc_divide(a, b):
+    if np.result_type(a, b).kind == "f":
+        return np.trunc(a / b)
+    return np.sign(a) * np.sign(b) * np.floor_divide(np.abs(a), np.abs(b))
+
+
+_ROUNDED_QUOTIENTS = {"floor": np.floor_divide, "trunc": _trunc_divide}
 
 
 @op(inplace=True, numpy=_numpy_div, out=True)
 def div(input, other, *, rounding_mode=None):
-    _true_division(rounding_mode)
-    return _elementwise(_name("Div"), anp.divide, input, other, floating=True)
+    if rounding_mode is None:
+        return _elementwise(_name("Div"), anp.divide, input, other, floating=True)
+    if rounding_mode not in _ROUNDED_QUOTIENTS:
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    return _eager_binary(f"div_{rounding_mode}", "DivBackward2", input, other,
+                         _ROUNDED_QUOTIENTS[rounding_mode], lambda a, b: (0, 0))
+
+
+@op(inplace=True, out=True)
+def floor_divide(input, other):
+    """torch's floor semantics; differentiated as div(rounding_mode="floor") is (zero)."""
+    return div(input, other, rounding_mode="floor")
 
 
 true_divide = op(div, name="true_divide")
-divide = op(div, name="divide", function=False)
-multiply = op(mul, name="multiply", function=False)
-subtract = op(sub, name="subtract", function=False)
+divide = op(div, name="divide")
+multiply = op(mul, name="multiply")
+subtract = op(sub, name="subtract")
 
 
 def _power_by_number(x, *, exponent, dtype):
@@ -163,8 +181,13 @@ def _unary(name, torch_name, fn, floating=True, inplace=False, alias=None):
         return _elementwise(_name(torch_name), fn, input, floating=floating)
     public = op(unary, name=name, inplace=inplace, numpy=fn, out=True)
     if alias is not None:
-        op(public, name=alias, function=False)
+        op(public, name=alias)
     return public
+
+
+def _sign(x):
+    """torch's sign: 0 at nan."""
+    return anp.where(anp.not_equal(x, x), 0, anp.sign(x))
 
 
 def _rsqrt(x):
@@ -190,7 +213,7 @@ reciprocal = _unary("reciprocal", "Reciprocal", anp.reciprocal, inplace=True)
 neg = _unary("neg", "Neg", anp.negative, floating=False, inplace=True, alias="negative")
 abs = _unary("abs", "Abs", anp.abs, floating=False, inplace=True, alias="absolute")
 relu = _unary("relu", "Relu", anp.relu, floating=False, inplace=True)
-sign = _unary("sign", "Sign", anp.sign, floating=False)
+sign = _unary("sign", "Sign", _sign, floating=False)
 square = _unary("square", "Pow", anp.square, floating=False)
 logical_not = _unary("logical_not", "LogicalNot", anp.logical_not, floating=False)
 
@@ -251,20 +274,32 @@ def round(input, *, decimals=0):
     return _rounded(input, "RoundBackward1", _round_decimals(decimals))
 
 
+def _eager_binary(kernel, name, input, other, value_fn, slopes_fn):
+    """A piecewise op of two operands computed eagerly by numpy in torch's result dtype, with
+    torch's integer division by zero error; float results get the derivatives
+    `slopes_fn(a, b)` (one per operand, constant where the op is smooth)."""
+    dt = dtypes.result_type(input, other)
+    if dt.kind == "b":
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+    a, b = (_operand(x, dt) for x in (input, other))
+    da, db = (x._data if isinstance(x, Tensor) else x for x in (a, b))
+    if dt.kind in "iu" and not np.all(db):
+        raise RuntimeError("ZeroDivisionError")
+    with np.errstate(all="ignore"):
+        value = np.asarray(value_fn(da, db), dt)
+        if dt.kind != "f":
+            return Tensor._wrap(value)
+        slopes = [np.broadcast_to(np.asarray(s, dt), value.shape) for s in slopes_fn(da, db)]
+    # an integer operand of a float result has no gradient (and must not promote the value)
+    floats = [(x, s) for x, s in zip((a, b), slopes) if getattr(x, "dtype", None) == dt]
+    return _piecewise(name, value, [x for x, _ in floats], [s for _, s in floats])
+
+
 def _remainder_op(name, torch_name, value_fn, quotient_fn):
     def remainder(input, other):
-        dt = dtypes.result_type(input, other)
-        a, b = (_operand(x, dt) for x in (input, other))
-        da, db = (x._data if isinstance(x, Tensor) else x for x in (a, b))
-        if dt.kind in "iub" and not np.all(db):
-            raise RuntimeError("ZeroDivisionError")
-        with np.errstate(all="ignore"):
-            value = np.asarray(value_fn(da, db), dt)
-            slopes = [np.ones((), dt), -quotient_fn(da, db)] if dt.kind == "f" else None
-        if slopes is None:
-            return Tensor._wrap(value)
         suffix = "1" if isinstance(other, Tensor) else "0"
-        return _piecewise(f"{torch_name}Backward{suffix}", value, [a, b], slopes)
+        return _eager_binary(name, f"{torch_name}Backward{suffix}", input, other, value_fn,
+                             lambda a, b: (1, -quotient_fn(a, b)))
     return op(remainder, name=name, inplace=True, out=True)
 
 

@@ -1,5 +1,5 @@
 """Products of tensors: matmul and its checked spellings (mm, bmm, mv, dot), the scaled sums
-addmm/addbmm/addmv/addr/baddbmm, outer, kron, cross, trace.
+addmm/addbmm/addmv/addr/baddbmm, outer, kron, cross, trace, einsum.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py).
 """
@@ -200,3 +200,27 @@ def trace(input):
     if input.dtype.kind in "biu":
         input = input.to(dtypes.int64)
     return apply(_name("Trace"), anp.trace, [input])
+
+
+def _einsum_operands(operands):
+    """torch.einsum(equation, *operands) also takes the operands as one list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        return list(operands[0])
+    return list(operands)
+
+
+def _einsum(*xs, spec):
+    return anp.einsum(spec, *xs)
+
+
+@op(method=False, numpy=lambda equation, *operands: anp.einsum(equation,
+                                                               *_einsum_operands(operands)))
+def einsum(equation, *operands):
+    """One recorded op (grad_fn EinsumBackward0; torch names the last of the products it
+    decomposes the equation into)."""
+    tensors = [_as_tensor(t) for t in _einsum_operands(operands)]
+    for t in tensors[1:]:
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError(f"expected scalar type {dtypes.scalar_type(tensors[0].dtype)} "
+                               f"but found {dtypes.scalar_type(t.dtype)}")
+    return apply("EinsumBackward0", _einsum, tensors, (("spec", equation),))

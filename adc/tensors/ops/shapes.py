@@ -93,7 +93,62 @@ def transpose(input, dim0, dim1):
     return apply(_name("Transpose"), anp.transpose, [input], (("axes", tuple(axes)),), view=True)
 
 
-swapaxes = op(transpose, name="swapaxes", function=False)
+swapaxes = op(transpose, name="swapaxes")
+swapdims = op(transpose, name="swapdims")
+
+
+def _movedim_order(ndim, source, destination):
+    source = [source] if isinstance(source, numbers.Integral) else list(source)
+    destination = [destination] if isinstance(destination, numbers.Integral) else list(
+        destination)
+    if len(source) != len(destination):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source "
+                           f"({source} dims) should contain the same number of dims as "
+                           f"destination ({destination} dims)")
+    source = [_dim(d, ndim) for d in source]
+    destination = [_dim(d, ndim) for d in destination]
+    for what, dims in (("source", source), ("destination", destination)):
+        if len(set(dims)) < len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{what}` ({dims})")
+    rest = iter(d for d in range(ndim) if d not in source)
+    placed = dict(zip(destination, source))
+    return tuple(placed[i] if i in placed else next(rest) for i in range(ndim))
+
+
+@op(numpy=anp.moveaxis)
+def movedim(input, source, destination):
+    return permute(input, _movedim_order(input.ndim, source, destination))
+
+
+moveaxis = op(movedim, name="moveaxis")
+
+
+@op(function=False, composite=True)
+def view_as(input, other):
+    return view(input, other.shape)
+
+
+@op(function=False, composite=True)
+def reshape_as(input, other):
+    return reshape(input, other.shape)
+
+
+@op(numpy=anp.ravel)
+def ravel(input):
+    return reshape(input, -1)
+
+
+def _selections(x, *, axis, n):
+    lead = (slice(None),) * axis
+    return tuple(x[lead + (i,)] for i in range(n))
+
+
+@op(numpy=lambda input, dim=0: _selections(input, axis=dim % anp.ndim(input),
+                                           n=anp.shape(input)[dim]))
+def unbind(input, dim=0):
+    d = _dim(dim, input.ndim)
+    return apply(_name("Unbind"), _selections, [input], (("axis", d), ("n", input.shape[d])),
+                 view=True)
 
 
 @op(numpy=anp.transpose)
@@ -169,6 +224,7 @@ def cat(tensors, dim=0):
 
 
 concatenate = op(cat, name="concatenate", method=False)
+concat = op(cat, name="concat", method=False)
 
 
 @op(method=False, numpy=lambda tensors, dim=0: anp.stack(list(tensors), dim), out=True)
