@@ -18,29 +18,20 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
+
+from cpu import timeit  # noqa: E402  (the same steady-state median as benchmarks/cpu.py)
 
 from adc.cli.progress import fmt_time as fmt  # noqa: E402
 
 LR = 0.01
-
-
-def timeit(fn, min_time=1.0, max_reps=100):
-    fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < 5 or (time.perf_counter() - start < min_time and len(times) < max_reps):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 # ---- the workloads: parameters, inputs and the loss, written once per library style ----
