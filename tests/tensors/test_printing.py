@@ -57,3 +57,15 @@ def test_print_options(options):
 def test_unknown_profile_is_refused():
     with pytest.raises(ValueError, match="profile"):
         adc.set_printoptions(profile="tiny")
+
+
+@pytest.mark.parametrize("name", ["uint8", "int8", "int16", "int32", "int64", "float32",
+                                  "float64", "bool", "short", "long", "int", "float", "double"])
+def test_dtype_objects_match_torch(name):
+    ours, theirs = getattr(adc, name), getattr(torch, name)
+    assert repr(ours) == repr(theirs) and str(ours) == str(theirs)
+    assert ours.is_floating_point == theirs.is_floating_point
+    assert ours.itemsize == theirs.itemsize
+    t, u = adc.tensor([1, 2], dtype=ours), torch.tensor([1, 2], dtype=theirs)
+    assert repr(t) == repr(u) and t.dtype == ours and np.zeros(2, t.dtype).dtype == t.numpy().dtype
+    assert repr((t + 1).dtype) == repr((u + 1).dtype)
