@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from cpu import timeit  # noqa: E402  (the same steady-state median as benchmarks/cpu.py)
 
-from adc.cli.progress import fmt_time as fmt  # noqa: E402
+from adc.progress import fmt_time as fmt  # noqa: E402
 
 LR = 0.01
 

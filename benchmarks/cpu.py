@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from workloads import WORKLOADS, make_inputs  # noqa: E402
 
-from adc.cli.progress import fmt_time as fmt  # noqa: E402
+from adc.progress import fmt_time as fmt  # noqa: E402
 
 
 def timeit(fn, min_time=0.5, max_reps=200):

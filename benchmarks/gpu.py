@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from workloads import WORKLOADS  # noqa: E402
 
-from adc.cli.progress import fmt_time as fmt  # noqa: E402
+from adc.progress import fmt_time as fmt  # noqa: E402
 
 NAMES = ("transcendental", "pairwise", "mlp")
 

@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import adc  # noqa: E402
 import adc.numpy as anp  # noqa: E402
-from adc.cli.progress import fmt_time as fmt  # noqa: E402
+from adc.progress import fmt_time as fmt  # noqa: E402
 
 LR = 1e-3
 

@@ -120,7 +120,7 @@ def main(argv=None) -> int:
     if opts.command is None:
         parser.print_help()
         return 2
-    from .progress import Progress
+    from ..progress import Progress
 
     progress = Progress(quiet=opts.quiet)
     if opts.command == "compile":

@@ -28,7 +28,7 @@ from .common import (
     stats,
     table,
 )
-from .progress import fmt_time
+from ..progress import fmt_time
 from .specs import CliError, UserCodeError, build_inputs, load_function
 
 PEERS = ("torch", "torch.compile", "jax")

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import adc
 
 from .common import Counting, build_graphs, describe_inputs, fn_label, guarded, resolve_backend
-from .progress import fmt_time
+from ..progress import fmt_time
 from .specs import CliError, build_inputs, load_function
 
 EMITS = ("ir", "grad-ir", "dot", "grad-dot", "source")

@@ -103,6 +103,13 @@ def unreadable_entries(err: BaseException) -> list:
     return found
 
 
+def owners(entries, sources) -> list:
+    """The generated modules (of `sources`) whose Numba cache files are among `entries` (from
+    unreadable_entries); a kernels-library entry belongs to none of them."""
+    names = {entry._index_name.split(".", 1)[0] for entry in entries}
+    return [s for s in sources if f"adc_{source_key(s)}" in names]
+
+
 def load_module(source: str):
     """Write (if needed) and import the generated module for `source`."""
     key = source_key(source)

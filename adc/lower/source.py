@@ -42,6 +42,9 @@ class Names:
             self._count += 1
         return self._names[var]
 
+    def __contains__(self, var) -> bool:
+        return var in self._names
+
     def fresh(self, prefix: str = "tmp") -> str:
         self._count += 1
         return f"{prefix}{self._count}"

@@ -212,7 +212,7 @@ def test_first_call_retries_only_unreadable_cache_entries(monkeypatch):
         attempts.append(args)
         raise ValueError("a compile error")
 
-    compiled._compiled = failing
+    compiled._dispatchers = [failing]
     monkeypatch.setattr(cache, "load_module",
                         lambda source: pytest.fail("the first call compiled a second time"))
     with pytest.raises(ValueError, match="a compile error"):

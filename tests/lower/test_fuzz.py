@@ -25,6 +25,16 @@ def test_fuzz_cpu_against_numpy_and_torch():
     assert not reports, "\n\n".join(reports)
 
 
+def test_fuzz_cpu_split_kernels_against_numpy(monkeypatch):
+    """Every program's nests compiled as split kernels under a Python driver."""
+    from adc.lower.cpu import runtime
+
+    monkeypatch.setattr(runtime, "SPLIT_MIN_NESTS", 1)
+    reports = F.run(range(START + 20_000, START + 20_000 + max(COUNT // 2, 2)), batch=8,
+                    torch_check=False)
+    assert not reports, "\n\n".join(reports)
+
+
 def test_fuzz_cuda_simulator_against_numpy():
     pytest.importorskip("numba.cuda")
     reports = F.run(range(START + 10_000, START + 10_000 + max(COUNT // 8, 2)), batch=2,

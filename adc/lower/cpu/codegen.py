@@ -1,20 +1,47 @@
-"""The CPU target's hooks on the shared code generator: a single njit function whose fused
-loops come from cpu.nest and whose other statements come from the @cpu_rule rules.
+"""The CPU target's hooks on the shared code generator: njit code whose fused loops come from
+cpu.nest and whose other statements come from the @cpu_rule rules, in one of two shapes:
+- whole: the graph is one njit function (no Python between its statements; best for small
+  graphs, whose one function compiles quickly and whose calls cost one dispatch);
+- split: every fused nest is a kernel of its own, one small njit module keyed by the hash of
+  its source, and a Python driver calls the kernels and runs the other statements (numpy views
+  and adc's kernels). Numba's compile time grows faster than the size of the function, and
+  nests that print the same (a repeated layer; forward and gradient) share one compiled and
+  cached kernel, so large graphs compile in time proportional to their distinct nests.
 
-Stage: lower. Invariants: the whole graph becomes one njit function (no Python loop over
-equations at call time); 0-d values are stored as 1-element arrays inside generated code (the
+Stage: lower. Invariants: 0-d values are stored as 1-element arrays inside generated code (the
 runtime reshapes at the boundary), which keeps Numba's typing uniform; `contiguous` holds the
-arrays known to be C-contiguous and `fortran` the transposed matrices BLAS takes as they are.
+arrays known to be C-contiguous and `fortran` the transposed matrices BLAS takes as they are;
+a kernel's source depends only on its nest's body (its names are its own, its parameters
+numbered in order of first use), never on where the nest sits in the graph.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..codegen import Codegen, returned
-from ..source import SourceBuilder
+from ..source import Names, SourceBuilder
 from .nest import CpuNestEmitter
 
 PARALLEL_MIN_SIZE = 1 << 15  # elements; smaller loops run serially (threading costs more)
+
+
+class KernelScope:
+    """The code generator as the emitter of one split-out nest sees it: names of the kernel's
+    own; the arrays the nest reads from outside become the kernel's parameters, in order of
+    first use."""
+
+    def __init__(self, graph, nest):
+        self.graph = graph
+        self.names = Names()
+        self.contiguous: set = set()
+        self.params: list = []
+        self._made = {e.outs[0] for e in nest.eqns}
+
+    def arr(self, var) -> str:
+        if var not in self._made and var not in self.names:
+            self.params.append(var)
+            return self.names(var, "a")
+        return self.names(var)
 
 
 class CpuCodegen(Codegen):
@@ -22,32 +49,64 @@ class CpuCodegen(Codegen):
     KERNELS = "adc.kernels.cpu"
     IMPORTS = ("from numba import get_thread_id, njit, prange",)
 
-    def __init__(self, graph, fastmath: bool):
+    def __init__(self, graph, fastmath: bool, split: bool = False):
         super().__init__(graph, fastmath)
-        self.src = SourceBuilder(depth=1)
+        self.split = split
+        self.src = SourceBuilder(depth=2 if split else 1)
         self.contiguous = set(graph.invars) | set(graph.consts)
         self.fortran: set = set()  # Fortran-contiguous views (transposed matrices)
         self.parallel = False
+        self.kernel_sources: dict = {}  # split: kernel module source -> its index
 
     def c(self, var) -> str:
         """The array as C-contiguous (Numba's reshape and BLAS calls need it)."""
         return self.arr(var) if var in self.contiguous else f"np.ascontiguousarray({self.arr(var)})"
 
     def nest(self, nest) -> None:
-        size = int(np.prod(nest.shape, dtype=np.int64))
-        emitter = CpuNestEmitter(self, nest, size >= PARALLEL_MIN_SIZE)
+        parallel = int(np.prod(nest.shape, dtype=np.int64)) >= PARALLEL_MIN_SIZE
+        if not self.split:
+            emitter = CpuNestEmitter(self, nest, parallel)
+            emitter.emit()
+            emitter.render(self.src)
+            self.parallel |= emitter.parallel
+            return
+        scope = KernelScope(self.graph, nest)
+        emitter = CpuNestEmitter(scope, nest, parallel)
         emitter.emit()
-        emitter.render(self.src)
+        body = SourceBuilder(depth=1)
+        emitter.render(body)
+        outs = [e.outs[0] for e in nest.eqns if e.outs[0] in nest.stores]
+        body.line(f"return {returned([scope.arr(v) for v in outs])}")
+        source = (self.header("for one fused loop nest")
+                  + self.njit_def(emitter.parallel, [scope.arr(v) for v in scope.params])
+                  + body.source())
+        k = self.kernel_sources.setdefault(source, len(self.kernel_sources))
+        self.src.line(f"{returned([self.arr(v) for v in outs])} = "
+                      f"nest{k}({', '.join(self.arr(v) for v in scope.params)})")
+        self.contiguous.update(outs)
         self.parallel |= emitter.parallel
 
     def finish(self, outvars) -> None:
         self.src.line(f"return {returned([self.arr(v) for v in outvars])}")
 
-    def body(self, params: list) -> str:
+    def njit_def(self, parallel: bool, params: list) -> str:
         head = SourceBuilder()
         head.line("")
         head.line("")
-        head.line(f"@njit(cache=True, nogil=True, parallel={self.parallel}, "
+        head.line(f"@njit(cache=True, nogil=True, parallel={parallel}, "
                   f"fastmath={self.fastmath}, error_model='numpy')")
         head.line(f"def kernel({', '.join(params)}):")
-        return head.source() + self.src.source()
+        return head.source()
+
+    def body(self, params: list) -> str:
+        if not self.split:
+            return self.njit_def(self.parallel, params) + self.src.source()
+        head = SourceBuilder()
+        head.line("")
+        head.line("")
+        with head.block(f"def make({', '.join(f'nest{k}' for k in range(len(self.kernel_sources)))}):"):
+            head.line('"""The driver, calling the kernels `nest0`, ... (njit functions)."""')
+            head.line(f"def program({', '.join(params)}):")
+        tail = SourceBuilder(depth=1)
+        tail.line("return program")
+        return head.source() + self.src.source() + tail.source()

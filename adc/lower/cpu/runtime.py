@@ -1,52 +1,81 @@
-"""Running a generated CPU kernel: arrays in (made C-contiguous, 0-d ones as 1-element
-arrays), a list of arrays the caller owns out.
+"""Running generated CPU code: arrays in (made C-contiguous, 0-d ones as 1-element arrays), a
+list of arrays the caller owns out.
 
 Stage: run time. Invariants: outputs never alias inputs or constants (aliased ones are
-copied); the first call loads or compiles the kernel, and an unreadable Numba cache entry is
-deleted and the kernel compiled afresh instead of failing the user's call.
+copied); the first call loads or compiles the kernels (showing its progress on a terminal when
+that takes long), and an unreadable Numba cache entry is emptied and its kernel compiled afresh
+instead of failing the user's call; a compilation interrupted with Ctrl-C raises a one-line
+KeyboardInterrupt and leaves the first call to do again (kernels finished before it stay
+compiled and cached; files are written atomically, so the cache stays consistent).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...ir import Graph
+from ...progress import Progress
 from .. import cache
+from ..fuse import Nest, plan
 from ..threads import start_pool
 from .codegen import CpuCodegen
 
+SPLIT_MIN_NESTS = 12  # graphs with this many fused nests or more compile as split kernels
+
 
 class CompiledGraph:
-    """Calls the generated kernel: arrays in, list of arrays out; `.source` is the module."""
+    """Calls the generated code: arrays in, list of arrays out. `.source` is the generated
+    module (split: the driver, then each distinct kernel's module); `.kernels` the number of
+    distinct compiled kernels."""
 
-    def __init__(self, graph: Graph, kernel, source: str, consts, aliased_outputs,
-                 parallel: bool):
-        self.source = source
-        self._parallel = parallel
-        self._compiled = kernel
-        self._kernel = self._first_call  # the compiled kernel itself once it has loaded
+    def __init__(self, graph: Graph, gen: CpuCodegen, source: str):
+        self._driver = source
+        self._kernel_sources = list(gen.kernel_sources) if gen.split else [source]
+        self.kernels = len(self._kernel_sources)
+        self.source = source if not gen.split else "\n\n".join([source, *self._kernel_sources])
+        self._parallel = gen.parallel
+        self._dispatchers = self._load()
+        self._kernel = self._first_call  # the linked program once it has loaded
         self._scalar_in = tuple(v.aval.shape == () for v in graph.invars)
         self._any_scalar_in = any(self._scalar_in)
-        self._post = tuple(
-            (v.aval.shape == (), i in aliased_outputs) for i, v in enumerate(graph.outvars)
-        )
+        aliased = {i for i, v in enumerate(graph.outvars) if v in gen.aliases}
+        self._post = tuple((v.aval.shape == (), i in aliased) for i, v in enumerate(graph.outvars))
         self._plain_out = not any(scalar or aliased for scalar, aliased in self._post)
-        self._consts = tuple(consts)
+        self._consts = tuple(gen.const_arrays())
+        self._split = gen.split
+
+    def _load(self) -> list:
+        return [cache.load_module(s).kernel for s in self._kernel_sources]
+
+    def _link(self, kernels):
+        """The program over these kernel callables."""
+        return cache.load_module(self._driver).make(*kernels) if self._split else kernels[0]
+
+    def cache_stats(self) -> tuple:
+        """(signatures loaded from the disk cache, signatures compiled) over the kernels."""
+        return (sum(sum(d.stats.cache_hits.values()) for d in self._dispatchers),
+                sum(sum(d.stats.cache_misses.values()) for d in self._dispatchers))
 
     def _first_call(self, *args):
         if self._parallel:  # a serial kernel never needs Numba's threads
             start_pool()
         try:
-            return self._load_and_call(args)
-        finally:
-            self._kernel = self._compiled
+            with Progress().counting("compiling", self.kernels) as done:
+                out = self._load_and_call(args, done)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(
+                f"adc: compiling {self.kernels} kernel(s) was interrupted; the kernels "
+                "finished so far are cached, and the next call compiles the rest") from None
+        self._kernel = self._link(self._dispatchers)
+        return out
 
-    def _load_and_call(self, args):
-        """Call the kernel; cache entries Numba cannot read (and only those) are emptied and the
-        call retried, so a stale or corrupt cache costs a recompilation, not the user's call."""
+    def _load_and_call(self, args, done):
+        """Call the program with each kernel reporting its first call to `done`; cache entries
+        Numba cannot read (and only those) are emptied and the call retried, so a stale or
+        corrupt cache costs a recompilation, not the user's call."""
         flushed = set()
         while True:
             try:
-                return self._compiled(*args)
+                return self._link([_reporting(d, done) for d in self._dispatchers])(*args)
             except Exception as err:
                 entries = [e for e in cache.unreadable_entries(err) if id(e) not in flushed]
                 if not entries:
@@ -54,8 +83,9 @@ class CompiledGraph:
                 for entry in entries:
                     entry.flush()
                     flushed.add(id(entry))
-                cache.purge(self.source)
-                self._compiled = cache.load_module(self.source).kernel
+                for source in cache.owners(entries, self._kernel_sources):
+                    cache.purge(source)
+                self._dispatchers = self._load()
 
     def __call__(self, *args):
         if self._any_scalar_in:
@@ -74,8 +104,27 @@ class CompiledGraph:
         ]
 
 
-def compile_cpu(graph: Graph, fastmath: bool = False) -> CompiledGraph:
-    """Compile a graph prepared for the CPU (adc.opt.prepare(graph, "cpu"))."""
-    gen, source, module = CpuCodegen.build(graph, fastmath)
-    aliased = {i for i, v in enumerate(graph.outvars) if v in gen.aliases}
-    return CompiledGraph(graph, module.kernel, source, gen.const_arrays(), aliased, gen.parallel)
+def _reporting(dispatcher, done):
+    """`dispatcher`, telling `done` after its first call whether it came from the disk cache."""
+    first = [True]
+
+    def call(*args):
+        out = dispatcher(*args)
+        if first[0]:
+            first[0] = False
+            done(cached=sum(dispatcher.stats.cache_hits.values()) > 0)
+        return out
+
+    return call
+
+
+def compile_cpu(graph: Graph, fastmath: bool = False, split: bool | None = None) -> CompiledGraph:
+    """Compile a graph prepared for the CPU (adc.opt.prepare(graph, "cpu")); `split` (default:
+    when the graph has SPLIT_MIN_NESTS fused nests or more) compiles each nest as a kernel of
+    its own (see cpu.codegen)."""
+    items = plan(graph, **CpuCodegen.PLAN)
+    if split is None:
+        split = sum(isinstance(item, Nest) for item in items) >= SPLIT_MIN_NESTS
+    gen = CpuCodegen(graph, fastmath, split)
+    source = gen.generate(items)
+    return CompiledGraph(graph, gen, source)

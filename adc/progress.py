@@ -1,7 +1,9 @@
 """A tiny progress display on stderr: a live, self-erasing line on a terminal; plain lines
-(one per finished step) when stderr is piped; nothing with --quiet.
+(one per finished step) when stderr is piped; nothing with --quiet. The CLI shows its steps
+with it, and compiled code its compilation when that takes long.
 
-Stage: CLI. Invariant: it never writes to stdout, so tables and JSON stay clean.
+Stage: shared by every stage (imports nothing of adc). Invariant: it never writes to stdout,
+so tables and JSON stay clean.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import time
 from contextlib import contextmanager
 
 _SPIN = "|/-\\"
+SLOW_S = 2.0  # a compilation that takes longer shows its progress (on a terminal)
 
 
 def fmt_time(seconds) -> str:
@@ -95,3 +98,36 @@ class Progress:
         """A message that stays visible (e.g. a skipped peer)."""
         self._clear()
         self._line(text)
+
+    @contextmanager
+    def counting(self, label: str, total: int, delay: float | None = None):
+        """A count of `total` items (e.g. kernels compiled), drawn live on a terminal once
+        `delay` seconds (default SLOW_S) have passed, erased at the end; yields `done(cached)`, to call per
+        finished item (cached: it came from the disk cache instead of being built)."""
+        start = time.perf_counter()
+        counts = [0, 0]
+        stop = threading.Event()
+
+        def done(cached: bool = False):
+            counts[0] += 1
+            counts[1] += bool(cached)
+
+        def draw():
+            if stop.wait(SLOW_S if delay is None else delay):
+                return
+            while True:
+                self._draw(f"{self.prefix}: {label}: {counts[0]}/{total} "
+                           f"({counts[1]} from the cache) {time.perf_counter() - start:.0f} s")
+                if stop.wait(0.5):
+                    return
+
+        thread = threading.Thread(target=draw, daemon=True) if self.live else None
+        if thread is not None:
+            thread.start()
+        try:
+            yield done
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join()
+                self._clear()
