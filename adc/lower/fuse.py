@@ -119,14 +119,19 @@ def plan(graph: Graph, *, threads_share_axis0_results: bool = True) -> list:
 
     def place(eqn):
         t = iteration_shape(eqn)
+        # no nest before the one computing the latest input can read it
+        lowest = max([ready[v] for v in eqn.ins], default=-1) - 0.5
         for item in reversed(items):
-            if not isinstance(item, Nest):
+            if item.position < lowest:
+                break
+            if not isinstance(item, Nest) or len(item.eqns) >= NEST_MAX_EQNS:
                 continue
-            shape = item.shape if embeds(t, item.shape) else t
-            if (embeds(t, item.shape) or embeds(item.shape, t)) \
+            grows = not embeds(t, item.shape)
+            if (not grows or embeds(item.shape, t)) \
                     and all(usable(v, item, eqn) for v in eqn.ins) \
-                    and all(_accumulates_once(e, shape) for e in item.eqns + [eqn]):
-                if not embeds(t, item.shape):
+                    and _accumulates_once(eqn, t if grows else item.shape) \
+                    and (not grows or all(_accumulates_once(e, t) for e in item.eqns)):
+                if grows:
                     item.shape = t
                 return item
         nest = Nest(t, len(items))
@@ -185,6 +190,10 @@ def plan(graph: Graph, *, threads_share_axis0_results: bool = True) -> list:
 
 
 REMAT_MAX_EQNS = 8
+# A nest takes at most this many equations: Numba's compile time grows faster than a loop
+# body's length (an unrolled LSTM's one nest of 940 equations took over a minute), and a
+# capped nest is a kernel short enough that its copies in a repeated structure share code.
+NEST_MAX_EQNS = 128
 
 
 def _rematerialize(items, home, ready, outputs) -> None:
