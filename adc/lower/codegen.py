@@ -20,7 +20,7 @@ import numpy as np
 from ..ir import Graph
 from . import cache
 from .fuse import Nest, plan
-from .nest import storage
+from .nest import const_literal, storage
 from .registry import lowering
 from .source import Names, SourceBuilder
 
@@ -73,6 +73,14 @@ class Codegen:
         gen = cls(graph, fastmath)
         source = gen.generate()
         return gen, source, cache.load_module(source)
+
+    def extents(self, nest) -> list:
+        """Source text of each axis' length in `nest`'s loops (here: its literal length)."""
+        return [str(d) for d in nest.shape]
+
+    def literal(self, var):
+        """Source for a size-1 constant read inside a nest (inlined), else None."""
+        return const_literal(self.graph, var)
 
     def arr(self, var) -> str:
         if var in self.graph.consts:

@@ -38,7 +38,7 @@ def identity(kind: str, dtype) -> str:
 class Block:
     def __init__(self, header: str | None, loop: tuple | None = None):
         self.header = header
-        self.loop = loop  # (index name, extent) of a serial loop
+        self.loop = loop  # (index name, extent, extent's source text) of a serial loop
         self.items: list = []  # str lines, Accumulate updates and nested Blocks
         self.carries_reduction = False  # some update reads what the previous iteration wrote
         self.array_carried = False  # ... an array element (not an Accumulate)
@@ -115,6 +115,7 @@ class NestEmitter:
 
     def __init__(self, gen, nest, parallel: bool):
         self.gen, self.nest, self.shape = gen, nest, nest.shape
+        self.extents = gen.extents(nest)  # source text of each axis' length
         self.parallel = parallel and bool(self.shape) and self.shape[0] > 1
         self.root = Block(None)
         self.chain = [self.root]
@@ -135,7 +136,8 @@ class NestEmitter:
             if self.parallel and k == 0:
                 block = self.parallel_loop()
             else:
-                block = Block(f"for i{k} in range({self.shape[k]}):", (f"i{k}", self.shape[k]))
+                block = Block(f"for i{k} in range({self.extents[k]}):",
+                              (f"i{k}", self.shape[k], self.extents[k]))
             self.chain[-1].items.append(block)
             self.chain.append(block)
 
@@ -160,13 +162,25 @@ class NestEmitter:
             name = self.emit_scalar(self.defining[var], recompute=True)
             self.recomputed[var] = (name, self.chain[-1])
             return name
-        lit = const_literal(self.gen.graph, var)
+        lit = self.gen.literal(var)
         if lit is not None:
             return lit
         u = var.aval.shape
         offset = len(consumer_shape) - len(u)
         idx = ", ".join("0" if d == 1 else f"i{offset + j}" for j, d in enumerate(u)) or "0"
         return f"{self.array(var)}[{idx}]"
+
+    def shape_text(self, var) -> str:
+        """Source text of the storage shape of `var`, a value computed in the nest: each axis
+        of length > 1 is the nest axis it runs along (a reduction's result keeps the axes of
+        its input it did not reduce), so it reads that axis' extent."""
+        shape = var.aval.shape
+        eqn = self.defining.get(var)
+        axes = range(len(shape))
+        if eqn is not None and eqn.prim.reduction and len(shape) < eqn.ins[0].aval.ndim:
+            axes = [k for k in range(eqn.ins[0].aval.ndim) if k not in eqn.params["axes"]]
+        dims = [self.extents[k] if d != 1 else "1" for d, k in zip(shape, axes)] or ["1"]
+        return f"({', '.join(dims)}{',' if len(dims) == 1 else ''})"
 
     def recompute_cost(self, var) -> int:
         """How many equations recomputing the out-of-scope scalar `var` would emit."""

@@ -18,23 +18,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...prims.shape import pad_p
 from ..codegen import Codegen, returned
+from ..nest import const_literal
 from ..source import Names, SourceBuilder
 from .nest import CpuNestEmitter
 
 PARALLEL_MIN_SIZE = 1 << 15  # elements; smaller loops run serially (threading costs more)
+SPECIALIZE_MAX = 4  # split kernels keep loops this short literal (unrolled: xyz, 3x3 windows)
 
 
 class KernelScope:
     """The code generator as the emitter of one split-out nest sees it: names of the kernel's
     own; the arrays the nest reads from outside become the kernel's parameters, in order of
-    first use."""
+    first use, and so do its floating-point scalar constants (passed as scalars) and the
+    lengths of its loops longer than SPECIALIZE_MAX (passed after them, in axis order). The
+    same layer at another batch size, or with another constant, is then the same kernel."""
 
     def __init__(self, graph, nest):
         self.graph = graph
         self.names = Names()
         self.contiguous: set = set()
         self.params: list = []
+        self.scalars: set = set()  # params passed as scalars (element 0 of the constant)
+        self.sizes: list = []  # nest axes whose length is a parameter
         self._made = {e.outs[0] for e in nest.eqns}
 
     def arr(self, var) -> str:
@@ -42,6 +49,19 @@ class KernelScope:
             self.params.append(var)
             return self.names(var, "a")
         return self.names(var)
+
+    def extents(self, nest) -> list:
+        # a pad's bounds are literal lengths of its input (they need the axis' true length)
+        if not any(e.prim is pad_p for e in nest.eqns):
+            self.sizes = [k for k, d in enumerate(nest.shape) if d > SPECIALIZE_MAX]
+        return [f"n{k}" if k in self.sizes else str(d) for k, d in enumerate(nest.shape)]
+
+    def literal(self, var):
+        value = self.graph.consts.get(var)
+        if value is None or np.size(value) != 1 or np.dtype(var.aval.dtype).kind != "f":
+            return const_literal(self.graph, var)
+        self.scalars.add(var)
+        return self.arr(var)
 
 
 class CpuCodegen(Codegen):
@@ -77,12 +97,13 @@ class CpuCodegen(Codegen):
         emitter.render(body)
         outs = [e.outs[0] for e in nest.eqns if e.outs[0] in nest.stores]
         body.line(f"return {returned([scope.arr(v) for v in outs])}")
-        source = (self.header("for one fused loop nest")
-                  + self.njit_def(emitter.parallel, [scope.arr(v) for v in scope.params])
+        params = [scope.arr(v) for v in scope.params] + [f"n{k}" for k in scope.sizes]
+        source = (self.header("for one fused loop nest") + self.njit_def(emitter.parallel, params)
                   + body.source())
-        k = self.kernel_sources.setdefault(source, len(self.kernel_sources))
-        self.src.line(f"{returned([self.arr(v) for v in outs])} = "
-                      f"nest{k}({', '.join(self.arr(v) for v in scope.params)})")
+        index = self.kernel_sources.setdefault(source, len(self.kernel_sources))
+        args = [f"{self.arr(v)}[0]" if v in scope.scalars else self.arr(v) for v in scope.params]
+        args += [str(nest.shape[k]) for k in scope.sizes]
+        self.src.line(f"{returned([self.arr(v) for v in outs])} = nest{index}({', '.join(args)})")
         self.contiguous.update(outs)
         self.parallel |= emitter.parallel
 

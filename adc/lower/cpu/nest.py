@@ -15,7 +15,7 @@ import numpy as np
 from ...kernels.cpu.reduce import KINDS
 
 from ..debug import empty
-from ..nest import UPDATE, Accumulate, Assign, Block, NestEmitter, np_dtype, own_index, storage
+from ..nest import UPDATE, Accumulate, Assign, Block, NestEmitter, np_dtype, own_index
 
 STRIP = 256  # elements per chunk of a strip-mined reduction loop
 
@@ -28,7 +28,8 @@ class CpuNestEmitter(NestEmitter):
         self.parallel_blocks: list = []  # prange loops; they need `tid` if privates exist
 
     def parallel_loop(self) -> Block:
-        block = Block(f"for i0 in prange({self.shape[0]}):", ("i0", self.shape[0]))
+        block = Block(f"for i0 in prange({self.extents[0]}):",
+                      ("i0", self.shape[0], self.extents[0]))
         self.parallel_blocks.append(block)
         return block
 
@@ -36,9 +37,9 @@ class CpuNestEmitter(NestEmitter):
         aval = var.aval
         dtype = np_dtype(aval.dtype)
         if init is None:
-            self.prologue.append(f"{self.array(var)} = {empty(storage(aval.shape), aval.dtype)}")
+            self.prologue.append(f"{self.array(var)} = {empty(self.shape_text(var), aval.dtype)}")
         else:
-            self.prologue.append(f"{self.array(var)} = np.full({storage(aval.shape)}, {init}, "
+            self.prologue.append(f"{self.array(var)} = np.full({self.shape_text(var)}, {init}, "
                                  f"{dtype})")
         self.gen.contiguous.add(var)
 
@@ -64,7 +65,7 @@ class CpuNestEmitter(NestEmitter):
         dtype = np_dtype(acc_dtype)
         # get_thread_id() < NUMBA_NUM_THREADS; get_num_threads() would defeat caching.
         self.prologue.append(f"{private} = np.full(({numba.config.NUMBA_NUM_THREADS},) + "
-                             f"{storage(out.aval.shape)}, {init}, {dtype})")
+                             f"{self.shape_text(out)}, {init}, {dtype})")
         # combined right after the parallel loop: a consumer in the nest may read it next
         loop = self.chain[1]
         combined = f"combine({private}, {KINDS[kind]})"
@@ -94,19 +95,22 @@ class CpuNestEmitter(NestEmitter):
                 or any(isinstance(it, Block) for it in block.items)  # only innermost loops
                 or not any(isinstance(it, Assign) and it.calls_math for it in block.items)):
             return super().render_block(block, src)
-        index, extent = block.loop
+        index, extent, text = block.loop
         parallel = block in self.parallel_blocks
+        chunked = extent > STRIP or parallel
+        literal = text == str(extent)  # else the kernel takes the extent as an argument
+        size = min(extent, STRIP) if literal else STRIP if chunked else text
         buffers = [self.gen.names.fresh("buf") for _ in accumulates]
-        allocs = [f"{buf} = np.empty({min(extent, STRIP)}, {acc.dtype})"
+        allocs = [f"{buf} = np.empty({size}, {acc.dtype})"
                   for buf, acc in zip(buffers, accumulates)]
-        if extent <= STRIP and not parallel:
+        if not chunked:
             chunks, loop, slot = contextlib.nullcontext(), block.header, index
         else:
             chunk = self.gen.names.fresh("c")
             start = f"{chunk} * {STRIP}"
-            chunks = src.block(f"for {chunk} in {'prange' if parallel else 'range'}"
-                               f"({-(-extent // STRIP)}):")
-            loop = f"for {index} in range({start}, min({start} + {STRIP}, {extent})):"
+            count = -(-extent // STRIP) if literal else f"-(-{text} // {STRIP})"
+            chunks = src.block(f"for {chunk} in {'prange' if parallel else 'range'}({count}):")
+            loop = f"for {index} in range({start}, min({start} + {STRIP}, {text})):"
             slot = f"{index} - {start}"
         if not parallel:
             for line in allocs:
