@@ -15,12 +15,14 @@ solution only for matrices of full rank (the tensor ops check the rank first).
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 from .. import numpy as anp
 from ..errors import UnsupportedError, with_location
+from ..prims.lazy import LazyModule
 from ..prims.linalg import inv_p, solve_p
 from ..tracer import Tracer, bind
+
+scipy_linalg = LazyModule("scipy.linalg")
 
 
 def inv(a):
@@ -94,7 +96,7 @@ def pivot_order(a: np.ndarray):
     if a.size == 0:
         return (np.broadcast_to(np.arange(n), a.shape[:-1]).copy(),
                 np.ones(a.shape[:-2], a.dtype))
-    p = scipy.linalg.lu(a, p_indices=True)[0].reshape(a.shape[:-1])
+    p = scipy_linalg.lu(a, p_indices=True)[0].reshape(a.shape[:-1])
     sign = np.round(np.linalg.det(np.eye(n, dtype=np.float64)[p])).astype(a.dtype)
     return np.argsort(p, axis=-1), sign
 

@@ -3,22 +3,25 @@
 Stage: primitive definitions. Invariant: an elementwise primitive broadcasts its inputs with
 numpy rules, requires them to share one dtype (adc.numpy promotes before binding), and has
 no hand-written VJP: `Elementwise.vjp` multiplies the cotangent by `sympy.diff` of the form,
-translated back to traced ops; ad.py undoes the broadcasting.
+translated back to traced ops; ad.py undoes the broadcasting. A form is a function of the
+input symbols (and the params) built on first use, so defining the primitives imports
+neither sympy nor SciPy (`LazyModule`): only a derivative, a lowering or a numpy reference
+that needs them does.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.special
-import sympy as sp
 
 from ..ir import Aval
 from . import lax
-from . import symbolic as S
 from .base import Primitive, broadcast_shapes
 from .cases import case, elementwise_cases, uniform
+from .lazy import LazyModule
 
-x0, x1, x2 = S.SYMBOLS
+sp = LazyModule("sympy")
+special = LazyModule("scipy.special")
+S = LazyModule(".symbolic", __package__)
 
 
 class Elementwise(Primitive):
@@ -26,7 +29,9 @@ class Elementwise(Primitive):
 
     def __init__(self, name, form, impl, torch_impl, domains, *, bool_out=False,
                  differentiable=True, code=None, cases=None, **traits):
-        self.form = form  # sympy expression, or a function of the params returning one
+        # form(*input symbols, **params) -> the sympy scalar form; built once per params
+        self.form = form
+        self._forms: dict = {}
         self.bool_out = bool_out
         # a format string over the scalar argument names, for a form whose sympy printing is
         # not the code to run (logical ops on bools: `a and b`, not `a > 0 and b > 0`)
@@ -35,15 +40,13 @@ class Elementwise(Primitive):
                          vjp=None, domains=domains, differentiable=differentiable,
                          cases=elementwise_cases(len(domains)) if cases is None else cases,
                          fusable=True, **traits)
-        if (
-            isinstance(form, sp.Expr)
-            and not isinstance(form, (sp.Pow, sp.Add, sp.Mul))
-            and form.args == S.SYMBOLS[: len(domains)]
-        ):
-            S.FUNCTION_PRIMS[form.func] = self
 
     def form_for(self, params) -> sp.Expr:
-        return self.form(**params) if callable(self.form) else self.form
+        key = tuple(sorted(params.items()))
+        form = self._forms.get(key)
+        if form is None:
+            form = self._forms[key] = self.form(*S.SYMBOLS[: len(self.domains)], **params)
+        return form
 
     def _shape_rule(self, *avals, **params):
         dtypes = {a.dtype for a in avals}
@@ -90,30 +93,28 @@ def _binary(name, form, impl, torch_name, domains=("real", "real"), **kw):
 
 _smooth = dict(second_order=True)
 _exact = dict(exact=True)
-neg_p = _unary("neg", -x0, np.negative, "neg", involution=True, **_exact, **_smooth)
-exp_p = _unary("exp", sp.exp(x0), np.exp, "exp", **_smooth)
-log_p = _unary("log", sp.log(x0), np.log, "log", "positive", **_smooth)
-log1p_p = _unary("log1p", S.log1p(x0), np.log1p, "log1p", "positive", **_smooth)
-expm1_p = _unary("expm1", S.expm1(x0), np.expm1, "expm1", **_smooth)
-sqrt_p = _unary("sqrt", sp.sqrt(x0), np.sqrt, "sqrt", "positive", **_smooth)
-sin_p = _unary("sin", sp.sin(x0), np.sin, "sin", **_smooth)
-cos_p = _unary("cos", sp.cos(x0), np.cos, "cos", **_smooth)
-tan_p = _unary("tan", sp.tan(x0), np.tan, "tan", "unit", **_smooth)
-tanh_p = _unary("tanh", sp.tanh(x0), np.tanh, "tanh", **_smooth)
-arctan_p = _unary("arctan", sp.atan(x0), np.arctan, "atan", **_smooth)
-sinh_p = _unary("sinh", sp.sinh(x0), np.sinh, "sinh", **_smooth)
-cosh_p = _unary("cosh", sp.cosh(x0), np.cosh, "cosh", **_smooth)
-erf_p = _unary("erf", sp.erf(x0), scipy.special.erf, "erf", **_smooth)
-abs_p = _unary("abs", sp.Abs(x0), np.abs, "abs", "nonzero", **_exact)
-sign_p = _unary("sign", sp.sign(x0), np.sign, "sign", "nonzero", **_exact)
-sigmoid_p = _unary("sigmoid", S.Sigmoid(x0), _stable_sigmoid, "sigmoid", **_smooth)
-relu_p = _unary(
-    "relu", S.Relu(x0), lambda x: np.maximum(x, np.zeros((), x.dtype)), "relu", "nonzero",
-    **_exact
-)
+neg_p = _unary("neg", lambda x: -x, np.negative, "neg", involution=True, **_exact, **_smooth)
+exp_p = _unary("exp", lambda x: sp.exp(x), np.exp, "exp", **_smooth)
+log_p = _unary("log", lambda x: sp.log(x), np.log, "log", "positive", **_smooth)
+log1p_p = _unary("log1p", lambda x: S.log1p(x), np.log1p, "log1p", "positive", **_smooth)
+expm1_p = _unary("expm1", lambda x: S.expm1(x), np.expm1, "expm1", **_smooth)
+sqrt_p = _unary("sqrt", lambda x: sp.sqrt(x), np.sqrt, "sqrt", "positive", **_smooth)
+sin_p = _unary("sin", lambda x: sp.sin(x), np.sin, "sin", **_smooth)
+cos_p = _unary("cos", lambda x: sp.cos(x), np.cos, "cos", **_smooth)
+tan_p = _unary("tan", lambda x: sp.tan(x), np.tan, "tan", "unit", **_smooth)
+tanh_p = _unary("tanh", lambda x: sp.tanh(x), np.tanh, "tanh", **_smooth)
+arctan_p = _unary("arctan", lambda x: sp.atan(x), np.arctan, "atan", **_smooth)
+sinh_p = _unary("sinh", lambda x: sp.sinh(x), np.sinh, "sinh", **_smooth)
+cosh_p = _unary("cosh", lambda x: sp.cosh(x), np.cosh, "cosh", **_smooth)
+erf_p = _unary("erf", lambda x: sp.erf(x), lambda x: special.erf(x), "erf", **_smooth)
+abs_p = _unary("abs", lambda x: sp.Abs(x), np.abs, "abs", "nonzero", **_exact)
+sign_p = _unary("sign", lambda x: sp.sign(x), np.sign, "sign", "nonzero", **_exact)
+sigmoid_p = _unary("sigmoid", lambda x: S.Sigmoid(x), _stable_sigmoid, "sigmoid", **_smooth)
+relu_p = _unary("relu", lambda x: S.Relu(x), lambda x: np.maximum(x, np.zeros((), x.dtype)),
+                "relu", "nonzero", **_exact)
 softplus_p = Elementwise(
     "softplus",
-    S.Softplus(x0),
+    lambda x: S.Softplus(x),
     lambda x: np.logaddexp(np.zeros((), x.dtype), x),
     lambda t, a: t.nn.functional.softplus(a),
     ("real",),
@@ -121,7 +122,7 @@ softplus_p = Elementwise(
 )
 pow_scalar_p = Elementwise(
     "pow_scalar",
-    lambda exponent: S.Power(x0, sp.nsimplify(exponent)),
+    lambda x, exponent: S.Power(x, sp.nsimplify(exponent)),
     lambda x, exponent: np.power(x, x.dtype.type(exponent)),
     lambda t, a, exponent: t.pow(a, exponent),
     ("positive",),
@@ -129,21 +130,23 @@ pow_scalar_p = Elementwise(
     **_exact, **_smooth,
 )
 
-add_p = _binary("add", x0 + x1, np.add, "add", identities=((0, 1, 0.0), (1, 0, 0.0)),
+add_p = _binary("add", lambda x, y: x + y, np.add, "add",
+                identities=((0, 1, 0.0), (1, 0, 0.0)), **_exact, **_smooth)
+sub_p = _binary("sub", lambda x, y: x - y, np.subtract, "sub", identities=((0, 1, 0.0),),
                 **_exact, **_smooth)
-sub_p = _binary("sub", x0 - x1, np.subtract, "sub", identities=((0, 1, 0.0),), **_exact,
-                **_smooth)
-mul_p = _binary("mul", x0 * x1, np.multiply, "mul", identities=((0, 1, 1.0), (1, 0, 1.0)),
-                **_exact, **_smooth)
-div_p = _binary("div", x0 / x1, np.divide, "div", ("real", "nonzero"),
+mul_p = _binary("mul", lambda x, y: x * y, np.multiply, "mul",
+                identities=((0, 1, 1.0), (1, 0, 1.0)), **_exact, **_smooth)
+div_p = _binary("div", lambda x, y: x / y, np.divide, "div", ("real", "nonzero"),
                 identities=((0, 1, 1.0),), **_smooth)
-pow_p = _binary("pow", S.Power(x0, x1), np.power, "pow", ("positive", "real"), **_smooth)
-maximum_p = _binary("maximum", S.Maximum(x0, x1), np.maximum, "maximum", **_exact)
-minimum_p = _binary("minimum", S.Minimum(x0, x1), np.minimum, "minimum", **_exact)
-logaddexp_p = _binary("logaddexp", S.LogAddExp(x0, x1), np.logaddexp, "logaddexp", **_smooth)
+pow_p = _binary("pow", lambda x, y: S.Power(x, y), np.power, "pow", ("positive", "real"),
+                **_smooth)
+maximum_p = _binary("maximum", lambda x, y: S.Maximum(x, y), np.maximum, "maximum", **_exact)
+minimum_p = _binary("minimum", lambda x, y: S.Minimum(x, y), np.minimum, "minimum", **_exact)
+logaddexp_p = _binary("logaddexp", lambda x, y: S.LogAddExp(x, y), np.logaddexp, "logaddexp",
+                      **_smooth)
 clip_p = Elementwise(
     "clip",
-    S.Clip(x0, x1, x2),
+    lambda x, lo, hi: S.Clip(x, lo, hi),
     lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
     lambda t, x, lo, hi: t.clamp(x, lo, hi),
     ("real", "real", "real"),
@@ -154,15 +157,15 @@ clip_p = Elementwise(
 )
 
 _cmp = dict(bool_out=True, differentiable=False)
-less_p = _binary("less", x0 < x1, np.less, "lt", **_cmp)
-less_equal_p = _binary("less_equal", x0 <= x1, np.less_equal, "le", **_cmp)
-greater_p = _binary("greater", x0 > x1, np.greater, "gt", **_cmp)
-greater_equal_p = _binary("greater_equal", x0 >= x1, np.greater_equal, "ge", **_cmp)
-equal_p = _binary("equal", sp.Eq(x0, x1), np.equal, "eq", **_cmp)
-not_equal_p = _binary("not_equal", sp.Ne(x0, x1), np.not_equal, "ne", **_cmp)
-logical_and_p = _binary("logical_and", sp.And(x0 > 0, x1 > 0), np.logical_and, "logical_and",
-                        ("bool", "bool"), code="({0} and {1})", **_cmp)
-logical_or_p = _binary("logical_or", sp.Or(x0 > 0, x1 > 0), np.logical_or, "logical_or",
-                       ("bool", "bool"), code="({0} or {1})", **_cmp)
-logical_not_p = _unary("logical_not", sp.Not(x0 > 0), np.logical_not, "logical_not", "bool",
-                       code="(not {0})", **_cmp)
+less_p = _binary("less", lambda x, y: x < y, np.less, "lt", **_cmp)
+less_equal_p = _binary("less_equal", lambda x, y: x <= y, np.less_equal, "le", **_cmp)
+greater_p = _binary("greater", lambda x, y: x > y, np.greater, "gt", **_cmp)
+greater_equal_p = _binary("greater_equal", lambda x, y: x >= y, np.greater_equal, "ge", **_cmp)
+equal_p = _binary("equal", lambda x, y: sp.Eq(x, y), np.equal, "eq", **_cmp)
+not_equal_p = _binary("not_equal", lambda x, y: sp.Ne(x, y), np.not_equal, "ne", **_cmp)
+logical_and_p = _binary("logical_and", lambda x, y: sp.And(x > 0, y > 0), np.logical_and,
+                        "logical_and", ("bool", "bool"), code="({0} and {1})", **_cmp)
+logical_or_p = _binary("logical_or", lambda x, y: sp.Or(x > 0, y > 0), np.logical_or,
+                       "logical_or", ("bool", "bool"), code="({0} or {1})", **_cmp)
+logical_not_p = _unary("logical_not", lambda x: sp.Not(x > 0), np.logical_not, "logical_not",
+                       "bool", code="(not {0})", **_cmp)

@@ -10,10 +10,13 @@ pow) are sympy Functions with their own stable `fdiff`.
 from __future__ import annotations
 
 import functools
+import inspect
 
 import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
+
+from .base import REGISTRY
 
 SYMBOLS = sp.symbols("x0 x1 x2", real=True)
 OUT = sp.Symbol("out", real=True)  # stands for the primitive's own output in a derivative
@@ -80,9 +83,21 @@ class Power(sp.Function):
                             (Power(x, y) * sp.log(sp.Piecewise((1, masked), (x, True))), True))
 
 
-# sympy function class -> the elementwise primitive whose form it is (filled as they are made),
-# so a derivative that calls a function becomes that primitive again
-FUNCTION_PRIMS: dict = {}
+@functools.lru_cache(maxsize=None)
+def function_prims() -> dict:
+    """sympy function class -> the elementwise primitive whose form is that function of its
+    inputs (sp.exp -> exp_p), so a derivative that calls a function becomes that primitive
+    again. Built on first use, when every primitive is registered."""
+    table = {}
+    for prim in REGISTRY.values():
+        nin = len(prim.domains)
+        if not prim.elementwise or len(inspect.signature(prim.form).parameters) > nin:
+            continue  # a form with params (pow_scalar) is not a function of its inputs alone
+        form = prim.form_for({})
+        if (isinstance(form, sp.Expr) and not isinstance(form, (sp.Pow, sp.Add, sp.Mul))
+                and form.args == SYMBOLS[:nin]):
+            table[form.func] = prim
+    return table
 
 
 @functools.lru_cache(maxsize=None)
@@ -142,7 +157,7 @@ def to_ops(expr, env: dict, ops, dtype):
         return functools.reduce(ops.logical_or, [rec(a) for a in expr.args])
     if isinstance(expr, sp.Not):
         return ops.logical_not(rec(expr.args[0]))
-    prim = FUNCTION_PRIMS.get(expr.func)
+    prim = function_prims().get(expr.func)
     if prim is None:
         raise NotImplementedError(f"no adc primitive for sympy function {expr.func}")
     return ops.elementwise(prim, *[rec(a) for a in expr.args])
