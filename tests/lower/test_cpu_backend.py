@@ -2,6 +2,7 @@
 across processes (including corrupt entries), fastmath opt-in, and agreement with eval_graph."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -19,6 +20,14 @@ from adc.lower import cache
 ROOT = str(Path(__file__).resolve().parents[2])
 
 
+def with_lengths(source: str) -> str:
+    """The generated source with each length read from the argument S (`S[3]`) replaced by its
+    value for the compiled shapes (the `# S = [...]` line at the end)."""
+    found = re.search(r"^# S = (\[.*\])$", source, re.M)
+    sizes = json.loads(found.group(1)) if found else []
+    return re.sub(r"\bS\[(\d+)\]", lambda m: str(sizes[int(m.group(1))]), source)
+
+
 def pairwise(x):
     d = x[:, None, :] - x[None, :, :]
     s = 1.0 / (anp.sum(d * d, axis=-1) + 0.1)
@@ -31,7 +40,7 @@ def test_pairwise_gradient_allocates_nothing_quadratic():
     # nor does tracing: the gradient seed broadcast to (n, n) stays an equation, not a constant
     consts = adc.make_ir(adc.grad(pairwise))(x).consts.values()
     assert max(np.size(c) for c in consts) <= n * 3
-    source = adc.show_source(adc.grad(pairwise))(x)
+    source = with_lengths(adc.show_source(adc.grad(pairwise))(x))
     allocations = re.findall(r"np\.(?:empty|full|zeros)\(\(([^)]*)\)", source)
     sizes = [int(np.prod([int(d) for d in a.split(",") if d.strip()])) for a in allocations]
     assert sizes and max(sizes) <= 8 * n * 3, (sizes, source)  # O(N): per-thread (N, 3) buffers
@@ -64,7 +73,7 @@ def test_backward_recomputes_cheap_forward_values_instead_of_storing_them():
     rng = np.random.default_rng(0)
     args = (rng.standard_normal((8, 16)), rng.standard_normal(16), rng.standard_normal((16, 3)),
             rng.standard_normal((40, 8)))
-    source = adc.show_source(adc.grad(mlp, argnums=(0, 1, 2)))(*args)
+    source = with_lengths(adc.show_source(adc.grad(mlp, argnums=(0, 1, 2)))(*args))
     # (40, 16) arrays: X @ W1, h (a matmul operand) and the gradient at the pre-activation;
     # the relu derivative is recomputed from X @ W1 + b1, not stored as a mask
     assert len(re.findall(r"np\.empty\(\(40, 16\)", source)) == 2, source

@@ -116,6 +116,28 @@ def test_a_new_batch_size_reuses_the_kernels(monkeypatch):
     assert sum("def kernel(" in s for s in shared) >= compiled.kernels - 1, compiled.source
 
 
+def test_a_small_graph_at_a_new_batch_size_compiles_nothing():
+    """A whole function reads its lengths from its argument S and its float constants (a
+    mean's 1/n) from arrays: the model at another batch size is the same module, already
+    compiled for the same argument types."""
+    rng = np.random.default_rng(1)
+    params = [rng.standard_normal((7, 9)), rng.standard_normal(9), rng.standard_normal((9, 6))]
+    compiled = []
+    for batch in (13, 29, 6):
+        X, labels = rng.standard_normal((batch, 7)), rng.integers(0, 6, batch)
+        grad = adc.grad(_model, argnums=(1, 2, 3))
+        graph = prepare(adc.make_ir(grad)(X, *params, labels), "cpu")
+        c = compile_cpu(graph, split=False)
+        for a, b in zip(c(X, *params, labels),
+                        adc.grad(_model, argnums=(1, 2, 3), backend="numpy")(X, *params, labels)):
+            np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)
+        compiled.append(c)
+    modules = {c.source.rsplit("# S = ", 1)[0] for c in compiled}
+    assert len(modules) == 1 and "S[" in compiled[0].source
+    hits, misses = compiled[-1].cache_stats()
+    assert hits + misses == 1  # one signature, loaded or compiled once for all three shapes
+
+
 _CHILD = textwrap.dedent("""
     import sys, numpy as np
     sys.path.insert(0, {tests!r})

@@ -20,7 +20,7 @@ import numpy as np
 
 from ...prims.shape import pad_p
 from ..codegen import Codegen, returned
-from ..nest import const_literal
+from ..nest import const_literal, storage
 from ..source import Names, SourceBuilder
 from .nest import CpuNestEmitter
 
@@ -77,6 +77,44 @@ class CpuCodegen(Codegen):
         self.fortran: set = set()  # Fortran-contiguous views (transposed matrices)
         self.parallel = False
         self.kernel_sources: dict = {}  # split: kernel module source -> its index
+        self.sizes: list = []  # whole: the lengths the function reads from its argument S
+        self.preamble = SourceBuilder(depth=1)  # whole: lines before the body
+        self.scalar_consts: dict = {}  # whole: size-1 float constant -> its local name
+
+    def size(self, n) -> str:
+        """Source for a length `n` the code takes from the graph's shapes. The whole function
+        reads each one (longer than SPECIALIZE_MAX) from its argument S, so its source is the
+        same for every shape with the same structure, and a new batch size finds it compiled;
+        the split driver is Python and prints it."""
+        n = int(n)
+        if self.split or n <= SPECIALIZE_MAX:
+            return str(n)
+        self.sizes.append(n)
+        return f"S[{len(self.sizes) - 1}]"
+
+    def shape(self, dims) -> str:
+        """Source for a storage shape (0-d values are 1-element arrays), lengths from size()."""
+        texts = [self.size(d) for d in storage(dims)]
+        return f"({', '.join(texts)}{',' if len(texts) == 1 else ''})"
+
+    def extents(self, nest) -> list:
+        return [self.size(d) for d in nest.shape]
+
+    def literal(self, var):
+        """A size-1 float constant is read once into a local (the same source for every value,
+        e.g. a mean's 1/n at another batch size); others are inlined."""
+        value = self.graph.consts.get(var)
+        if value is None or np.size(value) != 1 or np.dtype(var.aval.dtype).kind != "f":
+            return const_literal(self.graph, var)
+        if var not in self.scalar_consts:
+            self.scalar_consts[var] = self.names.fresh("k")
+            zeros = ", ".join("0" for _ in storage(var.aval.shape))
+            self.preamble.line(f"{self.scalar_consts[var]} = {self.arr(var)}[{zeros}]")
+        return self.scalar_consts[var]
+
+    def const_arrays(self) -> list:
+        sizes = [np.array(self.sizes, np.int64)] if self.sizes else []
+        return super().const_arrays() + sizes
 
     def c(self, var) -> str:
         """The array as C-contiguous (Numba's reshape and BLAS calls need it)."""
@@ -101,7 +139,8 @@ class CpuCodegen(Codegen):
         source = (self.header("for one fused loop nest") + self.njit_def(emitter.parallel, params)
                   + body.source())
         index = self.kernel_sources.setdefault(source, len(self.kernel_sources))
-        args = [f"{self.arr(v)}[0]" if v in scope.scalars else self.arr(v) for v in scope.params]
+        args = [f"{self.arr(v)}.item()" if v in scope.scalars else self.arr(v)
+                for v in scope.params]
         args += [str(nest.shape[k]) for k in scope.sizes]
         self.src.line(f"{returned([self.arr(v) for v in outs])} = nest{index}({', '.join(args)})")
         self.contiguous.update(outs)
@@ -121,7 +160,9 @@ class CpuCodegen(Codegen):
 
     def body(self, params: list) -> str:
         if not self.split:
-            return self.njit_def(self.parallel, params) + self.src.source()
+            params += ["S"] if self.sizes else []
+            return (self.njit_def(self.parallel, params) + self.preamble.source()
+                    + self.src.source())
         head = SourceBuilder()
         head.line("")
         head.line("")

@@ -16,7 +16,7 @@ from ...prims import shape as SH
 from ...prims import window as W
 from ..codegen import three
 from ..debug import empty
-from ..nest import np_dtype, storage
+from ..nest import np_dtype
 from ..registry import axis_kernel_rule, cpu_rule
 from ..window import fill_text, window_call
 
@@ -25,7 +25,7 @@ from ..window import fill_text, window_call
 def _reshape(gen, eqn):
     (x,), (out,) = eqn.ins, eqn.outs
     gen.alias(x, out)
-    gen.src.line(f"{gen.arr(out)} = {gen.c(x)}.reshape({storage(out.aval.shape)})")
+    gen.src.line(f"{gen.arr(out)} = {gen.c(x)}.reshape({gen.shape(out.aval.shape)})")
     gen.contiguous.add(out)
 
 
@@ -41,8 +41,8 @@ def _transpose(gen, eqn):
     gen.src.line(f"{gen.arr(out)} = np.transpose({gen.arr(x)}, {tuple(eqn.params['perm'])})")
 
 
-def _slice_text(parts):
-    return ", ".join(f"{a}:{b}:{s}" for a, b, s in parts)
+def _slice_text(gen, parts):
+    return ", ".join(f"{gen.size(a)}:{gen.size(b)}:{gen.size(s)}" for a, b, s in parts)
 
 
 @cpu_rule(SH.slice_p)
@@ -51,7 +51,7 @@ def _slice(gen, eqn):
     gen.alias(x, out)
     p = eqn.params
     gen.src.line(
-        f"{gen.arr(out)} = {gen.arr(x)}[{_slice_text(zip(p['start'], p['stop'], p['step']))}]"
+        f"{gen.arr(out)} = {gen.arr(x)}[{_slice_text(gen, zip(p['start'], p['stop'], p['step']))}]"
     )
 
 
@@ -68,7 +68,7 @@ def _pad(gen, eqn):
     (x, value), (out,) = eqn.ins, eqn.outs
     p = eqn.params
     gen.src.line(
-        f"{gen.arr(out)} = np.full({storage(out.aval.shape)}, {gen.arr(value)}[0], "
+        f"{gen.arr(out)} = np.full({gen.shape(out.aval.shape)}, {gen.arr(value)}[0], "
         f"{np_dtype(out.aval.dtype)})"
     )
     if x.aval.ndim:
@@ -76,7 +76,7 @@ def _pad(gen, eqn):
             (lo, lo + (d - 1) * (it + 1) + 1 if d else lo, it + 1)
             for d, lo, it in zip(x.aval.shape, p["lo"], p["interior"])
         ]
-        gen.src.line(f"{gen.arr(out)}[{_slice_text(parts)}] = {gen.arr(x)}")
+        gen.src.line(f"{gen.arr(out)}[{_slice_text(gen, parts)}] = {gen.arr(x)}")
     gen.contiguous.add(out)
 
 
@@ -94,11 +94,10 @@ def _take(gen, eqn):
     pre, n, post = three(x.aval.shape, eqn.params["axis"])
     m = idx.aval.size
     tmp = gen.names.fresh("g")
-    gen.src.line(f"{tmp} = {empty(f'({pre}, {m}, {post})', out.aval.dtype)}")
-    gen.src.line(
-        f"take3({gen.c(x)}.reshape(({pre}, {n}, {post})), {gen.c(idx)}.reshape({m}), {tmp})"
-    )
-    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
+    gen.src.line(f"{tmp} = {empty(gen.shape((pre, m, post)), out.aval.dtype)}")
+    gen.src.line(f"take3({gen.c(x)}.reshape({gen.shape((pre, n, post))}), "
+                 f"{gen.c(idx)}.reshape({gen.size(m)}), {tmp})")
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({gen.shape(out.aval.shape)})")
     gen.contiguous.add(out)
 
 
@@ -108,17 +107,19 @@ def _axis_kernel(gen, eqn):
     axis = eqn.params["axis"]
     view = three(out.aval.shape, axis)
     tmp = gen.names.fresh("a")
-    gen.src.line(f"{tmp} = {empty(str(view), out.aval.dtype)}")
-    gen.src.line(f"{eqn.prim.axis_kernel}({gen.c(x)}.reshape({three(x.aval.shape, axis)}), "
+    gen.src.line(f"{tmp} = {empty(gen.shape(view), out.aval.dtype)}")
+    gen.src.line(f"{eqn.prim.axis_kernel}({gen.c(x)}.reshape("
+                 f"{gen.shape(three(x.aval.shape, axis))}), "
                  f"{tmp})")
-    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({gen.shape(out.aval.shape)})")
     gen.contiguous.add(out)
 
 
 @cpu_rule(I.check_index_p)
 def _check_index(gen, eqn):
     (idx,), (out,) = eqn.ins, eqn.outs
-    gen.src.line(f"check_index({gen.c(idx)}.reshape({idx.aval.size}), {eqn.params['size']})")
+    gen.src.line(f"check_index({gen.c(idx)}.reshape({gen.size(idx.aval.size)}), "
+                 f"{gen.size(eqn.params['size'])})")
     gen.src.line(f"{gen.arr(out)} = {gen.arr(idx)}")
     gen.alias(idx, out)
     if idx in gen.contiguous:
@@ -131,12 +132,10 @@ def _scatter_add(gen, eqn):
     axis, size = eqn.params["axis"], eqn.params["size"]
     pre, m, post = three(upd.aval.shape, axis, idx.aval.ndim)
     tmp = gen.names.fresh("s")
-    gen.src.line(f"{tmp} = np.zeros(({pre}, {size}, {post}), {np_dtype(out.aval.dtype)})")
-    gen.src.line(
-        f"scatter_add3({gen.c(idx)}.reshape({m}), {gen.c(upd)}.reshape(({pre}, {m}, "
-        f"{post})), {tmp})"
-    )
-    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
+    gen.src.line(f"{tmp} = np.zeros({gen.shape((pre, size, post))}, {np_dtype(out.aval.dtype)})")
+    gen.src.line(f"scatter_add3({gen.c(idx)}.reshape({gen.size(m)}), "
+                 f"{gen.c(upd)}.reshape({gen.shape((pre, m, post))}), {tmp})")
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({gen.shape(out.aval.shape)})")
     gen.contiguous.add(out)
 
 
@@ -153,16 +152,13 @@ def _batched(gen, eqn, kernel, single_call):
         flat = []
         for v, core in zip(eqn.ins, core_shapes):
             target = batch + core
-            name = (
-                gen.arr(v) if v.aval.shape == target else f"np.broadcast_to({gen.arr(v)}, {target})"
-            )
-            flat.append(f"np.ascontiguousarray({name}).reshape(({nb},) + {core})")
+            name = (gen.arr(v) if v.aval.shape == target
+                    else f"np.broadcast_to({gen.arr(v)}, {gen.shape(target)})")
+            flat.append(f"np.ascontiguousarray({name}).reshape({gen.shape((nb, *core))})")
         tmp = gen.names.fresh("b")
-        gen.src.line(
-            f"{tmp} = {empty(f'({nb},) + {out.aval.shape[-2:]}', out.aval.dtype)}"
-        )
+        gen.src.line(f"{tmp} = {empty(gen.shape((nb, *out.aval.shape[-2:])), out.aval.dtype)}")
         gen.src.line(f"{kernel}({', '.join(flat)}, {tmp})")
-        gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({out.aval.shape})")
+        gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({gen.shape(out.aval.shape)})")
     gen.contiguous.add(out)
 
 
@@ -192,10 +188,10 @@ def _patches(gen, eqn):
     (x,), (out,) = eqn.ins, eqn.outs
     x5, w8, geometry = window_call(eqn, x.aval.shape)
     tmp = gen.names.fresh("w")
-    gen.src.line(f"{tmp} = {empty(str(w8), out.aval.dtype)}")
-    gen.src.line(f"patches3({gen.c(x)}.reshape({x5}), {tmp}, {geometry}, "
+    gen.src.line(f"{tmp} = {empty(gen.shape(w8), out.aval.dtype)}")
+    gen.src.line(f"patches3({gen.c(x)}.reshape({gen.shape(x5)}), {tmp}, {geometry}, "
                  f"{fill_text(eqn.params['value'], out.aval.dtype)})")
-    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({gen.shape(out.aval.shape)})")
     gen.contiguous.add(out)
 
 
@@ -204,7 +200,7 @@ def _patches_transpose(gen, eqn):
     (g,), (out,) = eqn.ins, eqn.outs
     x5, w8, geometry = window_call(eqn, out.aval.shape)
     tmp = gen.names.fresh("w")
-    gen.src.line(f"{tmp} = np.zeros({x5}, {np_dtype(out.aval.dtype)})")
-    gen.src.line(f"patches_transpose3({gen.c(g)}.reshape({w8}), {tmp}, {geometry})")
-    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({storage(out.aval.shape)})")
+    gen.src.line(f"{tmp} = np.zeros({gen.shape(x5)}, {np_dtype(out.aval.dtype)})")
+    gen.src.line(f"patches_transpose3({gen.c(g)}.reshape({gen.shape(w8)}), {tmp}, {geometry})")
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({gen.shape(out.aval.shape)})")
     gen.contiguous.add(out)

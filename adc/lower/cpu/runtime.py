@@ -24,14 +24,16 @@ SPLIT_MIN_NESTS = 12  # graphs with this many fused nests or more compile as spl
 
 class CompiledGraph:
     """Calls the generated code: arrays in, list of arrays out. `.source` is the generated
-    module (split: the driver, then each distinct kernel's module); `.kernels` the number of
+    module (split: the driver, then each distinct kernel's module; whole: then a comment with
+    the lengths its argument S holds for this graph's shapes); `.kernels` the number of
     distinct compiled kernels."""
 
     def __init__(self, graph: Graph, gen: CpuCodegen, source: str):
         self._driver = source
         self._kernel_sources = list(gen.kernel_sources) if gen.split else [source]
         self.kernels = len(self._kernel_sources)
-        self.source = source if not gen.split else "\n\n".join([source, *self._kernel_sources])
+        self.source = ("\n\n".join([source, *self._kernel_sources]) if gen.split
+                       else source + (f"# S = {gen.sizes}\n" if gen.sizes else ""))
         self._parallel = gen.parallel
         self._dispatchers = self._load()
         self._kernel = self._first_call  # the linked program once it has loaded
