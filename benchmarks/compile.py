@@ -1,15 +1,19 @@
-"""Compile-time benchmark (issue #15): how the first `adc.grad` call grows with program size.
+"""Compile-time benchmark (issues #15, #21): how the first `adc.grad` call grows with program
+size, and what a new batch size costs.
 
-Two programs, stacked L times: the "L-stack" block of the issue (`tanh(h @ W + sin(h) * 0.1)`,
-a reversed slice, `exp(-h*h)` and a concatenate, on an 8x16 input) and a depth-L MLP (width 256,
-batch 128, relu, squared loss). Each measurement runs in a fresh process:
+Three programs, repeated L times: the "L-stack" block of issue #15 (`tanh(h @ W + sin(h) *
+0.1)`, a reversed slice, `exp(-h*h)` and a concatenate, on an 8x16 input), a depth-L MLP (width
+256, batch 128, relu, squared loss) and an LSTM-like recurrence over 14-element vectors whose
+Python loop of L steps unrolls (issue #21's case). Each measurement runs in a fresh process:
 - cold: an empty disk cache (first `adc.grad` call: trace, differentiate, optimize, compile);
 - warm: a second process with the disk cache the cold one filled;
 - steady: the median call afterwards (in the warm process);
 and, with --whole, the same programs compiled as one njit function (the code generator's
 "whole" shape; split kernels are the default past adc.lower.cpu.runtime.SPLIT_MIN_NESTS nests).
+Then, in one process each, the first call at a second batch size (48 after 64) of the tensor
+MLP training step and of adc.grad of the MLP (benchmarks/tensors.py's 64-256-10 MLP).
 
-    python benchmarks/compile.py [--only lstack mlp] [--depths 1 2 4 8 16 40] [--whole 8]
+    python benchmarks/compile.py [--only lstack mlp lstm] [--depths 1 2 4 8 16 40] [--whole 8]
                                  [--json benchmarks/compile.json]
 
 Prints a table and writes JSON. (Time limit per process: --timeout seconds, default 600.)
@@ -26,11 +30,12 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from adc.progress import fmt_time as fmt  # noqa: E402
 
-DEPTHS = {"lstack": (1, 2, 4, 8, 16, 40), "mlp": (10, 40, 100)}
+DEPTHS = {"lstack": (1, 2, 4, 8, 16, 40), "mlp": (10, 40, 100), "lstm": (8, 32, 128)}
 
 
 def lstack_program(depth, rng):
@@ -60,7 +65,27 @@ def mlp_program(depth, rng):
     return f, [rng.standard_normal((128, 256)), rng.standard_normal((128, 256))] + Ws
 
 
-PROGRAMS = {"lstack": lstack_program, "mlp": mlp_program}
+def lstm_program(depth, rng):
+    import adc.numpy as anp
+
+    def f(w, b, xs):
+        h, c, loss = anp.zeros(14), anp.zeros(14), 0.0
+        for t in range(xs.shape[0]):
+            forget = 1 / (1 + anp.exp(-(xs[t] * w[0] + b[0])))
+            keep = 1 / (1 + anp.exp(-(h * w[1] + b[1])))
+            out = 1 / (1 + anp.exp(-(xs[t] * w[2] + b[2])))
+            c = c * forget + keep * anp.tanh(h * w[3] + b[3])
+            h = out * anp.tanh(c)
+            loss = loss + anp.log(anp.sum(anp.exp(h)))
+        return loss
+
+    return f, [rng.standard_normal((4, 14)), rng.standard_normal((4, 14)),
+               rng.standard_normal((depth, 14))]
+
+
+PROGRAMS = {"lstack": lstack_program, "mlp": mlp_program, "lstm": lstm_program}
+ARGNUMS = {"lstack": lambda n: tuple(range(n)), "mlp": lambda n: tuple(range(2, n)),
+           "lstm": lambda n: (0, 1)}
 
 
 def _child(name, depth, split):
@@ -74,8 +99,7 @@ def _child(name, depth, split):
     if split == "whole":
         runtime.SPLIT_MIN_NESTS = 1 << 30
     f, args = PROGRAMS[name](depth, np.random.default_rng(0))
-    nums = tuple(range(len(args))) if name == "lstack" else tuple(range(2, len(args)))
-    g = adc.grad(f, argnums=nums)
+    g = adc.grad(f, argnums=ARGNUMS[name](len(args)))
     t = time.perf_counter()
     g(*args)
     first = time.perf_counter() - t
@@ -90,6 +114,27 @@ def _child(name, depth, split):
     hits, misses = compiled.cache_stats()
     print(json.dumps({"first_s": first, "steady_s": sorted(times)[len(times) // 2],
                       "kernels": compiled.kernels, "hits": hits, "misses": misses}))
+
+
+def _batch_child():
+    """Print the first call at batch 64, then at 48, of the tensor MLP step and adc.grad's."""
+    import numpy as np
+
+    import adc
+    import tensors
+
+    rng = np.random.default_rng(0)
+    params, _, _ = tensors.make_data("mlp", 64, rng)
+    row = {}
+    for mode in ("tensor_step", "adc_grad"):
+        for batch in (64, 48):
+            _, x, y = tensors.make_data("mlp", batch, np.random.default_rng(batch))
+            step, _ = (tensors.tensor_loop(adc, adc.optim, params, x, y) if mode == "tensor_step"
+                       else tensors.functional_loop(params, x, y))
+            t = time.perf_counter()
+            step()
+            row[f"{mode}_b{batch}_first_s"] = time.perf_counter() - t
+    print(json.dumps(row))
 
 
 def measure(name, depth, split, timeout):
@@ -120,10 +165,13 @@ def main():
     parser.add_argument("--timeout", type=int, default=600)
     parser.add_argument("--json", default=os.path.join(HERE, "compile.json"))
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--batch-child", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.child:
         name, depth, split = opts.child
         return _child(name, int(depth), split)
+    if opts.batch_child:
+        return _batch_child()
     rows = []
     for name in opts.only:
         for depth in opts.depths or DEPTHS[name]:
@@ -142,10 +190,19 @@ def main():
                  f"{warm.get('hits')}/{warm.get('misses')}" if warm else "-"]
         print(f"{row['program']:<9}{row['depth']:>5}{row['shape']:>7}{cells[0]:>12}"
               f"{cells[1]:>12}{cells[2]:>10}{cells[3]:>9}{cells[4]:>18}")
+    with tempfile.TemporaryDirectory() as cache_dir:
+        out = subprocess.run([sys.executable, __file__, "--batch-child"], capture_output=True,
+                             text=True, timeout=opts.timeout, check=True,
+                             env=dict(os.environ, ADC_CACHE_DIR=cache_dir))
+    batches = json.loads(out.stdout.strip().splitlines()[-1])
+    print("first call at a new batch size (empty cache; batch 64, then 48):")
+    for mode in ("tensor_step", "adc_grad"):
+        print(f"  {mode:<12} b64 {fmt(batches[f'{mode}_b64_first_s']):>9}   "
+              f"b48 {fmt(batches[f'{mode}_b48_first_s']):>9}")
     machine = {"platform": platform.platform(), "processor": platform.processor(),
                "cpus": os.cpu_count(), "python": platform.python_version()}
     with open(opts.json, "w") as f:
-        json.dump({"machine": machine, "rows": rows}, f, indent=2)
+        json.dump({"machine": machine, "rows": rows, "new_batch_size": batches}, f, indent=2)
     print(f"wrote {opts.json}")
 
 

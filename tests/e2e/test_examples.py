@@ -18,7 +18,7 @@ AGREEMENT = re.compile(r"max abs difference with torch: ([0-9.eE+-]+)")
 # Scripts computing in float32 (torch's default dtype) and the arguments the test runs them
 # with (fewer epochs than a user would train; the loss curve goes to the test's directory).
 FLOAT32 = {"cnn_digits.py"}
-ARGS = {"cnn_digits.py": lambda tmp: ["--epochs", "2", "--plot", str(tmp / "loss.png")]}
+ARGS = {"cnn_digits.py": lambda tmp: ["--epochs", "1", "--plot", str(tmp / "loss.png")]}
 
 
 def test_examples_exist():

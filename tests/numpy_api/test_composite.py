@@ -6,6 +6,8 @@ linear regression (MAE) and of a 2-layer MLP (softmax cross-entropy), Hessians a
 gradients."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,13 @@ def default_backend(request, monkeypatch):
     unless NUMBA_ENABLE_CUDASIM=0 on a GPU machine), through backend=None."""
     monkeypatch.setattr(adc.backends, "DEFAULT", request.param)
     return request.param
+
+
+def steps(backend, full, simulated):
+    """`full` training steps, or `simulated` ones on numba's CUDA simulator (each launch runs
+    its threads in Python: the suite keeps the simulator to a few launches)."""
+    return simulated if backend == "cuda" and os.environ["NUMBA_ENABLE_CUDASIM"] != "0" else full
+
 
 RTOL64, ATOL64 = 1e-10, 1e-12
 RTOL32, ATOL32 = 2e-5, 1e-6
@@ -275,9 +284,9 @@ def mae_loss(w, b, X, y):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_linear_regression_mae_sgd_matches_torch(dtype):
+def test_linear_regression_mae_sgd_matches_torch(dtype, default_backend):
     X, y = _regression_data(dtype)
-    lr, steps = 0.1, 50
+    lr, n_steps = 0.1, steps(default_backend, 50, 6)
     rtol, atol = (RTOL64, ATOL64) if dtype == np.float64 else (1e-4, 1e-5)
     vg = adc.value_and_grad(mae_loss, argnums=(0, 1))
 
@@ -286,7 +295,7 @@ def test_linear_regression_mae_sgd_matches_torch(dtype):
     bt = torch.zeros((), dtype=t(X).dtype, requires_grad=True)
     Xt, yt = t(X), t(y)
     losses = []
-    for step in range(steps):
+    for _ in range(n_steps):
         loss, (gw, gb) = vg(w, b, X, y)
         assert gw.dtype == dtype and np.asarray(gb).dtype == dtype
 
@@ -306,7 +315,7 @@ def test_linear_regression_mae_sgd_matches_torch(dtype):
 
     close(w, wt.detach().numpy(), rtol, atol)
     close(b, bt.detach().numpy(), rtol, atol)
-    assert losses[-1] < 0.5 * losses[0]
+    assert losses[-1] < (0.5 if n_steps >= 50 else 0.9) * losses[0]
 
 
 def test_mae_gradient_exact():
@@ -373,14 +382,14 @@ def test_mlp_softmax_cross_entropy_gradients(form):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_mlp_sgd_steps_match_torch_and_decrease_loss(dtype):
+def test_mlp_sgd_steps_match_torch_and_decrease_loss(dtype, default_backend):
     X, labels, params = _mlp_data(dtype)
     rtol, atol = (1e-9, 1e-11) if dtype == np.float64 else (1e-4, 1e-5)
     vg = adc.value_and_grad(xent_take_along_axis, argnums=(0, 1, 2, 3))
     tp = [t(p, True) for p in params]
     Xt, lt = t(X), torch.tensor(labels)
     lr, losses = 0.5, []
-    for step in range(10):
+    for _ in range(steps(default_backend, 10, 3)):
         loss, grads = vg(*params, X, labels)
         loss_t = torch_mlp_loss(tp, Xt, lt)
         grads_t = torch.autograd.grad(loss_t, tp)
