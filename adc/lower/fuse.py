@@ -9,6 +9,9 @@ Stage: lower (target-independent; CPU and CUDA code generators share it). Invari
 - An equation joins a nest only when each input is computed in that nest at a compatible
   position (same rank, or a single element) or is an array ready before the nest starts, so
   emitting items in order is a valid schedule.
+- A nest holds at most NEST_MAX_EQNS equations (before rematerialization adds its short
+  chains), and placing an equation looks back only to the nest computing its latest input, so
+  planning is near-linear in the graph and no loop body grows without bound.
 - A nest value is stored to memory only when another item or the graph's output reads it,
   and not even then when each reading nest can recompute it cheaply from arrays it can read
   (rematerialization: a later nest repeats a short elementwise chain of an earlier one).

@@ -173,6 +173,18 @@ def test_kernels_are_cached_on_disk_one_by_one(tmp_path):
     assert misses3 < misses1
 
 
+def test_concurrent_processes_share_one_cache(tmp_path):
+    env = dict(os.environ, ADC_CACHE_DIR=str(tmp_path), PYTHONPATH=ROOT)
+    code = _CHILD.format(tests=str(Path(__file__).parent))
+    children = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [child.communicate(timeout=300) for child in children]
+    assert all(child.returncode == 0 for child in children), [err for _, err in outputs]
+    assert outputs[0][0].split("\n")[1] == outputs[1][0].split("\n")[1]
+    (hits, misses, _), result = _child(tmp_path)
+    assert misses == 0 and result == outputs[0][0].split("\n")[1]
+
+
 _INTERRUPTED = textwrap.dedent("""
     import os, signal, sys
     sys.path.insert(0, {tests!r})
