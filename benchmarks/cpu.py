@@ -130,7 +130,8 @@ def measure_numba(name, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", nargs="*", default=list(WORKLOADS))
+    parser.add_argument("--only", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS),
+                        metavar="NAME", help=f"workloads to run (of {', '.join(WORKLOADS)})")
     parser.add_argument("--json", default=os.path.join(HERE, "cpu.json"))
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     parser.add_argument("--first-call", help=argparse.SUPPRESS)

@@ -13,6 +13,7 @@ import atexit
 import functools
 import hashlib
 import importlib.util
+import itertools
 import os
 import shutil
 import sys
@@ -110,6 +111,22 @@ def owners(entries, sources) -> list:
     return [s for s in sources if f"adc_{source_key(s)}" in names]
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it over `path`. The file's
+    mode follows the umask (as any file the user writes: a team's shared cache directory
+    stays readable), where tempfile's files are always private (0600)."""
+    for attempt in itertools.count():
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.{attempt}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:  # a stale temporary file of an earlier process with our pid
+            continue
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def load_module(source: str):
     """Write (if needed) and import the generated module for `source`."""
     key = source_key(source)
@@ -121,10 +138,7 @@ def load_module(source: str):
     if current != source:
         if path.is_dir():  # not ours to keep: the module's file name is taken by a directory
             shutil.rmtree(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(source)
-        os.replace(tmp, path)
+        _write_atomically(path, source)
     name = f"adc_generated_{key}"
     module = sys.modules.get(name)
     if module is None:

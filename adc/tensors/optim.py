@@ -6,7 +6,7 @@ trajectories agree to rounding.
 """
 from __future__ import annotations
 
-import numpy as np
+import numpy as _np
 
 from .grad_mode import no_grad
 
@@ -62,7 +62,7 @@ class SGD(Optimizer):
                 buf *= group["momentum"]
                 buf += (1 - group["dampening"]) * g
             g = g + group["momentum"] * buf if group["nesterov"] else buf
-        p._data -= np.asarray(group["lr"] * g, p.dtype)
+        p._data -= _np.asarray(group["lr"] * g, p.dtype)
         p._version.n += 1
 
 
@@ -78,8 +78,8 @@ class Adam(Optimizer):
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p._data
         if not state:
-            state.update(step=0, exp_avg=np.zeros_like(p._data),
-                         exp_avg_sq=np.zeros_like(p._data))
+            state.update(step=0, exp_avg=_np.zeros_like(p._data),
+                         exp_avg_sq=_np.zeros_like(p._data))
         state["step"] += 1
         m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
         m *= beta1
@@ -87,6 +87,6 @@ class Adam(Optimizer):
         v *= beta2
         v += (1 - beta2) * g * g
         step_size = group["lr"] / (1 - beta1 ** t)
-        denom = np.sqrt(v) / np.sqrt(1 - beta2 ** t) + group["eps"]
-        p._data -= np.asarray(step_size * m / denom, p.dtype)
+        denom = _np.sqrt(v) / _np.sqrt(1 - beta2 ** t) + group["eps"]
+        p._data -= _np.asarray(step_size * m / denom, p.dtype)
         p._version.n += 1

@@ -230,6 +230,19 @@ def test_first_call_retries_only_unreadable_cache_entries(monkeypatch):
     assert cache.unreadable_entries(ValueError("raised outside numba")) == []
 
 
+def test_generated_files_follow_the_umask(tmp_path, monkeypatch):
+    """Not tempfile's private 0600: a cache directory shared by a team stays readable."""
+    monkeypatch.setenv("ADC_CACHE_DIR", str(tmp_path))
+    old = os.umask(0o022)
+    try:
+        cache.load_module(f"VALUE = {os.getpid()}  # test_generated_files_follow_the_umask\n")
+    finally:
+        os.umask(old)
+    (path,) = tmp_path.glob("adc_*.py")
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert not list(tmp_path.glob("*.tmp"))
+
+
 def test_cache_key_is_a_content_hash():
     assert cache.source_key("a") == cache.source_key("a") != cache.source_key("b")
 
