@@ -1,6 +1,7 @@
-"""The code generator both targets share: one generated Python module per Graph, built from
+"""The code generator both targets share: generated Python modules for a Graph, built from
 the fusion plan, with the target adding only its hooks (how a nest and the return are
-emitted, the module's body) and its rules (registry.RULES[target]).
+emitted, the module's body; how lengths and scalar constants are printed) and its rules
+(registry.RULES[target]).
 
 Stage: lower. Invariants: Vars are named in order of use (inputs `x…`, constants `c…`), so the
 same graph gives the same source and the same disk-cache key; every plan item is a fused

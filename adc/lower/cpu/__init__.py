@@ -1,4 +1,5 @@
-"""The Numba CPU target: the whole graph becomes one generated `numba.njit` function.
+"""The Numba CPU target: a graph becomes one generated `numba.njit` function, or, when large,
+one njit kernel per distinct fused nest under a generated Python driver (see codegen).
 
 Stage: lower. Modules: codegen (the target's hooks on lower.codegen.Codegen), nest (its side of
 fused loop nests), rules (one @cpu_rule per non-fused primitive), runtime (CompiledGraph and
