@@ -187,6 +187,8 @@ def test_concurrent_processes_share_one_cache(tmp_path):
 
 _INTERRUPTED = textwrap.dedent("""
     import os, signal, sys
+    # as in a terminal session (a process started in the background may inherit SIGINT ignored)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.path.insert(0, {tests!r})
     from test_kernel_cache import gradient_graph
     from adc.lower.cpu import compile_cpu, runtime
