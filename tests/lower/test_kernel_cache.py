@@ -48,11 +48,16 @@ def test_a_repeated_layer_compiles_its_nests_once():
     for depth in (2, 5):
         graph, args = gradient_graph(depth)
         split = compile_cpu(graph, split=True)
-        whole = compile_cpu(graph, split=False)
-        for a, b in zip(split(*args), whole(*args)):
-            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+        if depth == 2:  # (one function for the deeper stack would take Numba 15 s)
+            whole = compile_cpu(graph, split=False)
+            assert whole.kernels == 1
+            for a, b in zip(split(*args), whole(*args)):
+                np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+        else:
+            reference = adc.grad(stack, argnums=tuple(range(depth + 1)), backend="numpy")(*args)
+            for a, b in zip(split(*args), reference):
+                np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
         counts[depth] = (split.kernels, split.source.count("= nest"))
-        assert whole.kernels == 1
     (kernels2, calls2), (kernels5, calls5) = counts[2], counts[5]
     assert calls5 > calls2 > kernels2
     assert kernels5 == kernels2  # the three extra layers reuse the same kernels
