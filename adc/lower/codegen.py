@@ -46,11 +46,6 @@ def three(shape, axis: int, k: int = 1) -> tuple:
     return prod(shape[:axis]), prod(shape[axis:axis + k]), prod(shape[axis + k:])
 
 
-def returned(names) -> str:
-    """A tuple expression of `names` (a 1-tuple keeps its comma)."""
-    return f"({', '.join(names)}{',' if len(names) == 1 else ''})"
-
-
 class Codegen:
     """The shared part; a target subclass sets the class attributes and implements the hooks
     at the end."""

@@ -19,6 +19,7 @@ from ..prims.select import convert_p, stop_gradient_p, where_p
 from .fuse import (REMAT_MAX_EQNS, depth, is_alias_reshape, is_scalar_reduction,
                    varying)
 from .scalar import elementwise_expr, literal
+from .source import returned
 
 INIT = {"sum": 0, "prod": 1, "max": -np.inf, "min": np.inf}
 UPDATE = {"sum": "{t} += {v}", "prod": "{t} *= {v}", "max": "{t} = maximum({t}, {v})",
@@ -180,7 +181,7 @@ class NestEmitter:
         if eqn is not None and eqn.prim.reduction and len(shape) < eqn.ins[0].aval.ndim:
             axes = [k for k in range(eqn.ins[0].aval.ndim) if k not in eqn.params["axes"]]
         dims = [self.extents[k] if d != 1 else "1" for d, k in zip(shape, axes)] or ["1"]
-        return f"({', '.join(dims)}{',' if len(dims) == 1 else ''})"
+        return returned(dims)
 
     def recompute_cost(self, var) -> int:
         """How many equations recomputing the out-of-scope scalar `var` would emit."""

@@ -29,6 +29,11 @@ class SourceBuilder:
         return "\n".join(self.lines) + "\n"
 
 
+def returned(names) -> str:
+    """A tuple expression of `names` (a 1-tuple keeps its comma)."""
+    return f"({', '.join(names)}{',' if len(names) == 1 else ''})"
+
+
 class Names:
     """Stable, readable identifiers for Vars (`x3`, `t17`, ...), assigned in order of use."""
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...prims.shape import pad_p
-from ..codegen import Codegen, returned
+from ..codegen import Codegen
 from ..nest import const_literal, storage
-from ..source import Names, SourceBuilder
+from ..source import Names, SourceBuilder, returned
 from .nest import CpuNestEmitter
 
 PARALLEL_MIN_SIZE = 1 << 15  # elements; smaller loops run serially (threading costs more)
@@ -106,8 +106,7 @@ class CpuCodegen(Codegen):
 
     def shape(self, dims) -> str:
         """Source for a storage shape (0-d values are 1-element arrays), lengths from size()."""
-        texts = [self.size(d) for d in storage(dims)]
-        return f"({', '.join(texts)}{',' if len(texts) == 1 else ''})"
+        return returned([self.size(d) for d in storage(dims)])
 
     def extents(self, nest) -> list:
         return [self.size(d) for d in nest.shape]

@@ -29,13 +29,13 @@ class CompiledGraph:
     distinct compiled kernels."""
 
     def __init__(self, graph: Graph, gen: CpuCodegen, source: str):
-        self._driver = source
         self._kernel_sources = list(gen.kernel_sources) if gen.split else [source]
         self.kernels = len(self._kernel_sources)
         self.source = ("\n\n".join([source, *self._kernel_sources]) if gen.split
                        else source + (f"# S = {gen.sizes}\n" if gen.sizes else ""))
         self._parallel = gen.parallel
         self._dispatchers = self._load()
+        self._make = cache.load_module(source).make if gen.split else None  # the driver
         self._kernel = self._first_call  # the linked program once it has loaded
         self._scalar_in = tuple(v.aval.shape == () for v in graph.invars)
         self._any_scalar_in = any(self._scalar_in)
@@ -43,14 +43,13 @@ class CompiledGraph:
         self._post = tuple((v.aval.shape == (), i in aliased) for i, v in enumerate(graph.outvars))
         self._plain_out = not any(scalar or aliased for scalar, aliased in self._post)
         self._consts = tuple(gen.const_arrays())
-        self._split = gen.split
 
     def _load(self) -> list:
         return [cache.load_module(s).kernel for s in self._kernel_sources]
 
     def _link(self, kernels):
         """The program over these kernel callables."""
-        return cache.load_module(self._driver).make(*kernels) if self._split else kernels[0]
+        return self._make(*kernels) if self._make is not None else kernels[0]
 
     def cache_stats(self) -> tuple:
         """(signatures loaded from the disk cache, signatures compiled) over the kernels."""

@@ -10,10 +10,10 @@ array read back after launches that check indices or pivots.
 from __future__ import annotations
 
 from ...ir import Aval, Var
-from ..codegen import Codegen, returned
+from ..codegen import Codegen
 from ..debug import poison
 from ..nest import np_dtype, storage
-from ..source import SourceBuilder
+from ..source import SourceBuilder, returned
 from .nest import CudaNestEmitter
 
 
