@@ -7,7 +7,7 @@ import sys
 from . import numpy  # noqa: F401  (registers primitives and Tracer methods)
 from .api import grad, hessian, jacobian, jit, make_ir, show_source, value_and_grad, vjp
 from .check import check_grad
-from .errors import AdcError, GradientError, ShapeError, TraceError, UnsupportedError
+from .errors import AdcError, ArgumentError, GradientError, ShapeError, TraceError, UnsupportedError
 from .ir import Graph, eval_graph
 from .numpy import stop_gradient
 from .validate import validate
@@ -47,6 +47,7 @@ __all__ = [
     "ShapeError",
     "UnsupportedError",
     "GradientError",
+    "ArgumentError",
     "linalg",
     "nn",
     "optim",

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import backends
 from .ad import backward_pass
-from .errors import GradientError, ShapeError, UnsupportedError
+from .errors import ArgumentError, GradientError, ShapeError, UnsupportedError
 from .ir import Graph, is_device_array
 from .opt import optimize
 from .staging import Stage, StagingCache
@@ -109,18 +109,22 @@ def _normalize_argnums(argnums, nargs, fname):
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for i in nums:
         if not -nargs <= i < nargs:
-            raise ShapeError(f"{fname}: argnums={argnums} but the function was called with "
-                             f"{nargs} positional arguments")
+            raise ArgumentError(f"{fname}: argnums={argnums} but the function was called with "
+                                f"{nargs} positional argument{'s' if nargs != 1 else ''}; "
+                                f"argnums counts positional arguments from 0")
     return tuple(i % nargs for i in nums)
 
 
 def _check_float_args(avals, nums, what):
     for i in nums:
         if avals[i].dtype.kind != "f":
+            kind = (f"is an integer scalar (a Python int is traced as {avals[i].dtype})"
+                    if avals[i].shape == () and avals[i].dtype.kind in "iu" else
+                    f"has dtype {avals[i].dtype}")
             raise GradientError(
-                f"{what}: argument {i} has dtype {avals[i].dtype}; gradients are defined only "
+                f"{what}: argument {i} {kind}; gradients are defined only "
                 f"for floating-point inputs (torch: 'only Tensors of floating point dtype can "
-                f"require gradients'). Pass a float array, e.g. x.astype(np.float64)")
+                f"require gradients'). Pass a float, e.g. 3.0 or x.astype(np.float64)")
 
 
 def value_and_grad(f=None, argnums=0, *, has_aux=False, backend=None, fastmath=False):

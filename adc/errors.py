@@ -28,6 +28,10 @@ class UnsupportedError(AdcError, NotImplementedError):
     """An operation, argument form or backend that adc does not provide."""
 
 
+class ArgumentError(AdcError, ValueError):
+    """A transformation's own arguments are wrong (e.g. `argnums` out of range)."""
+
+
 class GradientError(AdcError, TypeError):
     """A gradient was requested where none is defined (integer input, non-scalar output, ...)."""
 

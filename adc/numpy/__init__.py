@@ -495,6 +495,12 @@ def matmul(a, b):
     if ndim(a) == 0 or ndim(b) == 0:
         raise ShapeError(with_location(f"matmul: scalar operands {shape(a)} and {shape(b)} are "
                                        "not allowed; use * for scaling"))
+    inner = (shape(a)[-1], shape(b)[-2] if ndim(b) > 1 else shape(b)[0])
+    if inner[0] != inner[1]:
+        raise ShapeError(with_location(
+            f"matmul: shapes {shape(a)} and {shape(b)} are not aligned: the first's last axis "
+            f"has {inner[0]} elements, the second's {'only' if ndim(b) == 1 else 'second-to-last'}"
+            f" axis {inner[1]}"))
     squeeze_axes = []
     if ndim(a) == 1:
         a = reshape(a, (1, shape(a)[0]))

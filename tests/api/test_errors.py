@@ -16,6 +16,14 @@ import adc.numpy as anp
 ROOT = str(Path(__file__).resolve().parents[2])
 
 
+def _exception(fn, *args):
+    try:
+        fn(*args)
+    except Exception as e:  # noqa: BLE001 - the caller checks its type
+        return e
+    raise AssertionError("no exception raised")
+
+
 def _raises(exc, fn, *args, **kwargs) -> str:
     with pytest.raises(exc) as info:
         fn(*args, **kwargs)
@@ -24,7 +32,8 @@ def _raises(exc, fn, *args, **kwargs) -> str:
 
 
 def test_error_hierarchy():
-    for cls in (adc.TraceError, adc.ShapeError, adc.UnsupportedError, adc.GradientError):
+    for cls in (adc.TraceError, adc.ShapeError, adc.UnsupportedError, adc.GradientError,
+                adc.ArgumentError):
         assert issubclass(cls, adc.AdcError)
     assert issubclass(adc.AdcError, Exception)
 
@@ -121,6 +130,15 @@ def test_matmul_misaligned():
     assert "matmul" in msg
 
 
+def test_matmul_misaligned_names_the_users_shapes():
+    """A 1-d operand is reported as the user wrote it, not as the (20, 1) matrix it becomes."""
+    X = np.ones((100, 21))
+    msg = _raises(adc.ShapeError, adc.grad(lambda w: anp.sum(X @ w)), np.ones(20))
+    assert "(100, 21) and (20,)" in msg and "(20, 1)" not in msg
+    msg = _raises(adc.ShapeError, adc.grad(lambda v: anp.sum(v @ X)), np.ones(20))
+    assert "(20,) and (100, 21)" in msg and "(1, 20)" not in msg
+
+
 def test_matmul_message_names_the_op_once():
     msg = _raises(adc.ShapeError, adc.jit(lambda x: x @ np.ones((4, 2))), np.ones((2, 3)))
     assert "matmul: matmul:" not in msg
@@ -205,6 +223,8 @@ def test_gradient_of_int_among_argnums():
     f = adc.grad(lambda x, n: anp.sum(x * n), argnums=(0, 1))
     msg = _raises(adc.GradientError, f, np.ones(3), np.arange(3))
     assert "argument 1" in msg and "int64" in msg
+    msg = _raises(adc.GradientError, f, np.ones(3), 3)
+    assert "argument 1 is an integer scalar (a Python int" in msg and "3.0" in msg
     msg = _raises(adc.GradientError, adc.vjp, lambda n: n * 2, np.arange(3))
     assert "int64" in msg
 
@@ -216,10 +236,11 @@ def test_integer_output_to_grad():
 
 def test_argnums_out_of_range():
     f = adc.grad(lambda x, y: anp.sum(x * y), argnums=2)
-    msg = _raises(adc.AdcError, f, np.ones(3), np.ones(3))
+    msg = _raises(adc.ArgumentError, f, np.ones(3), np.ones(3))
     assert "argnums=2" in msg and "2 positional arguments" in msg
+    assert not isinstance(_exception(f, np.ones(3), np.ones(3)), adc.ShapeError)
     f = adc.grad(lambda x, y: anp.sum(x * y), argnums=(0, -3))
-    msg = _raises(adc.AdcError, f, np.ones(3), np.ones(3))
+    msg = _raises(adc.ArgumentError, f, np.ones(3), np.ones(3))
     assert "argnums" in msg
 
 
