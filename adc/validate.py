@@ -22,8 +22,10 @@ def import_torch():
     try:
         import torch
     except ImportError:
-        raise UnsupportedError("validation needs PyTorch: pip install 'adc-autodiff[validate]' "
-                               "-c constraints.txt (torch==2.13.0)") from None
+        raise UnsupportedError(
+            "validation against torch needs PyTorch 2.13: pip install torch==2.13.0 (the "
+            "CPU-only build: add --index-url https://download.pytorch.org/whl/cpu; in a clone of "
+            "adc: pip install -e '.[validate]' -c constraints.txt)") from None
     return torch
 
 
