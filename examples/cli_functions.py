@@ -11,7 +11,7 @@ differentiates, compiles, benchmarks them against torch and validates the gradie
 (`python -m adc ...` works too.) Run as a script, this file checks each function's gradient
 against torch.autograd.grad:
 
-    PYTHONPATH=. python examples/cli_functions.py
+    python examples/cli_functions.py
 """
 import numpy as np
 

@@ -1,7 +1,7 @@
 """Second derivatives: adc.hessian (the Jacobian of the gradient, through the IR) and a
 gradient of a gradient, compared with torch.autograd.functional.hessian and create_graph=True.
 
-    PYTHONPATH=. python examples/hessian.py
+    python examples/hessian.py
 """
 import numpy as np
 

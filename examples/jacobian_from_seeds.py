@@ -1,7 +1,7 @@
 """The full Jacobian of a 2-output function built row by row from VJPs with basis seeds
 (torch's y.backward(gradient=e_i)), compared with adc.jacobian and the exact Jacobian.
 
-    PYTHONPATH=. python examples/jacobian_from_seeds.py
+    python examples/jacobian_from_seeds.py
 """
 import numpy as np
 

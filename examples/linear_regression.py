@@ -1,7 +1,7 @@
 """Linear regression trained by plain SGD on the mean absolute error (MAE) loss,
 mean |X w + b - y|, with gradients from adc; the same loop in torch for comparison.
 
-    PYTHONPATH=. python examples/linear_regression.py
+    python examples/linear_regression.py
 """
 import numpy as np
 

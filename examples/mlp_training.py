@@ -1,7 +1,7 @@
 """A 2-layer MLP (relu) trained by SGD with softmax cross-entropy on a small synthetic
 3-class dataset; gradients of all four parameters from adc, the same loop in torch.
 
-    PYTHONPATH=. python examples/mlp_training.py
+    python examples/mlp_training.py
 """
 import numpy as np
 

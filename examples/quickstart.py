@@ -1,7 +1,7 @@
 """Quickstart: the gradient of a numpy-style function, a vector-Jacobian product with a seed,
 and the IR adc traces.
 
-    PYTHONPATH=. python examples/quickstart.py
+    python examples/quickstart.py
 """
 import numpy as np
 

@@ -1,6 +1,6 @@
 """Tensor API walk-through: backward(), gradient accumulation, zero_grad, as in torch.
 
-    PYTHONPATH=. python examples/tensor_backward_basics.py
+    python examples/tensor_backward_basics.py
 """
 import numpy as np
 

@@ -1,7 +1,7 @@
 """A numeric gradient check on tensors: backward() against central finite differences in
 float64 (what torch.autograd.gradcheck does), and against torch.
 
-    PYTHONPATH=. python examples/tensor_gradcheck.py
+    python examples/tensor_gradcheck.py
 """
 import numpy as np
 

@@ -1,7 +1,7 @@
 """Hooks on an intermediate tensor: see the gradient flowing through it, replace it (here:
 clip it), retain it, and remove the hook.
 
-    PYTHONPATH=. python examples/tensor_hooks.py
+    python examples/tensor_hooks.py
 """
 import numpy as np
 

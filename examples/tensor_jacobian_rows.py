@@ -1,7 +1,7 @@
 """A Jacobian built row by row: one backward per output element with a one-hot seed
 (`autograd.grad(..., grad_outputs=seed, retain_graph=True)`).
 
-    PYTHONPATH=. python examples/tensor_jacobian_rows.py
+    python examples/tensor_jacobian_rows.py
 """
 import numpy as np
 

@@ -1,6 +1,6 @@
 """Linear regression trained with adc.optim.SGD on tensors, next to the same loop in torch.
 
-    PYTHONPATH=. python examples/tensor_linear_regression.py
+    python examples/tensor_linear_regression.py
 """
 import numpy as np
 

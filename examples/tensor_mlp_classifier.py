@@ -1,7 +1,7 @@
 """An MLP classifier (adc.nn.Linear, ReLU, CrossEntropyLoss) trained with adc.optim.Adam,
 compared step by step with the same model in torch (same initial weights).
 
-    PYTHONPATH=. python examples/tensor_mlp_classifier.py
+    python examples/tensor_mlp_classifier.py
 """
 import numpy as np
 

@@ -1,7 +1,7 @@
 """no_grad and detach: computing without recording, and cutting a value out of the graph
 (here a stop-gradient "target" in a fixed-point style loss).
 
-    PYTHONPATH=. python examples/tensor_no_grad_detach.py
+    python examples/tensor_no_grad_detach.py
 """
 import numpy as np
 

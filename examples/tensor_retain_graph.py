@@ -1,7 +1,7 @@
 """retain_graph: backward twice through the same graph; without it the second call fails
 with torch's error, because the values saved for backward were freed.
 
-    PYTHONPATH=. python examples/tensor_retain_graph.py
+    python examples/tensor_retain_graph.py
 """
 import numpy as np
 
