@@ -34,7 +34,16 @@ def _train(lib, optim, make_opt, steps=15):
     lambda o, p: o.SGD(p, lr=0.05, momentum=0.5, dampening=0.1),
     lambda o, p: o.Adam(p, lr=0.01),
     lambda o, p: o.Adam(p, lr=0.02, betas=(0.8, 0.99), weight_decay=0.1),
-], ids=["sgd", "momentum", "nesterov-wd", "dampening", "adam", "adam-wd"])
+    lambda o, p: o.Adam(p, lr=0.02, amsgrad=True, maximize=True),
+    lambda o, p: o.AdamW(p, lr=0.02),
+    lambda o, p: o.AdamW(p, lr=0.02, weight_decay=0.3, amsgrad=True),
+    lambda o, p: o.RMSprop(p, lr=0.01),
+    lambda o, p: o.RMSprop(p, lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
+    lambda o, p: o.Adagrad(p, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+    lambda o, p: o.SGD([{"params": p[:1], "lr": 0.2}, {"params": p[1:]}], lr=0.05,
+                       momentum=0.9, maximize=True),
+], ids=["sgd", "momentum", "nesterov-wd", "dampening", "adam", "adam-wd", "adam-amsgrad-max",
+        "adamw", "adamw-amsgrad", "rmsprop", "rmsprop-centered", "adagrad", "sgd-groups"])
 def test_optimizer_trajectory_matches_torch(make_opt):
     ours = _train(adc, adc.optim, make_opt)
     theirs = _train(torch, torch.optim, make_opt)

@@ -117,3 +117,14 @@ def test_autograd_backward_takes_the_deprecated_grad_variables(lib):
     assert x.grad.tolist() == [4.0, 4.0]
     with pytest.warns(FutureWarning), pytest.raises(RuntimeError, match="both passed"):
         lib.autograd.backward([(x * x).sum()], [lib.tensor(1.0)], None, False, [lib.tensor(1.0)])
+
+
+def test_optim_and_nn_namespaces_hold_only_their_api():
+    """`adc.optim` / `adc.nn` expose torch's names, not their modules' imports (np, math, ...)."""
+    import types
+    for ns in (adc.optim, adc.nn):
+        leaked = [n for n in dir(ns) if not n.startswith("_") and n[0].islower()
+                  and not isinstance(getattr(ns, n), types.ModuleType)]
+        assert leaked == [], (ns.__name__, leaked)
+    for name in ("SGD", "Adam", "AdamW", "Optimizer"):
+        assert hasattr(adc.optim, name) and hasattr(torch.optim, name)
