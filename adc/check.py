@@ -63,24 +63,26 @@ def finite_differences(f, args, nums, seeds, cts, rng, *, eps, n_dirs=1, relativ
     return results
 
 
-def _fd_errors(f, args, nums, eps, rng):
+def _fd_errors(f, args, nums, eps, rng, backend):
     """Per argument: (i, numerical directional derivative, adc's) for random seeds/directions."""
     args64 = _float64(args)
     _, seeds, cts = seeded_vjp(f, args64, nums,
-                               lambda avals: [rng.standard_normal(a.shape) for a in avals])
-    rows = finite_differences(f, args64, nums, seeds, cts, rng, eps=eps)
+                               lambda avals: [rng.standard_normal(a.shape) for a in avals],
+                               backend)
+    rows = finite_differences(f, args64, nums, seeds, cts, rng, eps=eps, backend=backend)
     return [(i, numeric, analytic) for i, [(numeric, analytic, _)] in zip(nums, rows)]
 
 
 def check_grad(f, *args, argnums=0, order=1, rtol=1e-5, atol=1e-6, eps=1e-6, torch=True,
-               rng_seed=0):
+               rng_seed=0, backend=None):
     """Raise AssertionError (with per-argument errors) when adc's VJP of f disagrees with
-    central finite differences, or with torch.autograd.grad when torch is installed."""
+    central finite differences, or with torch.autograd.grad when torch is installed; f and
+    its VJP run on `backend` (the default one when None)."""
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     nums = tuple(i % len(args) for i in nums)
     rng = np.random.default_rng(rng_seed)
     failures = []
-    for i, numeric, analytic in _fd_errors(f, args, nums, eps, rng):
+    for i, numeric, analytic in _fd_errors(f, args, nums, eps, rng, backend):
         err = abs(numeric - analytic)
         if not err <= atol + rtol * abs(numeric):
             failures.append(f"argument {i}: finite differences {numeric:.10g} vs adc "
@@ -88,7 +90,7 @@ def check_grad(f, *args, argnums=0, order=1, rtol=1e-5, atol=1e-6, eps=1e-6, tor
     if torch and _has_torch():
         from .validate import validate
 
-        report = validate(f, *args, argnums=nums)
+        report = validate(f, *args, argnums=nums, backend=backend)
         for row in report.rows:
             if not row.ok:
                 failures.append(f"argument {row.argnum}: torch.autograd.grad disagrees (max abs "
@@ -97,7 +99,8 @@ def check_grad(f, *args, argnums=0, order=1, rtol=1e-5, atol=1e-6, eps=1e-6, tor
         raise AssertionError("check_grad failed:\n  " + "\n  ".join(failures))
     if order > 1:
         check_grad(_directional_vjp(f, args, nums, rng), *args, argnums=nums, order=order - 1,
-                   rtol=rtol, atol=atol, eps=eps, torch=torch, rng_seed=rng_seed + 1)
+                   rtol=rtol, atol=atol, eps=eps, torch=torch, rng_seed=rng_seed + 1,
+                   backend=backend)
 
 
 def _directional_vjp(f, args, nums, rng):

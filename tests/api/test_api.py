@@ -695,3 +695,21 @@ def test_cpu_backend_gather_survives_disk_cache_reuse(tmp_path):
                               capture_output=True, text=True, timeout=300)
         codes.append(proc.returncode)
     assert codes == [0, 0, 0], f"exit codes of three processes sharing a disk cache: {codes}"
+
+
+def test_check_grad_runs_on_the_backend_it_is_given(monkeypatch):
+    """check_grad(backend=...) runs f and its VJP there (nothing is compiled for cpu), and a
+    wrong gradient is caught on every backend."""
+    from adc import staging
+
+    targets = []
+    real = staging.compile_graph
+    monkeypatch.setattr(staging, "compile_graph",
+                        lambda graph, backend, **k: targets.append(backend) or
+                        real(graph, backend, **k))
+    f = lambda x: anp.sum(anp.sin(x) * x)  # noqa: E731
+    adc.check_grad(f, np.linspace(-1, 1, 5), backend="numpy", torch=False)
+    assert targets and set(targets) == {"numpy"}
+    wrong = lambda x: anp.sum(anp.stop_gradient(x) * x)  # noqa: E731
+    with pytest.raises(AssertionError, match="finite differences"):
+        adc.check_grad(wrong, np.linspace(-1, 1, 5), backend="numpy", torch=False)
