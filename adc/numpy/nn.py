@@ -20,8 +20,8 @@ from ..errors import ShapeError, UnsupportedError, with_location
 from ..prims.window import out_sizes, patches, patches_transpose, window_argmax_p
 from ..tracer import bind
 
-__all__ = ["WindowShapeError", "adaptive_avg_pool", "avg_pool", "conv", "conv_transpose",
-           "max_pool"]
+__all__ = ["WindowShapeError", "adaptive_avg_pool", "adaptive_max_pool", "avg_pool", "conv",
+           "conv_transpose", "max_pool"]
 
 
 class WindowShapeError(ShapeError, RuntimeError):
@@ -296,23 +296,27 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     return _unbatched(total / divisor.astype(anp._dtype_of(x)), squeeze)
 
 
+def _adaptive_bounds(size, out):
+    """torch's adaptive windows along one axis: window i is floor(i * size / out) ..
+    ceil((i + 1) * size / out)."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
 def _adaptive_matrix(size, out, dtype):
-    """(out, size): row i averages torch's window floor(i * size / out) .. ceil((i + 1) *
-    size / out)."""
+    """(out, size): row i averages adaptive window i."""
     a = np.zeros((out, size), dtype)
-    for i in range(out):
-        start, end = (i * size) // out, -((-(i + 1) * size) // out)
+    for i, (start, end) in enumerate(zip(*_adaptive_bounds(size, out))):
         a[i, start:end] = 1.0 / (end - start)
     return a
 
 
-def adaptive_avg_pool(input, output_size):
-    """torch.nn.functional.adaptive_avg_pool{1,2,3}d: output_size an int or one entry per
-    spatial axis (None keeps that axis's size); the spatial rank is len(output_size) (or
-    input.ndim - 2 for an int)."""
+def _adaptive_input(input, output_size, kind):
+    """(nd, what, x batched, squeeze, output sizes) of an adaptive pooling, checked as torch
+    checks it."""
     nd = (len(output_size) if not isinstance(output_size, numbers.Integral)
           else anp.ndim(input) - 2)
-    what = f"adaptive_avg_pool{nd}d"
+    what = f"adaptive_{kind}_pool{nd}d"
     if not 1 <= nd <= 3:
         raise _error(what, f"output_size {output_size!r} for an input of shape "
                            f"{tuple(anp.shape(input))}")
@@ -324,16 +328,60 @@ def adaptive_avg_pool(input, output_size):
         raise _error(what, f"output_size must be positive ints, got {output_size!r}")
     if min(spatial) < 1:
         raise _error(what, f"input {tuple(anp.shape(x))} has an empty spatial axis")
-    dtype = anp._dtype_of(x)
-    if np.dtype(dtype).kind not in "fc":
+    if np.dtype(anp._dtype_of(x)).kind not in "fc":
         raise UnsupportedError(with_location(f"{what}: integer inputs are not supported "
                                              "(torch refuses them too); convert to float"))
+    return nd, what, x, squeeze, sizes
+
+
+def adaptive_avg_pool(input, output_size):
+    """torch.nn.functional.adaptive_avg_pool{1,2,3}d: output_size an int or one entry per
+    spatial axis (None keeps that axis's size); the spatial rank is len(output_size) (or
+    input.ndim - 2 for an int)."""
+    nd, _, x, squeeze, sizes = _adaptive_input(input, output_size, "avg")
+    dtype = anp._dtype_of(x)
     letters = "abcdefgh"[:nd + 2]
     y = x
-    for j, (s, o) in enumerate(zip(spatial, sizes)):
+    for j, (s, o) in enumerate(zip(anp.shape(x)[2:], sizes)):
         if s == o:
             continue
         axis = letters[j + 2]
         spec = f"{letters},z{axis}->{letters.replace(axis, 'z')}"
         y = anp.einsum(spec, y, _adaptive_matrix(s, o, dtype))
     return _unbatched(y, squeeze)
+
+
+def _adaptive_positions(spatial, sizes):
+    """(prod(O), K): the flat input-plane positions of each output's window, in torch's scan
+    order; windows shorter than the longest along an axis repeat their last position, which
+    never changes the position max pooling picks (a repeat is neither a new first maximum nor
+    a NaN at another position)."""
+    nd = len(spatial)
+    flat = np.zeros((1,) * 2 * nd, np.int64)
+    for j, (s, o) in enumerate(zip(spatial, sizes)):
+        start, end = _adaptive_bounds(s, o)
+        k = int((end - start).max())
+        table = np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)
+        shape = [1] * 2 * nd
+        shape[j], shape[nd + j] = o, k
+        flat = flat + table.reshape(shape) * int(np.prod(spatial[j + 1:], dtype=np.int64))
+    return flat.reshape(int(np.prod(sizes)), -1)
+
+
+def adaptive_max_pool(input, output_size, return_indices=False):
+    """torch.nn.functional.adaptive_max_pool{1,2,3}d: each output is the maximum of its
+    adaptive window (torch's pick: the first maximum, or the last NaN), which alone gets the
+    gradient; indices are flat positions in each channel's input plane."""
+    nd, _, x, squeeze, sizes = _adaptive_input(input, output_size, "max")
+    n, c, *spatial = anp.shape(x)
+    positions = _adaptive_positions(spatial, sizes)
+    plane = anp.reshape(x, (n, c, int(np.prod(spatial, dtype=np.int64))))
+    cols = anp.reshape(anp.take(plane, positions.reshape(-1), axis=2),
+                       (n, c) + tuple(sizes) + (positions.shape[1],))
+    at = bind(window_argmax_p, cols, axis=nd + 2)
+    y = _unbatched(anp.squeeze(anp.take_along_axis(cols, at, nd + 2), nd + 2), squeeze)
+    if not return_indices:
+        return y
+    rows = (np.arange(positions.shape[0]) * positions.shape[1]).reshape(sizes)
+    indices = anp.take(positions.reshape(-1), anp.squeeze(at, nd + 2) + rows)
+    return y, _unbatched(indices, squeeze)

@@ -56,6 +56,13 @@ OPS = [  # name, input shape, extra tensor shapes, keyword arguments, torch's gr
     ("adaptive_avg_pool2d", (2, 3, 7, 5), [], {"output_size": (3, None)},
      "AdaptiveAvgPool2DBackward0"),
     ("adaptive_avg_pool2d", (2, 3, 4, 4), [], {"output_size": 1}, "MeanBackward1"),
+    ("adaptive_max_pool1d", (2, 3, 7), [], {"output_size": 3}, "SqueezeBackward1"),
+    ("adaptive_max_pool2d", (2, 3, 7, 5), [], {"output_size": (3, None)},
+     "AdaptiveMaxPool2DBackward0"),
+    ("adaptive_max_pool2d", (2, 3, 5, 7), [], {"output_size": (4, 3)},
+     "AdaptiveMaxPool2DBackward0"),
+    ("adaptive_max_pool3d", (1, 2, 3, 4, 5), [], {"output_size": (2, 3, 2)},
+     "AdaptiveMaxPool3DBackward0"),
 ]
 
 
@@ -81,6 +88,34 @@ def test_max_pool_returns_indices_as_torch():
     _close(values, tvalues)
     assert indices.dtype == adc.int64
     np.testing.assert_array_equal(indices.numpy(), tindices.numpy())
+
+
+@pytest.mark.parametrize("name,shape,output_size", [
+    ("adaptive_max_pool2d", (2, 3, 6, 5), (4, 3)),
+    ("adaptive_max_pool2d", (3, 7, 7), 1),  # an unbatched image
+    ("adaptive_max_pool1d", (1, 2, 9), 4)])
+def test_adaptive_max_pool_indices_ties_and_nans_as_torch(name, shape, output_size):
+    """Overlapping windows of different lengths; ties (zeros) and NaNs pick torch's position,
+    the values and their gradient follow it."""
+    a = np.round(RNG.standard_normal(shape)).astype(np.float32)
+    a.reshape(-1)[::7] = np.nan
+    x, tx = adc.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    values, indices = getattr(F, name)(x, output_size, return_indices=True)
+    tvalues, tindices = getattr(TF, name)(tx, output_size, return_indices=True)
+    np.testing.assert_array_equal(values.detach().numpy(), tvalues.detach().numpy())
+    assert indices.dtype == adc.int64
+    np.testing.assert_array_equal(indices.numpy(), tindices.numpy())
+    values.backward(adc.ones_like(values))
+    tvalues.backward(torch.ones_like(tvalues))
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_adaptive_max_pool_inside_adc_grad_matches_torch():
+    x = RNG.standard_normal((2, 3, 7, 6))
+    g = adc.grad(lambda x: adc.numpy.sum(F.adaptive_max_pool2d(x, (3, 4)) ** 2))(x)
+    tx = torch.tensor(x, requires_grad=True)
+    (TF.adaptive_max_pool2d(tx, (3, 4)) ** 2).sum().backward()
+    np.testing.assert_allclose(g, tx.grad.numpy(), rtol=1e-12)
 
 
 def test_float64_and_unbatched_inputs():
@@ -115,6 +150,8 @@ LAYERS = [
     ("AvgPool2d", (2,), {"count_include_pad": False}),
     ("AdaptiveAvgPool1d", (3,), {}),
     ("AdaptiveAvgPool2d", ((5, None),), {}),
+    ("AdaptiveMaxPool1d", (3,), {}),
+    ("AdaptiveMaxPool2d", ((5, 3),), {}),
 ]
 
 

@@ -1,6 +1,6 @@
 """Convolution and pooling layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d, MaxPool1d/2d/3d,
-AvgPool1d/2d/3d and AdaptiveAvgPool1d/2d/3d, with torch's constructor arguments, parameter
-shapes, default initialization and `extra_repr` text.
+AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d and AdaptiveMaxPool1d/2d/3d, with torch's constructor
+arguments, parameter shapes, default initialization and `extra_repr` text.
 
 Stage: tensor front end. Invariant: a layer's forward is one adc.nn.functional call; its
 weights are (out, in / groups, *kernel) ((in, out / groups, *kernel) transposed), drawn as
@@ -209,9 +209,29 @@ def _adaptive_avg_pool_class(nd):
     return AdaptiveAvgPool
 
 
+def _adaptive_max_pool_class(nd):
+    adaptive_max_pool = getattr(F, f"adaptive_max_pool{nd}d")
+
+    class AdaptiveMaxPool(Module):
+        def __init__(self, output_size, return_indices=False):
+            super().__init__()
+            self.output_size, self.return_indices = output_size, return_indices
+
+        def forward(self, input):
+            return adaptive_max_pool(input, self.output_size, self.return_indices)
+
+        def extra_repr(self) -> str:
+            return f"output_size={self.output_size}"
+
+    AdaptiveMaxPool.__name__ = AdaptiveMaxPool.__qualname__ = f"AdaptiveMaxPool{nd}d"
+    return AdaptiveMaxPool
+
+
 Conv1d, Conv2d, Conv3d = map(_conv_class, (1, 2, 3))
 ConvTranspose1d, ConvTranspose2d, ConvTranspose3d = map(_conv_transpose_class, (1, 2, 3))
 MaxPool1d, MaxPool2d, MaxPool3d = map(_max_pool_class, (1, 2, 3))
 AvgPool1d, AvgPool2d, AvgPool3d = map(_avg_pool_class, (1, 2, 3))
 AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d = map(_adaptive_avg_pool_class,
+                                                              (1, 2, 3))
+AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = map(_adaptive_max_pool_class,
                                                               (1, 2, 3))

@@ -1,5 +1,6 @@
 """Convolution and pooling in adc.nn.functional: conv1d/2d/3d, conv_transpose1d/2d/3d,
-max_pool1d/2d/3d, avg_pool1d/2d/3d and adaptive_avg_pool1d/2d/3d with torch's signatures.
+max_pool1d/2d/3d, avg_pool1d/2d/3d, adaptive_avg_pool1d/2d/3d and adaptive_max_pool1d/2d/3d with
+torch's signatures.
 
 Stage: tensor front end. Invariants: each op is one `apply` of the adc.numpy.nn function
 (the same composition of window primitives and GEMMs that adc.grad traces), with its
@@ -144,22 +145,34 @@ def _avg_pool_op(nd):
 def _adaptive_avg_pool_op(nd):
     name = f"adaptive_avg_pool{nd}d"
 
-    def output_sizes(output_size):
-        return (output_size,) * nd if isinstance(output_size, numbers.Integral) else \
-            tuple(output_size)
-
     def adaptive_avg_pool(input, output_size):
-        sizes = output_sizes(output_size)
+        sizes = _tuple(output_size, nd)
         # torch averages to one element per channel with mean
         grad = "MeanBackward1" if nd > 1 and set(sizes) == {1} else \
             _grad_name(nd, "AdaptiveAvgPool2DBackward0")
         return apply(grad, npnn.adaptive_avg_pool, [input], (("output_size", sizes),))
 
     def numpy_form(input, output_size):
-        return npnn.adaptive_avg_pool(input, output_sizes(output_size))
+        return npnn.adaptive_avg_pool(input, _tuple(output_size, nd))
 
     adaptive_avg_pool.__doc__ = f"torch.nn.functional.{name}"
     return op(adaptive_avg_pool, name=name, function="functional", method=False,
+              numpy=numpy_form)
+
+
+def _adaptive_max_pool_op(nd):
+    name = f"adaptive_max_pool{nd}d"
+
+    def adaptive_max_pool(input, output_size, return_indices=False):
+        return apply(_grad_name(nd, "AdaptiveMaxPool2DBackward0"), npnn.adaptive_max_pool,
+                     [input], (("output_size", _tuple(output_size, nd)),
+                               ("return_indices", bool(return_indices))))
+
+    def numpy_form(input, output_size, return_indices=False):
+        return npnn.adaptive_max_pool(input, _tuple(output_size, nd), return_indices)
+
+    adaptive_max_pool.__doc__ = f"torch.nn.functional.{name}"
+    return op(adaptive_max_pool, name=name, function="functional", method=False,
               numpy=numpy_form)
 
 
@@ -168,4 +181,6 @@ conv_transpose1d, conv_transpose2d, conv_transpose3d = map(_conv_transpose_op, (
 max_pool1d, max_pool2d, max_pool3d = map(_max_pool_op, (1, 2, 3))
 avg_pool1d, avg_pool2d, avg_pool3d = map(_avg_pool_op, (1, 2, 3))
 adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d = map(_adaptive_avg_pool_op,
+                                                                    (1, 2, 3))
+adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d = map(_adaptive_max_pool_op,
                                                                     (1, 2, 3))
