@@ -6,6 +6,7 @@ import sys
 
 from . import numpy  # noqa: F401  (registers primitives and Tracer methods)
 from .api import grad, hessian, jacobian, jit, make_ir, show_source, value_and_grad, vjp
+from .forward import hvp, jacfwd, jvp, linearize
 from .check import check_grad
 from .errors import AdcError, ArgumentError, GradientError, ShapeError, TraceError, UnsupportedError
 from .ir import Graph, eval_graph
@@ -27,12 +28,18 @@ for _name in [n for n in sys.modules if n.startswith(_SHORT)]:
 del _name, _SHORT
 
 __version__ = "0.1.0"
+jacrev = jacobian  # JAX's name for the reverse-mode Jacobian
 
 __all__ = [
     "grad",
     "value_and_grad",
     "vjp",
     "jacobian",
+    "jacrev",
+    "jacfwd",
+    "jvp",
+    "linearize",
+    "hvp",
     "hessian",
     "jit",
     "stop_gradient",

@@ -20,7 +20,7 @@ LAYERS = [
     ["adc.ad", "adc.opt"],
     ["adc.numpy"],
     ["adc.lower", "adc.backends"],
-    ["adc.staging", "adc.api", "adc.check", "adc.validate", "adc.domains"],
+    ["adc.staging", "adc.api", "adc.forward", "adc.check", "adc.validate", "adc.domains"],
     ["adc.tensors", "adc.nn", "adc.optim", "adc.utils", "adc.viz"],
     ["adc.cli", "adc.__main__", "adc"],
 ]
