@@ -281,13 +281,13 @@ def _split_by_dependence(graph: Graph, n_late: int, n_early_outs: int):
     return optimize(early), optimize(rest)
 
 
-def _build_vjp(f, avals, name):
-    _check_float_args(avals, range(len(avals)), f"adc.vjp of {name}")
+def _build_vjp(f, avals, name, nums):
+    _check_float_args(avals, nums, f"adc.vjp of {name}")
     fwd = trace(f, avals)
     n_in = len(fwd.graph.invars)
 
     def body(*xs):
-        outs, cts = backward_pass(fwd.graph, xs[:n_in], xs[n_in:], range(len(avals)))
+        outs, cts = backward_pass(fwd.graph, xs[:n_in], xs[n_in:], nums)
         return outs + cts
 
     full = trace(body, fwd.graph.in_avals + fwd.graph.out_avals).graph
@@ -297,12 +297,18 @@ def _build_vjp(f, avals, name):
 def vjp(f, *primals, backend=None, fastmath=False):
     """`(out, vjp_fn)`: `vjp_fn(seed)` returns one cotangent per primal (torch's
     `y.backward(gradient=seed)`); the seed must have the output's structure and shapes."""
+    return _vjp(f, primals, tuple(range(len(primals))), backend, fastmath)
+
+
+def _vjp(f, primals, nums, backend, fastmath):
+    """vjp of f(*primals) whose vjp_fn returns the cotangents of the primals at `nums` only
+    (the others are ordinary inputs: compiled once per signature, not closed over)."""
     args = [_as_input(p) for p in primals]
     avals = [as_aval(a) for a in args]
     name = _fn_name(f)
     nested = any(isinstance(a, Tracer) for a in args) or tracing()
     if nested:
-        fwd, full = _build_vjp(f, avals, name)
+        fwd, full = _build_vjp(f, avals, name, nums)
         inputs = args + list(fwd.captured)
         outs = inline(fwd.graph, inputs)
         out_tree, out_avals = fwd.out_tree, fwd.graph.out_avals
@@ -313,14 +319,14 @@ def vjp(f, *primals, backend=None, fastmath=False):
         per_fn = _VJP_CACHE.setdefault(f, StagingCache()) if _weakrefable(f) else StagingCache()
 
         def build():
-            fwd, full = _build_vjp(f, avals, name)
+            fwd, full = _build_vjp(f, avals, name, nums)
             n_out = len(fwd.graph.outvars)
             early, rest = _split_by_dependence(full, n_out, n_out)
             backward = Stage(rest, [], None, backend, fastmath)
             return early, [], (fwd.out_tree, fwd.graph.out_avals, backward)
 
-        stage = per_fn.get((tuple(avals), backends.resolve(backend), fastmath), build, backend,
-                           fastmath)
+        stage = per_fn.get((tuple(avals), nums, backends.resolve(backend), fastmath), build,
+                           backend, fastmath)
         out_tree, out_avals, backward = stage.aux
         early_outs = stage.run(*args)
         outs = early_outs[:len(out_avals)]
@@ -376,7 +382,8 @@ def _weakrefable(f) -> bool:
 
 
 def jacobian(f, argnums=0, *, backend=None):
-    """Reverse-mode Jacobian: the forward pass runs once, then one VJP per output element.
+    """Reverse-mode Jacobian: the forward pass runs once, then one VJP per output element (one
+    compiled program per signature, whatever the values of the other arguments).
 
     Shape `out.shape + arg.shape`; a tuple over `argnums` when it is a tuple, and a tuple over
     outputs when f returns a tuple.
@@ -386,8 +393,7 @@ def jacobian(f, argnums=0, *, backend=None):
     def wrapped(*args):
         nums = _normalize_argnums(argnums, len(args), "adc.jacobian")
 
-        # only the differentiated arguments are primals of the VJP
-        out, vjp_fn = vjp(partial_in(f, args, nums), *[args[i] for i in nums], backend=backend)
+        out, vjp_fn = _vjp(f, args, nums, backend, False)
         leaves, tree = tree_flatten(out)
         shapes = [as_aval(_as_input(o)) for o in leaves]
         per_out = []

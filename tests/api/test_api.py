@@ -713,3 +713,25 @@ def test_check_grad_runs_on_the_backend_it_is_given(monkeypatch):
     wrong = lambda x: anp.sum(anp.stop_gradient(x) * x)  # noqa: E731
     with pytest.raises(AssertionError, match="finite differences"):
         adc.check_grad(wrong, np.linspace(-1, 1, 5), backend="numpy", torch=False)
+
+
+def test_jacobian_and_hessian_compile_once_per_signature(monkeypatch):
+    """Repeated calls (new values of every argument, differentiated or not) reuse the compiled
+    VJP: the reverse-mode Jacobian no longer re-traces a fresh closure per call."""
+    from adc import staging
+
+    compiled = []
+    real = staging.compile_graph
+    monkeypatch.setattr(staging, "compile_graph",
+                        lambda graph, backend, **k: compiled.append(backend) or
+                        real(graph, backend, **k))
+    f = lambda x, s: anp.sin(x) * s  # noqa: E731
+    J = adc.jacobian(f)
+    for s in (1.0, 2.0, 3.0):
+        np.testing.assert_allclose(J(np.ones(3), s), np.diag(np.cos(np.ones(3)) * s))
+    after_jacobian = len(compiled)
+    H = adc.hessian(lambda x: anp.sum(anp.exp(x) * x))
+    for k in range(3):
+        x = np.linspace(0, 1, 4) + k
+        np.testing.assert_allclose(H(x), np.diag(np.exp(x) * (x + 2)), rtol=1e-12)
+    assert after_jacobian == 2 and len(compiled) == 4  # a forward and a backward each
