@@ -93,3 +93,42 @@ def test_a_shared_cache_directory_follows_the_umask(tmp_path):
         mode = path.stat().st_mode & 0o777
         assert mode & 0o060 == 0o060, (path, oct(mode))
         assert mode & 0o002 == 0, (path, oct(mode))
+
+
+_FIRST_CALL_RAISES = textwrap.dedent("""
+    import json, numpy as np
+    import adc, adc.numpy as anp
+    from adc.lower.cpu import compile_cpu
+    from adc.opt import prepare
+
+    def f(x, idx):
+        return anp.sum(anp.exp(anp.take(x, idx)) * anp.tanh(x[:2]))
+
+    x = np.linspace(0.1, 0.5, 5)
+    graph = prepare(adc.make_ir(adc.grad(f))(x, np.array([0, 4])), "cpu")
+    out = {}
+    for split in (False, True):
+        compiled = compile_cpu(graph, split=split)
+        try:
+            compiled(x, np.array([0, 7]))  # out of range on the first call: the user's error
+            raised = None
+        except IndexError as err:
+            raised = type(err).__name__
+        value = compiled(x, np.array([0, 4]))[0].tolist()
+        out[str(split)] = [raised, value, *compiled.cache_stats()]
+    print(json.dumps(out))
+""")
+
+
+def test_a_first_call_that_raises_keeps_its_compiled_code(tmp_path):
+    """An IndexError raised by the kernel on the first call is the user's: the machine code
+    just compiled stays cached, in this process (the next call compiles nothing) and on disk
+    (a second process compiles nothing)."""
+    first = run_child(tmp_path, _FIRST_CALL_RAISES)
+    second = run_child(tmp_path, _FIRST_CALL_RAISES)
+    for split in ("False", "True"):
+        assert first[split][0] == second[split][0] == "IndexError"
+        assert first[split][1] == second[split][1]
+        hits, misses = first[split][2:]
+        assert hits == 0 and misses >= (1 if split == "False" else 2)
+        assert second[split][2:] == [misses, 0]
