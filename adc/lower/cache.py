@@ -122,9 +122,10 @@ def _bound_class(base: type) -> type:
     return type(f"Bound{base.__name__}", (_Bound, base), {})
 
 
-def _bind_machine_code(module) -> None:
+def _bind_machine_code(module) -> bool:
     """Point the Numba cache of every jitted function defined in `module` (not the kernels it
-    imports) at machine_code_dir(), with data files bound to their entries (see _Bound)."""
+    imports) at machine_code_dir(), with data files bound to their entries (see _Bound);
+    whether there was one."""
     where = None
     for obj in list(vars(module).values()):
         cache = getattr(obj, "_cache", None)
@@ -137,6 +138,7 @@ def _bind_machine_code(module) -> None:
         cache._cache_file = _bound_class(type(entry))(
             cache_path=where, filename_base=entry._index_name[:-len(".nbi")],
             source_stamp=entry._source_stamp)
+    return where is not None
 
 
 def source_key(source: str) -> str:
@@ -182,6 +184,43 @@ def owners(entries, sources) -> list:
     return [s for s in sources if f"adc_{source_key(s)}" in names]
 
 
+def entries(root: Path | None = None) -> list:
+    """The files the disk cache in `root` (default cache_dir()) holds: generated modules, their
+    bytecode and Numba machine code, and temporary files of interrupted writes; no others."""
+    root = cache_dir() if root is None else root
+    return sorted(p for p in [*root.glob("adc_*"), *(root / "__pycache__").glob("adc_*")]
+                  if p.is_file())
+
+
+def usage(root: Path | None = None) -> dict:
+    """What entries(root) holds: counts of generated modules ("modules"), Numba machine-code
+    files ("machine code"), all files ("files") and their total size ("bytes")."""
+    found = {"modules": 0, "machine code": 0, "files": 0, "bytes": 0}
+    for path in entries(root):
+        try:
+            found["bytes"] += path.stat().st_size
+        except OSError:  # deleted meanwhile by another process
+            continue
+        found["files"] += 1
+        found["modules"] += path.suffix == ".py"
+        found["machine code"] += path.suffix in (".nbi", ".nbc")
+    return found
+
+
+def clear(root: Path | None = None) -> tuple:
+    """Delete entries(root); (files deleted, bytes freed). Safe while processes use the cache:
+    what they have loaded keeps working, and they write again what they need."""
+    count = size = 0
+    for path in entries(root):
+        try:
+            freed = path.stat().st_size
+            path.unlink()
+        except OSError:  # deleted meanwhile by another process
+            continue
+        count, size = count + 1, size + freed
+    return count, size
+
+
 def _write_atomically(path: Path, text: str) -> None:
     """Write `text` to a temporary file beside `path`, then rename it over `path`. The file's
     mode follows the umask (as any file the user writes: a team's shared cache directory
@@ -199,7 +238,8 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def load_module(source: str):
-    """Write (if needed) and import the generated module for `source`."""
+    """Write (if needed) and import the generated module for `source`. The caller keeps a
+    reference to the module (or to what it defines) for as long as it uses it."""
     key = source_key(source)
     path = cache_dir() / f"adc_{key}.py"
     try:
@@ -216,6 +256,10 @@ def load_module(source: str):
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        _bind_machine_code(module)
-        sys.modules[name] = module
+        # Numba never frees the machine code it loads: a module with jitted functions is kept
+        # for the process (loading it again would load its code again); a plain one (a split
+        # driver, one per shape) lives only as long as what its caller keeps of it.
+        if _bind_machine_code(module):
+            sys.modules[name] = module
     return module
+
