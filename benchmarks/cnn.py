@@ -7,10 +7,10 @@ machines, and an untested peer would be worse than none.)
 
     python benchmarks/cnn.py [--only NAME ...] [--json benchmarks/cnn.json] [--no-compile]
 
-Prints a table (and, with --json PATH, writes JSON): steady-state median of each step, adc.grad's forward-only
-time and gradient/forward ratio, and the first call (trace + compile) of adc.grad. The Net
-runs without its dropout layers so that every library computes the same numbers (each step's
-loss is checked against torch's before timing).
+Prints a table (and, with --json PATH, writes JSON): steady-state median of each step,
+adc.grad's forward-only time and gradient/forward ratio, and the first call (trace + compile)
+of adc.grad. The Net runs without its dropout layers so that every library computes the same
+numbers (each step's loss is checked against torch's before timing).
 """
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ MLP training step and of adc.grad of the MLP (benchmarks/tensors.py's 64-256-10 
     python benchmarks/compile.py [--only lstack mlp lstm] [--depths 1 2 4 8 16 40] [--whole 8]
                                  [--json benchmarks/compile.json]
 
-Prints a table (and, with --json PATH, writes JSON). (Time limit per process: --timeout seconds, default 600.)
+Prints a table (and, with --json PATH, writes JSON). (Time limit per process: --timeout
+seconds, default 600.)
 """
 from __future__ import annotations
 

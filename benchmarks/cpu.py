@@ -3,9 +3,10 @@ installed) and a hand-written Numba gradient, side by side in one run.
 
     python benchmarks/cpu.py [--only NAME ...] [--json benchmarks/cpu.json] [--no-compile]
 
-Prints a table (and, with --json PATH, writes JSON). Times: first call (trace + compile, fresh process, empty
-adc cache), warm first call (fresh process, filled cache), steady-state median of the
-gradient and of the primal, gradient/primal ratio, and each peer's steady-state gradient.
+Prints a table (and, with --json PATH, writes JSON). Times: first call (trace + compile,
+fresh process, empty adc cache), warm first call (fresh process, filled cache), steady-state
+median of the gradient and of the primal, gradient/primal ratio, and each peer's steady-state
+gradient.
 """
 from __future__ import annotations
 

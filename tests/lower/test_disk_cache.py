@@ -132,3 +132,38 @@ def test_a_first_call_that_raises_keeps_its_compiled_code(tmp_path):
         hits, misses = first[split][2:]
         assert hits == 0 and misses >= (1 if split == "False" else 2)
         assert second[split][2:] == [misses, 0]
+
+
+def _cache_file_classes():
+    from numba.core.caching import IndexDataCacheFile
+
+    classes = [IndexDataCacheFile]
+    try:
+        from numba.cuda.core.caching import IndexDataCacheFile as CudaIndexDataCacheFile
+    except ImportError:  # numba-cuda (the cuda extra) not installed
+        return classes
+    return classes + [CudaIndexDataCacheFile]
+
+
+def test_both_targets_cache_files_refuse_foreign_data(tmp_path):
+    """The binding is a mixin over Numba's index/data cache file, CPU and CUDA alike (the
+    CUDA one is exercised here without a GPU): an entry loads back; a data file moved under
+    another entry's name, or saved under another key, is a miss."""
+    from adc.lower.cache import _bound_class
+
+    for base in _cache_file_classes():
+        root = tmp_path / base.__module__
+        root.mkdir()
+        a, b = (_bound_class(base)(cache_path=str(root), filename_base=name,
+                                   source_stamp=(1.0, 10))
+                for name in ("adc_a.kernel-3.py311", "adc_b.kernel-3.py311"))
+        a.save(("sig", "x"), {"code": "a"})
+        b.save(("sig", "x"), {"code": "b"})
+        assert a.load(("sig", "x")) == {"code": "a"} and b.load(("sig", "x")) == {"code": "b"}
+        assert a.load(("sig", "y")) is None
+        data_a, data_b = (root / f"adc_{n}.kernel-3.py311.1.nbc" for n in "ab")
+        data_a.write_bytes(data_b.read_bytes())
+        assert a.load(("sig", "x")) is None and b.load(("sig", "x")) == {"code": "b"}
+        key_digest = data_b.read_bytes().split(b"\n", 1)[0].split(b" ")[2]
+        data_b.write_bytes(data_b.read_bytes().replace(key_digest, b"0" * len(key_digest), 1))
+        assert b.load(("sig", "x")) is None  # saved under another key
