@@ -17,7 +17,7 @@ from .ad import backward_pass
 from .errors import ArgumentError, GradientError, ShapeError, UnsupportedError
 from .ir import Graph, is_device_array
 from .opt import optimize
-from .staging import Stage, StagingCache
+from .staging import LRU, Stage, StagingCache
 from . import numpy as anp
 from .tracer import (Tracer, as_aval, inline, trace, tracing, tree_flatten, tree_flatten_up_to,
                     tree_unflatten)
@@ -64,7 +64,7 @@ class _StagedFunction:
         self._backend = backend
         self._fastmath = fastmath
         self._stages = StagingCache()
-        self._compiled: dict = {}  # numpy arrays' shapes/dtypes -> (compiled graph, aux)
+        self._compiled = LRU()  # numpy arrays' shapes/dtypes -> (compiled graph, aux)
 
     def __call__(self, args, kwargs):
         # The hot path for a cached signature: a key from shapes/dtypes, one dict look-up,

@@ -7,17 +7,15 @@ machines, and an untested peer would be worse than none.)
 
     python benchmarks/cnn.py [--only NAME ...] [--json benchmarks/cnn.json] [--no-compile]
 
-Prints a table and writes JSON: steady-state median of each step, adc.grad's forward-only
-time and gradient/forward ratio, and the first call (trace + compile) of adc.grad. The Net
-runs without its dropout layers so that every library computes the same numbers (each step's
-loss is checked against torch's before timing).
+Prints a table (and, with --json PATH, writes JSON): steady-state median of each step,
+adc.grad's forward-only time and gradient/forward ratio, and the first call (trace + compile)
+of adc.grad. The Net runs without its dropout layers so that every library computes the same
+numbers (each step's loss is checked against torch's before timing).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
 
@@ -26,6 +24,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
+
+from report import add_json_option, machine, write_json  # noqa: E402
 
 from cpu import timeit  # noqa: E402  (the same steady-state median as benchmarks/cpu.py)
 
@@ -169,7 +169,7 @@ def measure_lib(lib, name, params, inputs, compiled=False):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=list(WORKLOADS))
-    parser.add_argument("--json", default=os.path.join(HERE, "cnn.json"))
+    add_json_option(parser, "cnn")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     opts = parser.parse_args()
     import adc
@@ -210,13 +210,9 @@ def main():
         print(f"{row['workload']:<12}" + "".join(f"{c:>20}" for c in cells)
               + f"{fmt(a['forward_s']):>10}{a['step_s'] / a['forward_s']:>10.2f}"
               + f"{eager:>9.2f}x{comp:>12}")
-    machine = {"platform": platform.platform(), "processor": platform.processor(),
-               "cpus": os.cpu_count(), "python": platform.python_version(),
-               "torch": torch.__version__}
-    with open(opts.json, "w") as f:
-        json.dump({"machine": machine, "rows": rows}, f, indent=2)
-    print(f"wrote {opts.json}; 'vs eager' / 'vs compile' > 1 means the adc.grad step is faster "
-          "than torch eager / torch.compile")
+    write_json(opts.json, {"machine": machine(torch=torch.__version__), "rows": rows},
+               "'vs eager' / 'vs compile' > 1 means the adc.grad step is faster than torch "
+               "eager / torch.compile")
 
 
 if __name__ == "__main__":

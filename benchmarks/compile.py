@@ -16,14 +16,14 @@ MLP training step and of adc.grad of the MLP (benchmarks/tensors.py's 64-256-10 
     python benchmarks/compile.py [--only lstack mlp lstm] [--depths 1 2 4 8 16 40] [--whole 8]
                                  [--json benchmarks/compile.json]
 
-Prints a table and writes JSON. (Time limit per process: --timeout seconds, default 600.)
+Prints a table (and, with --json PATH, writes JSON). (Time limit per process: --timeout
+seconds, default 600.)
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -32,6 +32,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
+
+from report import add_json_option, machine, write_json  # noqa: E402
 
 from adc.progress import fmt_time as fmt  # noqa: E402
 
@@ -163,7 +165,7 @@ def main():
     parser.add_argument("--whole", type=int, default=0,
                         help="also compile as one function up to this depth")
     parser.add_argument("--timeout", type=int, default=600)
-    parser.add_argument("--json", default=os.path.join(HERE, "compile.json"))
+    add_json_option(parser, "compile")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--batch-child", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args()
@@ -199,11 +201,7 @@ def main():
     for mode in ("tensor_step", "adc_grad"):
         print(f"  {mode:<12} b64 {fmt(batches[f'{mode}_b64_first_s']):>9}   "
               f"b48 {fmt(batches[f'{mode}_b48_first_s']):>9}")
-    machine = {"platform": platform.platform(), "processor": platform.processor(),
-               "cpus": os.cpu_count(), "python": platform.python_version()}
-    with open(opts.json, "w") as f:
-        json.dump({"machine": machine, "rows": rows, "new_batch_size": batches}, f, indent=2)
-    print(f"wrote {opts.json}")
+    write_json(opts.json, {"machine": machine(), "rows": rows, "new_batch_size": batches})
 
 
 if __name__ == "__main__":

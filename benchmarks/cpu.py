@@ -3,16 +3,15 @@ installed) and a hand-written Numba gradient, side by side in one run.
 
     python benchmarks/cpu.py [--only NAME ...] [--json benchmarks/cpu.json] [--no-compile]
 
-Prints a table and writes JSON. Times: first call (trace + compile, fresh process, empty
-adc cache), warm first call (fresh process, filled cache), steady-state median of the
-gradient and of the primal, gradient/primal ratio, and each peer's steady-state gradient.
+Prints a table (and, with --json PATH, writes JSON). Times: first call (trace + compile,
+fresh process, empty adc cache), warm first call (fresh process, filled cache), steady-state
+median of the gradient and of the primal, gradient/primal ratio, and each peer's steady-state
+gradient.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
+
+from report import add_json_option, machine, write_json  # noqa: E402
 
 from workloads import WORKLOADS, make_inputs  # noqa: E402
 
@@ -132,7 +133,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS),
                         metavar="NAME", help=f"workloads to run (of {', '.join(WORKLOADS)})")
-    parser.add_argument("--json", default=os.path.join(HERE, "cpu.json"))
+    add_json_option(parser, "cpu")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     parser.add_argument("--first-call", help=argparse.SUPPRESS)
     opts = parser.parse_args()
@@ -167,12 +168,9 @@ def main():
         speed = f"{best / a['grad_s']:.2f}x" if best else "-"
         print(f"{row['workload']:<15}" + "".join(f"{c:>11}" if i else f"{c:>11}"
                                                 for i, c in enumerate(cells)) + f"{speed:>14}")
-    machine = {"platform": platform.platform(), "processor": platform.processor(),
-               "cpus": os.cpu_count(), "python": platform.python_version()}
-    with open(opts.json, "w") as f:
-        json.dump({"machine": machine, "rows": rows}, f, indent=2)
-    print(f"wrote {opts.json}; 'vs best peer' > 1 means adc is faster than the fastest of "
-          "torch eager, torch.compile and jax")
+    write_json(opts.json, {"machine": machine(), "rows": rows},
+               "'vs best peer' > 1 means adc is faster than the fastest of torch eager, "
+               "torch.compile and jax")
 
 
 if __name__ == "__main__":

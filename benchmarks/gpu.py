@@ -13,10 +13,8 @@ written once). Without a GPU the script says so and exits with status 0.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
-import platform
 import statistics
 import sys
 import time
@@ -28,6 +26,8 @@ if "--smoke" in sys.argv:  # before anything imports numba
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
+
+from report import add_json_option, machine, write_json  # noqa: E402
 
 from workloads import WORKLOADS  # noqa: E402
 
@@ -107,7 +107,7 @@ def run(name, args, nums, torch, device, compiled, timed):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=list(NAMES), choices=NAMES)
-    parser.add_argument("--json", default=os.path.join(HERE, "gpu.json"))
+    add_json_option(parser, "gpu")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes on the CUDA simulator; checks results, times nothing")
@@ -143,11 +143,9 @@ def main():
         print(f"{row['workload']:<16}{fmt(row['adc_s']):>11}{fmt(row['torch_s']):>11}"
               f"{fmt(tc) if tc else '-':>11}{row['adc_bandwidth_GBs']:>10.0f}"
               f"{100 * row['copy_fraction']:>10.0f}%{speed:>12}")
-    machine = {"device": torch.cuda.get_device_name(), "platform": platform.platform(),
-               "copy_bandwidth_GBs": copy_bw / 1e9}
-    with open(opts.json, "w") as f:
-        json.dump({"machine": machine, "rows": rows}, f, indent=2)
-    print(f"wrote {opts.json}; 'vs compile' > 1 means adc is faster than torch.compile")
+    write_json(opts.json, {"machine": machine(device=torch.cuda.get_device_name(),
+                                              copy_bandwidth_GBs=copy_bw / 1e9), "rows": rows},
+               "'vs compile' > 1 means adc is faster than torch.compile")
     return 0
 
 

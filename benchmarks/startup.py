@@ -6,14 +6,13 @@ Every number is the median over `--reps` fresh processes. Rows: the interpreter 
 `import numpy`, `import adc`, and `import adc` followed by the first `adc.grad` call on a small
 function, once with an empty disk cache (one process) and then with the cache that run filled.
 Each child also reports which heavy modules (sympy, scipy.special, numba, torch) it loaded.
-Prints a table and writes JSON.
+Prints a table (and, with --json PATH, writes JSON).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -24,7 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from adc.cli.progress import fmt_time as fmt  # noqa: E402  (imports no compiler module)
+from report import add_json_option, machine, write_json  # noqa: E402
+
+from adc.progress import fmt_time as fmt  # noqa: E402
 
 HEAVY = ("sympy", "scipy.special", "scipy.linalg", "numba", "torch")
 
@@ -72,7 +73,7 @@ def measure(body: str, env: dict, reps: int) -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--json", default=os.path.join(HERE, "startup.json"))
+    add_json_option(parser, "startup")
     opts = parser.parse_args()
     rows = {}
     with tempfile.TemporaryDirectory(prefix="adc-startup-") as cache:
@@ -88,13 +89,9 @@ def main():
     for name, row in rows.items():
         print(f"{name:<44}{fmt(row['in_process_s']):>12}{fmt(row['process_s']):>12}  "
               + (", ".join(row["loaded"]) or "-"))
-    machine = {"platform": platform.platform(), "processor": platform.processor(),
-               "cpus": os.cpu_count(), "python": platform.python_version(),
-               "load_average": os.getloadavg()}
-    with open(opts.json, "w") as f:
-        json.dump({"machine": machine, "rows": rows}, f, indent=2)
-    print(f"wrote {opts.json}; 'in process' times the step inside the child, 'process' the "
-          "whole child (interpreter start-up included); medians")
+    write_json(opts.json, {"machine": machine(load_average=os.getloadavg()), "rows": rows},
+               "'in process' times the step inside the child, 'process' the whole child "
+               "(interpreter start-up included); medians")
 
 
 if __name__ == "__main__":

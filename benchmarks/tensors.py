@@ -6,14 +6,12 @@
 One step = zero the gradients, forward, backward, SGD update (float32). Workloads: linear
 regression (16 features) and a 2-layer MLP (64 → 256 → 10, relu, mean-squared loss), each
 at batch 64 and batch 4096. Prints median time per step and the ratios the issue asks
-about; writes JSON.
+about (and, with --json PATH, writes JSON).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -22,6 +20,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+
+from report import add_json_option, machine, write_json  # noqa: E402
 
 import adc  # noqa: E402
 import adc.numpy as anp  # noqa: E402
@@ -105,7 +105,7 @@ def time_steps(loop, steps, repeats=7):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", default=os.path.join(HERE, "tensors.json"))
+    add_json_option(parser, "tensors")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--only", nargs="*", default=["linreg", "mlp"],
                         choices=["linreg", "mlp"])
@@ -138,12 +138,8 @@ def main():
             print(f"{row['workload']:<16}{fmt(t_tensor):>13}{fmt(t_torch):>13}{fmt(t_func):>15}"
                   f"{row['torch_over_tensors']:>14.2f}×{row['tensors_over_adc_grad']:>17.2f}×"
                   f"{diff:>16.2g}")
-    meta = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-            "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "adc": adc.__version__}
-    with open(opts.json, "w") as fh:
-        json.dump({"meta": meta, "rows": rows}, fh, indent=2)
-    print(f"wrote {opts.json}")
+    write_json(opts.json, {"machine": machine(torch=torch.__version__, numpy=np.__version__,
+                                              adc=adc.__version__), "rows": rows})
 
 
 if __name__ == "__main__":

@@ -53,6 +53,17 @@ are a dot-product test along random directions in float64 on the numpy reference
 }
 
 
+CACHE_HELP = (
+    "show or empty the disk cache of generated modules and their machine code",
+    """examples:
+  adc cache info
+  adc cache clear
+
+The cache is the directory ADC_CACHE_DIR (default ~/.cache/adc). It grows by a few hundred
+KiB per distinct compiled program and is never trimmed by adc itself; clearing it is safe at
+any time, also while adc programs run (they write again what they need).""")
+
+
 def _common(p: argparse.ArgumentParser, *, wrt_default: str):
     p.add_argument("target", metavar="FILE.py:FUNC", help="the function to differentiate")
     p.add_argument("--arg", action="append", metavar="SPEC", help=SPEC_HELP + "; repeatable")
@@ -99,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, metavar="N", help="threads for every framework "
                    "(numba and torch; default: each framework's own default)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p = sub.add_parser("cache", help=CACHE_HELP[0], description=CACHE_HELP[0],
+                       epilog=CACHE_HELP[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("action", choices=("info", "clear"), help="info: what the cache holds; "
+                   "clear: delete it (compiled code is written again when next needed)")
+    p.set_defaults(quiet=True)
     p = subs["validate"]
     p.add_argument("--backend", metavar="NAME", help=backend_help)
     p.add_argument("--seed", choices=("random", "ones"), default="random", help="output "
@@ -127,6 +143,8 @@ def main(argv=None) -> int:
         from .cmd_compile import run
     elif opts.command == "bench":
         from .cmd_bench import run
+    elif opts.command == "cache":
+        from .cmd_cache import run
     else:
         from .cmd_validate import run
     try:

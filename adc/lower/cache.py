@@ -5,7 +5,11 @@ versions that affect code generation, so a second process finds the same file an
 `cache=True` reuses the machine code; files are written atomically (temp file + rename), so
 concurrent writers cannot leave a torn file; a file whose content does not match its hash is
 rewritten, never trusted; an unusable cache directory falls back to a per-process temporary
-one (with one warning), and a directory in a module file's place is replaced.
+one (with one warning), and a directory in a module file's place is replaced. Numba's machine
+code for a generated module lives in `<cache dir>/__pycache__` (whatever NUMBA_CACHE_DIR says),
+each data file headed by the name it was written under, a digest of its index key and of its
+payload: a data file that is not the one its index entry names (swapped, copied from another
+kernel, truncated) is a cache miss and is compiled afresh, never run.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import hashlib
 import importlib.util
 import itertools
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -68,6 +73,74 @@ def _versions() -> str:
            f"threads={numba.config.NUMBA_NUM_THREADS}"
 
 
+def machine_code_dir() -> Path:
+    """Where Numba's index (.nbi) and data (.nbc) files of the generated modules go."""
+    path = cache_dir() / "__pycache__"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+_MAGIC = b"adc-machine-code-1"
+
+
+def _digest(data) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class _Bound:
+    """Mixed into Numba's IndexDataCacheFile (CPU or CUDA): every data file starts with a line
+    `magic name key-digest payload-digest`, checked before anything is unpickled."""
+
+    def save(self, key, data):
+        super().save(key, (_digest(repr(key).encode()), data))
+
+    def load(self, key):
+        entry = super().load(key)
+        if entry is None or entry[0] != _digest(repr(key).encode()):
+            return None  # Numba compiles the function and saves over the entry
+        return entry[1]
+
+    def _save_data(self, name, data):
+        key_digest, payload = data
+        blob = self._dump(payload)
+        header = b" ".join([_MAGIC, name.encode(), key_digest.encode(), _digest(blob).encode()])
+        with self._open_for_write(self._data_path(name)) as f:
+            f.write(header + b"\n" + blob)
+
+    def _load_data(self, name):
+        with open(self._data_path(name), "rb") as f:
+            header, _, blob = f.read().partition(b"\n")
+        fields = header.split(b" ")
+        if (len(fields) != 4 or fields[:2] != [_MAGIC, name.encode()]
+                or fields[3] != _digest(blob).encode()):
+            return None
+        return fields[2].decode(), pickle.loads(blob)
+
+
+@functools.lru_cache(maxsize=None)
+def _bound_class(base: type) -> type:
+    return type(f"Bound{base.__name__}", (_Bound, base), {})
+
+
+def _bind_machine_code(module) -> bool:
+    """Point the Numba cache of every jitted function defined in `module` (not the kernels it
+    imports) at machine_code_dir(), with data files bound to their entries (see _Bound);
+    whether there was one."""
+    where = None
+    for obj in list(vars(module).values()):
+        cache = getattr(obj, "_cache", None)
+        entry = getattr(cache, "_cache_file", None)
+        if entry is None or getattr(getattr(obj, "py_func", None), "__module__",
+                                    None) != module.__name__:
+            continue
+        where = where or str(machine_code_dir())
+        cache._cache_path = where
+        cache._cache_file = _bound_class(type(entry))(
+            cache_path=where, filename_base=entry._index_name[:-len(".nbi")],
+            source_stamp=entry._source_stamp)
+    return where is not None
+
+
 def source_key(source: str) -> str:
     return hashlib.sha256((_versions() + "\n" + source).encode()).hexdigest()[:32]
 
@@ -75,7 +148,7 @@ def source_key(source: str) -> str:
 def purge(source: str) -> None:
     """Delete Numba's cached machine code for `source`'s module (e.g. a corrupt index)."""
     key = source_key(source)
-    for path in (cache_dir() / "__pycache__").glob(f"adc_{key}.*"):
+    for path in machine_code_dir().glob(f"adc_{key}.*"):
         try:
             path.unlink()
         except OSError:
@@ -111,6 +184,43 @@ def owners(entries, sources) -> list:
     return [s for s in sources if f"adc_{source_key(s)}" in names]
 
 
+def entries(root: Path | None = None) -> list:
+    """The files the disk cache in `root` (default cache_dir()) holds: generated modules, their
+    bytecode and Numba machine code, and temporary files of interrupted writes; no others."""
+    root = cache_dir() if root is None else root
+    return sorted(p for p in [*root.glob("adc_*"), *(root / "__pycache__").glob("adc_*")]
+                  if p.is_file())
+
+
+def usage(root: Path | None = None) -> dict:
+    """What entries(root) holds: counts of generated modules ("modules"), Numba machine-code
+    files ("machine code"), all files ("files") and their total size ("bytes")."""
+    found = {"modules": 0, "machine code": 0, "files": 0, "bytes": 0}
+    for path in entries(root):
+        try:
+            found["bytes"] += path.stat().st_size
+        except OSError:  # deleted meanwhile by another process
+            continue
+        found["files"] += 1
+        found["modules"] += path.suffix == ".py"
+        found["machine code"] += path.suffix in (".nbi", ".nbc")
+    return found
+
+
+def clear(root: Path | None = None) -> tuple:
+    """Delete entries(root); (files deleted, bytes freed). Safe while processes use the cache:
+    what they have loaded keeps working, and they write again what they need."""
+    count = size = 0
+    for path in entries(root):
+        try:
+            freed = path.stat().st_size
+            path.unlink()
+        except OSError:  # deleted meanwhile by another process
+            continue
+        count, size = count + 1, size + freed
+    return count, size
+
+
 def _write_atomically(path: Path, text: str) -> None:
     """Write `text` to a temporary file beside `path`, then rename it over `path`. The file's
     mode follows the umask (as any file the user writes: a team's shared cache directory
@@ -128,7 +238,8 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def load_module(source: str):
-    """Write (if needed) and import the generated module for `source`."""
+    """Write (if needed) and import the generated module for `source`. The caller keeps a
+    reference to the module (or to what it defines) for as long as it uses it."""
     key = source_key(source)
     path = cache_dir() / f"adc_{key}.py"
     try:
@@ -145,5 +256,10 @@ def load_module(source: str):
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        sys.modules[name] = module
+        # Numba never frees the machine code it loads: a module with jitted functions is kept
+        # for the process (loading it again would load its code again); a plain one (a split
+        # driver, one per shape) lives only as long as what its caller keeps of it.
+        if _bind_machine_code(module):
+            sys.modules[name] = module
     return module
+

@@ -4,7 +4,8 @@ Stage: differentiate + lower for tensors. Invariants:
 - The tape's nodes reachable from the roots are processed in reverse topological order and
   grouped into regions; each region's VJP is one IR graph (`ad.emit_vjp` per node on the
   values the nodes saved), optimized and compiled once per structure (node operations,
-  wiring, shapes and dtypes), so a training loop that records the same step compiles once.
+  wiring, shapes and dtypes), so a training loop that records the same step compiles once
+  (the ADC_CACHE_ENTRIES most recently used structures stay cached).
 - A region ends before the producer of an edge whose gradient must be complete in Python
   (a tensor hook, `retain_grad`, an `autograd.grad` input): the hook sees the full gradient
   and its replacement is what flows on. Without such edges a backward is a single call.
@@ -21,8 +22,8 @@ from ..tracer import trace
 from .grad_mode import set_grad_enabled
 from .node import AccumulateGrad, Node
 
-# Backward regions by structure; a stage's aux is (the saved slots it reads, the indices of
-# the boundary edges it writes).
+# Backward regions by structure (the most recently used, see adc.staging.LRU); a stage's aux
+# is (the saved slots it reads, the indices of the boundary edges it writes).
 _REGIONS = StagingCache()
 
 
@@ -245,6 +246,7 @@ def _run_hooks(hooks, index, grad):
 
 
 def region_count() -> int:
-    """How many distinct backward regions have been compiled in this process."""
+    """How many distinct backward regions are cached now (at most
+    adc.staging.cache_entries(), the most recently used)."""
     return len(_REGIONS)
 

@@ -21,12 +21,13 @@ import numpy as np
 from ..backends import compile_graph
 from ..errors import UnsupportedError
 from ..ir import Aval, eval_graph
+from ..staging import LRU
 from ..tracer import trace, tree_unflatten
 from . import dtypes
 from .grad_mode import is_grad_enabled
 from .node import AccumulateGrad, Node, RemovableHandle, Version, _HookDict
 
-_OP_GRAPHS: dict = {}
+_OP_GRAPHS = LRU()  # (fn, params, avals) -> op_graph's entry
 
 
 def op_graph(fn, params, avals):
@@ -35,13 +36,15 @@ def op_graph(fn, params, avals):
     Dtypes in `avals` (and in `params`) are given by their one-character codes: hashing and
     comparing np.dtype objects costs microseconds, a large part of an eager operation."""
     key = (fn, params, avals)
-    entry = _OP_GRAPHS.get(key)
-    if entry is None:
-        kwargs = dict(params)
-        traced = trace(lambda *xs: fn(*xs, **kwargs),
-                       [Aval(s, np.dtype(d)) for s, d in avals])
-        graph = traced.graph
-        entry = _OP_GRAPHS[key] = (graph, traced.out_tree, key, _runner(graph))
+    try:
+        return _OP_GRAPHS[key]
+    except KeyError:
+        pass
+    kwargs = dict(params)
+    traced = trace(lambda *xs: fn(*xs, **kwargs),
+                   [Aval(s, np.dtype(d)) for s, d in avals])
+    graph = traced.graph
+    entry = _OP_GRAPHS[key] = (graph, traced.out_tree, key, _runner(graph))
     return entry
 
 
