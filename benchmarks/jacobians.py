@@ -13,9 +13,7 @@ against the reference before timing. Prints a table of steady-state medians and 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
 
@@ -26,6 +24,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from cpu import timeit  # noqa: E402
+from report import add_json_option, machine, write_json  # noqa: E402
 
 from adc.progress import fmt_time as fmt  # noqa: E402
 
@@ -116,7 +115,7 @@ def run(n):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[3, 30, 300])
-    parser.add_argument("--json", metavar="PATH", help="write the rows as JSON to PATH")
+    add_json_option(parser, "jacobians")
     opts = parser.parse_args(argv)
     table = {n: run(n) for n in opts.sizes}
     print(f"{'impl':<28}" + "".join(f"{'n=' + str(n):>22}" for n in opts.sizes))
@@ -128,13 +127,8 @@ def main(argv=None):
             first = f" ({fmt(r['first'])})" if r["first"] is not None else ""
             cells.append(f"{fmt(r['steady']) + first:>22}")
         print(f"{row['impl']:<28}" + "".join(cells))
-    if opts.json:
-        machine = {"python": platform.python_version(), "machine": platform.machine(),
-                   "cpus": os.cpu_count()}
-        with open(opts.json, "w") as out:
-            json.dump({"machine": machine, "sizes": {str(n): table[n] for n in opts.sizes}},
-                      out, indent=2)
-        print(f"wrote {opts.json}")
+    write_json(opts.json, {"machine": machine(), "sizes": {str(n): table[n] for n in opts.sizes}},
+               "steady: median seconds per call; first: the first call (trace + compile)")
 
 
 if __name__ == "__main__":
