@@ -39,8 +39,9 @@ def _kth_index(data, axis, k, nan_wins):
 
 def _spread(value, x, weights):
     """`value` (computed eagerly) with the gradient `weights` w.r.t. x: the added sum is exactly
-    0 (0 where x is not finite), so the value stays bit for bit."""
-    moved = anp.where(anp.isfinite(x), anp.subtract(x, anp.stop_gradient(x)), 0)
+    0 (0 where x is infinite; NaN only where x has a NaN, and then `value` is NaN too), so the
+    value stays bit for bit."""
+    moved = anp.where(anp.not_equal(anp.abs(x), np.inf), anp.subtract(x, anp.stop_gradient(x)), 0)
     return anp.add(value, anp.sum(anp.multiply(weights, moved)))
 
 
