@@ -382,7 +382,7 @@ def mean(x, axis=None, keepdims=False):
 def var(x, axis=None, ddof=0, keepdims=False):
     (x,) = _promote(x, to_float=True)
     d = x - mean(x, axis, keepdims=True)
-    return sum(d * d, axis, keepdims=keepdims) / (_count(x, axis) - ddof)
+    return sum(d * d, axis, keepdims=keepdims) / builtins.max(_count(x, axis) - ddof, 0)
 
 
 def std(x, axis=None, ddof=0, keepdims=False):
@@ -394,9 +394,18 @@ def std(x, axis=None, ddof=0, keepdims=False):
     return where(zero, np.zeros((), _dtype_of(v)), sqrt(where(zero, np.ones((), _dtype_of(v)), v)))
 
 
+def _shift(x, axis):
+    """The constant subtracted before exp (the max along `axis`, kept): 0 over an empty axis,
+    where there is no max and the sum of exps is 0 (logsumexp -inf, softmax empty)."""
+    axes = _normalize_axes(axis, ndim(x), "logsumexp")
+    if builtins.any(shape(x)[a] == 0 for a in axes):
+        return np.zeros(tuple(1 if i in axes else d for i, d in enumerate(shape(x))), x.dtype)
+    return stop_gradient(max(x, axis, keepdims=True))
+
+
 def logsumexp(x, axis=None, keepdims=False):
     (x,) = _promote(x, to_float=True)
-    m = stop_gradient(max(x, axis, keepdims=True))
+    m = _shift(x, axis)
     m = where(isfinite(m), m, np.zeros((), x.dtype))
     out = log(sum(exp(x - m), axis, keepdims=True)) + m
     return out if keepdims else squeeze(out, _normalize_axes(axis, ndim(x)))
@@ -404,7 +413,7 @@ def logsumexp(x, axis=None, keepdims=False):
 
 def softmax(x, axis=-1):
     (x,) = _promote(x, to_float=True)
-    z = exp(x - stop_gradient(max(x, axis, keepdims=True)))
+    z = exp(x - _shift(x, axis))
     return z / sum(z, axis, keepdims=True)
 
 
