@@ -292,13 +292,13 @@ def argsort(input, dim=-1, descending=False, *, stable=None):
 @op(numpy=lambda input, dim, dtype=None: anp.softmax(_cast(input, dtype), axis=dim))
 def softmax(input, dim, dtype=None):
     return apply(_name("Softmax"), anp.softmax, [_float(input, dtype)],
-                 (("axis", dim % builtins.max(input.ndim, 1)),))
+                 (("axis", _dims(dim, input.ndim)),))
 
 
 @op(numpy=lambda input, dim, dtype=None: anp.log_softmax(_cast(input, dtype), axis=dim))
 def log_softmax(input, dim, dtype=None):
     return apply(_name("LogSoftmax"), anp.log_softmax, [_float(input, dtype)],
-                 (("axis", dim % builtins.max(input.ndim, 1)),))
+                 (("axis", _dims(dim, input.ndim)),))
 
 
 def _float(input, dtype):
