@@ -58,6 +58,9 @@ class _Printer(PythonCodePrinter):
     def _print_Power(self, expr):
         return self._print_Pow(sp.Pow(*expr.args, evaluate=False))
 
+    def _print_Dummy(self, expr):
+        return expr.name
+
     def _print_Abs(self, expr):
         return f"abs({self._print(expr.args[0])})"
 
@@ -98,7 +101,9 @@ def elementwise_expr(prim, params, args, dtype, libm: bool = False) -> str:
     if prim.code is not None:
         return prim.code.format(*args)
     form = prim.form_for(params)
-    names = {sym: sp.Symbol(a, real=True) for sym, a in zip(S.SYMBOLS, args)}
+    # one Dummy per input even where two inputs are the same name: with one Symbol sympy
+    # would fold `x == x` to True and `x != x` to False, which NaN contradicts
+    names = {sym: sp.Dummy(a, real=True) for sym, a in zip(S.SYMBOLS, args)}
     return _Printer(np.dtype(dtype), libm).doprint(form.xreplace(names))
 
 

@@ -158,15 +158,22 @@ def ndim(x):
 
 
 def _normalize_axis(axis, nd, op="axis"):
-    if not -nd <= axis < builtins.max(nd, 1) or (nd == 0 and axis not in (0, -1)):
+    """numpy's axis check: a 0-d array has no axis (torch's dim 0 / -1 of a 0-d tensor is the
+    tensor layer's to translate)."""
+    if not -nd <= axis < nd:
         raise ShapeError(with_location(f"{op}: axis {axis} is out of bounds for an array of "
                                        f"dimension {nd}"))
-    return axis % nd if nd else 0
+    return axis % nd
 
 
-def _normalize_axes(axis, nd, op="axis"):
+def _normalize_axes(axis, nd, op="axis", ufunc=False):
+    """Sorted non-negative axes. With `ufunc` (numpy's reductions by a ufunc: sum, prod, max,
+    min; scipy's logsumexp and softmax), an int axis 0 or -1 of a 0-d array is no axis, as
+    numpy takes it; a tuple naming it, and every other function, raise."""
     if axis is None:
         return tuple(range(nd))
+    if ufunc and nd == 0 and isinstance(axis, numbers.Integral) and axis in (0, -1):
+        return ()
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     norm = tuple(sorted(_normalize_axis(int(a), nd, op) for a in axes))
     if len(set(norm)) != len(norm):
@@ -319,7 +326,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 def _reduce(prim, x, axis, keepdims, op):
     x = _as_operand(x)
     shp = shape(x)
-    axes = _normalize_axes(axis, len(shp), op)
+    axes = _normalize_axes(axis, len(shp), op, ufunc=True)
     out = prim.bind(x, axes=axes) if isinstance(x, Tracer) else prim.impl(np.asarray(x), axes=axes)
     if keepdims:
         out = reshape(out, tuple(1 if i in axes else d for i, d in enumerate(shp)))
@@ -352,7 +359,7 @@ def cumsum(x, axis=None, dtype=None):
 
 
 def _nonempty(x, axis, op):
-    axes = _normalize_axes(axis, ndim(x), op)
+    axes = _normalize_axes(axis, ndim(x), op, ufunc=True)
     if builtins.any(shape(x)[a] == 0 for a in axes):
         raise ShapeError(with_location(f"{op}: zero-size reduction over axes {axes} of {shape(x)}"))
 
@@ -376,41 +383,57 @@ def _count(x, axis):
 
 def mean(x, axis=None, keepdims=False):
     (x,) = _promote(x, to_float=True)
+    axis = _normalize_axes(axis, ndim(x), "mean")
     return sum(x, axis, keepdims=keepdims) / _count(x, axis)
 
 
 def var(x, axis=None, ddof=0, keepdims=False):
     (x,) = _promote(x, to_float=True)
+    axis = _normalize_axes(axis, ndim(x), "var")
     d = x - mean(x, axis, keepdims=True)
-    return sum(d * d, axis, keepdims=keepdims) / (_count(x, axis) - ddof)
+    return sum(d * d, axis, keepdims=keepdims) / builtins.max(_count(x, axis) - ddof, 0)
 
 
 def std(x, axis=None, ddof=0, keepdims=False):
     # torch's convention: the gradient is 0 where the variance is 0 (sqrt's derivative is
     # infinite there). The inner where keeps sqrt's derivative finite so 0 * it stays 0; NaN
     # variances are not 0, so they still give NaN.
-    v = var(x, axis, ddof=ddof, keepdims=keepdims)
+    v = var(x, _normalize_axes(axis, ndim(x), "std"), ddof=ddof, keepdims=keepdims)
     zero = equal(v, 0)
     return where(zero, np.zeros((), _dtype_of(v)), sqrt(where(zero, np.ones((), _dtype_of(v)), v)))
 
 
+def _shift(x, axes):
+    """The constant subtracted before exp (the max along `axes`, kept): 0 over an empty axis,
+    where there is no max and the sum of exps is 0 (logsumexp -inf, softmax empty)."""
+    if builtins.any(shape(x)[a] == 0 for a in axes):
+        return np.zeros(tuple(1 if i in axes else d for i, d in enumerate(shape(x))), x.dtype)
+    return stop_gradient(max(x, axes, keepdims=True))
+
+
+def _logsumexp(x, axes):
+    m = _shift(x, axes)
+    m = where(isfinite(m), m, np.zeros((), x.dtype))
+    return log(sum(exp(x - m), axes, keepdims=True)) + m
+
+
 def logsumexp(x, axis=None, keepdims=False):
     (x,) = _promote(x, to_float=True)
-    m = stop_gradient(max(x, axis, keepdims=True))
-    m = where(isfinite(m), m, np.zeros((), x.dtype))
-    out = log(sum(exp(x - m), axis, keepdims=True)) + m
-    return out if keepdims else squeeze(out, _normalize_axes(axis, ndim(x)))
+    axes = _normalize_axes(axis, ndim(x), "logsumexp", ufunc=True)
+    out = _logsumexp(x, axes)
+    return out if keepdims else squeeze(out, axes)
 
 
 def softmax(x, axis=-1):
     (x,) = _promote(x, to_float=True)
-    z = exp(x - stop_gradient(max(x, axis, keepdims=True)))
-    return z / sum(z, axis, keepdims=True)
+    axes = _normalize_axes(axis, ndim(x), "softmax", ufunc=True)
+    z = exp(x - _shift(x, axes))
+    return z / sum(z, axes, keepdims=True)
 
 
 def log_softmax(x, axis=-1):
     (x,) = _promote(x, to_float=True)
-    return x - logsumexp(x, axis, keepdims=True)
+    return x - _logsumexp(x, _normalize_axes(axis, ndim(x), "log_softmax", ufunc=True))
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):

@@ -67,7 +67,7 @@ def take_along_axis(arr, indices, axis):
     idx = _normalize_index(indices, shp[axis], axis)
     idx = anp.broadcast_to(idx, out_shape) if isinstance(idx, Tracer) else np.broadcast_to(
         idx, out_shape)
-    if ishp[axis] <= _ONE_HOT_PICKS and _dtype(arr).kind == "f":
+    if 0 < ishp[axis] <= _ONE_HOT_PICKS and _dtype(arr).kind == "f":
         return _take_along_one_hot(arr, idx, axis)
     strides = np.cumprod((shp[1:] + (1,))[::-1])[::-1]
     base = sum(np.arange(n).reshape([-1 if d == k else 1 for d in range(len(shp))]) * strides[k]

@@ -4,7 +4,8 @@ one axis (cumsum).
 Stage: primitive definitions. Invariant: `axes` is a sorted tuple of non-negative ints and
 reduced axes are removed (adc.numpy restores them for keepdims); cumsum's `axis` is a
 non-negative int and its result has its input's shape and dtype. max/min send the gradient
-to all tied elements in equal shares, as torch's amax/amin do; cumsum's VJP is the running
+to all tied elements in equal shares, as torch's amax/amin do (to the NaNs of a line whose
+result is NaN, as torch's max() does); cumsum's VJP is the running
 sum of the cotangent taken from the end (a reversed cumsum), so higher orders work.
 """
 from __future__ import annotations
@@ -28,8 +29,11 @@ def _sum_vjp(cts, ins, outs, needed, axes):
 
 
 def _extremum_vjp(cts, ins, outs, needed, axes):
-    x, ans = ins[0], outs[0]
-    mask = lax.astype(lax.equal(x, lax.expand(ans, axes, x.shape)), x.dtype)
+    x, ans = ins[0], lax.expand(outs[0], axes, ins[0].shape)
+    # a NaN result came from the NaNs of its line: they share the gradient (torch's max())
+    hit = lax.logical_or(lax.equal(x, ans),
+                         lax.logical_and(lax.not_equal(x, x), lax.not_equal(ans, ans)))
+    mask = lax.astype(hit, x.dtype)
     count = lax.reduce_sum(mask, axes)
     return (lax.mul(mask, lax.expand(lax.div(cts[0], count), axes, x.shape)),)
 

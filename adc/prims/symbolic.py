@@ -42,29 +42,34 @@ class LogAddExp(sp.Function):
         return Sigmoid(x - y) if argindex == 1 else Sigmoid(y - x)
 
 
+# torch's conventions at the non-smooth points below: each derivative is written as "0 where
+# a comparison holds, else 1", so that NaN (for which every comparison is false) passes the
+# gradient on, as torch's backward formulas do.
 class Relu(sp.Function):
     def fdiff(self, argindex=1):
-        return _piece(self.args[0] > 0)  # torch: relu'(0) = 0
+        return sp.Piecewise((0, self.args[0] <= 0), (1, True))  # relu'(0) = 0, relu'(nan) = 1
 
 
 class Maximum(sp.Function):
     def fdiff(self, argindex=1):
         x, y = self.args if argindex == 1 else self.args[::-1]
-        return sp.Piecewise((1, x > y), (sp.S.Half, sp.Eq(x, y)), (0, True))  # torch: ties split
+        return sp.Piecewise((0, x < y), (sp.S.Half, sp.Eq(x, y)), (1, True))  # ties split
 
 
 class Minimum(sp.Function):
     def fdiff(self, argindex=1):
         x, y = self.args if argindex == 1 else self.args[::-1]
-        return sp.Piecewise((1, x < y), (sp.S.Half, sp.Eq(x, y)), (0, True))
+        return sp.Piecewise((0, x > y), (sp.S.Half, sp.Eq(x, y)), (1, True))
 
 
 class Clip(sp.Function):
-    """clip(x, lo, hi); torch's clamp passes the gradient to x at the bounds (inclusive)."""
+    """clip(x, lo, hi); torch's clamp passes the gradient to x at the bounds (inclusive), and
+    to a bound only while lo < hi (lo > hi gives hi everywhere)."""
 
     def fdiff(self, argindex=1):
         x, lo, hi = self.args
-        return {1: _piece(sp.And(x >= lo, x <= hi)), 2: _piece(x < lo), 3: _piece(x > hi)}[argindex]
+        return {1: _piece(sp.And(x >= lo, x <= hi)), 2: _piece(sp.And(x < lo, lo < hi)),
+                3: _piece(sp.Or(x > hi, hi < lo))}[argindex]
 
 
 class Power(sp.Function):
@@ -100,12 +105,18 @@ def function_prims() -> dict:
     return table
 
 
+def _sgn(x):
+    """sign in a derivative (abs') is torch's sgn: 0 at NaN, where numpy's sign gives NaN."""
+    return sp.Piecewise((1, x > 0), (-1, x < 0), (0, True))
+
+
 @functools.lru_cache(maxsize=None)
 def derivatives(form: sp.Expr, nin: int) -> tuple:
     """d form / d x_i for each input, with the form itself replaced by OUT where it appears."""
     result = []
     for sym in SYMBOLS[:nin]:
         d = sp.diff(form, sym).replace(sp.DiracDelta, lambda *a: sp.S.Zero)
+        d = d.replace(sp.sign, _sgn)
         result.append(d.xreplace({form: OUT}))
     return tuple(result)
 

@@ -1,14 +1,17 @@
 """The differential fuzzer: random numpy-style programs (3-12 operations over inputs whose
 shapes have length-1 axes in every position, some passed as transposed, reversed or
-Fortran-ordered views), run on the cpu backend (and the cuda simulator) and compared with the
-numpy reference backend, value and gradient; the reference's VJP is compared with
-torch.autograd.grad of the same graph. A failing program is shrunk and printed as a runnable
-snippet.
+Fortran-ordered views, some integer), run on the cpu backend (and the cuda simulator) and
+compared with the numpy reference backend, value and gradient; the reference's VJP is compared
+with torch.autograd.grad of the same graph. A failing program is shrunk and printed as a
+runnable snippet. `generate_gather` appends a gather by a traced index array, whose
+out-of-range version must raise IndexError on every backend.
 
 A program is a list of statements `vK = <expression over earlier values>`; generating it
 evaluates each expression eagerly (adc.numpy works on numpy arrays) to learn its shape and to
 keep every value finite and moderate, so the compiled code is only ever asked for defined
-numbers. Programs are compiled in batches (one module for several independent programs) to
+numbers — except in the programs whose inputs hold NaN, ±inf and ±0 (`special`, one seed in
+eight), where values may be anything and the backends must agree on NaN and infinities too
+(the torch check is left to tests/tensors/test_nan_conventions.py there). Programs are compiled in batches (one module for several independent programs) to
 spread Numba's compile time; a batch's disagreement is attributed to its program and
 confirmed on that program alone.
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -42,6 +45,7 @@ class Program:
     layouts: list  # how each input was made: 'C', 'F', 'T' (transposed), 'R' (reversed)
     stmts: list = field(default_factory=list)  # expression strings; statement k defines v{n+k}
     out: int = -1  # index of the output value
+    special: bool = False  # inputs hold NaN/±inf/±0; values need not be finite
 
     def source(self, name="f") -> str:
         n = len(self.inputs)
@@ -60,7 +64,8 @@ class Program:
         args = []
         for x, layout in zip(self.inputs, self.layouts):
             base = {"C": x, "F": x, "T": x.T, "R": np.flip(x)}[layout]
-            made = f"np.array({base.tolist()!r}, dtype=np.float64).reshape({base.shape})"
+            made = (f"np.array({base.tolist()!r}, dtype=np.{x.dtype}).reshape({base.shape})"
+                    .replace("nan", "np.nan").replace("inf", "np.inf"))
             made = {"C": made, "F": f"np.asfortranarray({made})", "T": f"{made}.T",
                     "R": f"np.flip({made})"}[layout]
             args.append(made)
@@ -69,7 +74,7 @@ class Program:
             self.source(), "", f"args = [{', '.join(args)}]",
             "print(adc.jit(f)(*args) - adc.jit(f, backend='numpy')(*args))",
             "g = lambda *a: anp.sum(anp.sin(f(*a)))",
-            "nums = tuple(range(len(args)))",
+            "nums = tuple(i for i, a in enumerate(args) if a.dtype.kind == 'f')",
             "print([a - b for a, b in zip(adc.grad(g, argnums=nums)(*args), "
             "adc.grad(g, argnums=nums, backend='numpy')(*args))])"])
 
@@ -79,8 +84,15 @@ def _random_shape(rng):
     return tuple(int(rng.choice([1, 1, 2, 3, 4])) for _ in range(rank))
 
 
-def _make_input(rng, shape):
+SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0])
+
+
+def _make_input(rng, shape, special=False):
+    if not special and rng.random() < 0.15:
+        return rng.integers(-3, 4, shape), "C"
     x = rng.uniform(-2, 2, shape)
+    if special:
+        x = np.where(rng.random(shape) < 0.4, rng.choice(SPECIAL, shape), x)
     layout = str(rng.choice(["C", "C", "F", "T", "R"])) if len(shape) >= 2 else "C"
     if layout == "F":
         return np.asfortranarray(x), layout
@@ -216,11 +228,24 @@ def _candidates(rng, a, sa, pool):
     return f"anp.cos({a})"
 
 
+def _acceptable(value, special) -> bool:
+    if value.dtype not in (np.float64, np.int64) or value.size == 0 or value.size > 256 or \
+            value.ndim > 5:
+        return False
+    finite = value[np.isfinite(value)]
+    if special:
+        return not finite.size or np.abs(finite).max() <= 1e4
+    return finite.size == value.size and np.abs(value).max() <= 1e4
+
+
 def generate(seed: int) -> Program:
     rng = np.random.default_rng(seed)
+    special = seed % 8 == 7
     n_in = int(rng.integers(1, 4))
-    made = [_make_input(rng, _random_shape(rng)) for _ in range(n_in)]
-    prog = Program([x for x, _ in made], [lay for _, lay in made])
+    made = [_make_input(rng, _random_shape(rng), special) for _ in range(n_in)]
+    if not any(x.dtype.kind == "f" for x, _ in made):
+        made[0] = (made[0][0].astype(np.float64), made[0][1])
+    prog = Program([x for x, _ in made], [lay for _, lay in made], special=special)
     env = {"anp": anp, "np": np} | {f"v{i}": x for i, (x, _) in enumerate(made)}
     pool = [(f"v{i}", x.shape) for i, (x, _) in enumerate(made)]
     target = int(rng.integers(3, 13))
@@ -231,13 +256,12 @@ def generate(seed: int) -> Program:
         a, sa = recent[int(rng.integers(0, len(recent)))]
         expr = _candidates(rng, a, sa, pool)
         try:
-            with np.errstate(all="raise"):
+            with np.errstate(all="ignore" if special else "raise"):
                 value = eval(expr, env)
         except Exception:
             continue
         value = np.asarray(value)
-        if value.dtype != np.float64 or value.size == 0 or value.size > 256 or \
-                value.ndim > 5 or not np.all(np.isfinite(value)) or np.abs(value).max() > 1e4:
+        if not _acceptable(value, special):
             continue
         name = f"v{n_in + len(prog.stmts)}"
         env[name] = value
@@ -245,6 +269,35 @@ def generate(seed: int) -> Program:
         prog.stmts.append(expr)
     prog.out = n_in + len(prog.stmts) - 1
     return prog
+
+
+def generate_gather(seed: int) -> tuple:
+    """generate(seed) ending in a gather (take or take_along_axis, 1-5 picks per line) of its
+    output by a traced int64 index array, its last input; returns the program and the same
+    index with one entry out of range."""
+    prog = _pruned(generate(seed))
+    rng = np.random.default_rng(seed + 1)
+    n = len(prog.inputs)
+    value = np.asarray(prog.function()(*prog.inputs))
+    stmts = [re.sub(r"\bv(\d+)\b", lambda m: f"v{int(m.group(1)) + (int(m.group(1)) >= n)}", e)
+             for e in prog.stmts]
+    out = prog.out + (prog.out >= n)
+    if value.ndim == 0 or rng.random() < 0.3:
+        size = max(value.size, 1)
+        idx = rng.integers(-size, size, int(rng.integers(1, 7)))
+        stmts.append(f"anp.take(anp.ravel(v{out}), v{n})")
+    else:
+        axis = int(rng.integers(0, value.ndim))
+        shape = list(value.shape)
+        shape[axis] = int(rng.integers(1, 6))
+        size = value.shape[axis]
+        idx = rng.integers(-size, size, shape)
+        stmts.append(f"anp.take_along_axis(v{out}, v{n}, axis={axis})")
+    bad = idx.copy()
+    bad.reshape(-1)[int(rng.integers(0, bad.size))] = size if rng.random() < 0.5 else -size - 1
+    gathered = replace(prog, inputs=prog.inputs + [idx], layouts=prog.layouts + ["C"],
+                       stmts=stmts, out=n + len(stmts))
+    return gathered, bad
 
 
 def _close(a, b, rtol=1e-9, atol=1e-11) -> bool:
@@ -272,7 +325,7 @@ def disagreements(programs, backend="cpu", torch_check=True) -> list:
     gradients) differ from the numpy reference, or whose reference VJP differs from torch."""
     batch, starts, sizes = _batch_fn(programs)
     args = [x for p in programs for x in p.inputs]
-    nums = tuple(range(len(args)))
+    nums = tuple(i for i, x in enumerate(args) if x.dtype.kind == "f")
     found = []
     try:
         (_, ref_outs), ref_grads = adc.value_and_grad(batch, argnums=nums, has_aux=True,
@@ -287,19 +340,23 @@ def disagreements(programs, backend="cpu", torch_check=True) -> list:
         if len(programs) == 1:
             return [(0, f"{backend} raised:\n{traceback.format_exc(limit=3)}")]
         return _one_by_one(programs, backend, torch_check)
+    grads, ref_grads = dict(zip(nums, grads)), dict(zip(nums, ref_grads))
     for k, (s, n) in enumerate(zip(starts, sizes)):
+        mine = [i for i in range(s, s + n) if i in grads]
         if not _close(outs[k], ref_outs[k]):
             found.append((k, f"{backend} output differs from numpy:\n{outs[k]!r}\nvs\n"
                              f"{ref_outs[k]!r}"))
-        elif not all(_close(grads[i], ref_grads[i]) for i in range(s, s + n)):
+        elif not all(_close(grads[i], ref_grads[i]) for i in mine):
             found.append((k, f"{backend} gradient differs from numpy: "
-                             f"{[grads[i] for i in range(s, s + n)]!r} vs "
-                             f"{[ref_grads[i] for i in range(s, s + n)]!r}"))
+                             f"{[grads[i] for i in mine]!r} vs {[ref_grads[i] for i in mine]!r}"))
     if torch_check:
         for k, p in enumerate(programs):
+            if p.special:
+                continue
             f = p.function()
+            floats = tuple(i for i, x in enumerate(p.inputs) if x.dtype.kind == "f")
             report = adc.validate(lambda *a: anp.sum(anp.sin(f(*a))), *p.inputs,
-                                  argnums=tuple(range(len(p.inputs))), backend="numpy")
+                                  argnums=floats, backend="numpy")
             if not report.ok:
                 found.append((k, f"reference VJP differs from torch:\n{report}"))
     return found
@@ -335,12 +392,12 @@ def shrink(prog: Program, fails, max_tries: int = 40) -> Program:
 def _smaller(prog: Program):
     n = len(prog.inputs)
     for out in range(n, prog.out):
-        yield _pruned(Program(prog.inputs, prog.layouts, prog.stmts, out))
+        yield _pruned(replace(prog, out=out))
     for k, expr in enumerate(prog.stmts):
         for ref in sorted(set(_refs(expr)), reverse=True):
             stmts = list(prog.stmts)
             stmts[k] = f"v{ref}"
-            yield _pruned(Program(prog.inputs, prog.layouts, stmts, prog.out))
+            yield _pruned(replace(prog, stmts=stmts))
 
 
 def _refs(expr):
@@ -348,8 +405,16 @@ def _refs(expr):
 
 
 def _pruned(prog: Program) -> Program:
-    """Drop statements the output does not read, renumbering the rest."""
+    """Drop statements the output does not read (a statement that only names an earlier value
+    is read through that value), renumbering the rest."""
     n = len(prog.inputs)
+    alias = {}
+    for k, expr in enumerate(prog.stmts):
+        if re.fullmatch(r"v\d+", expr):
+            alias[n + k] = alias.get(int(expr[1:]), int(expr[1:]))
+    stmts = [re.sub(r"\bv(\d+)\b", lambda m: f"v{alias.get(int(m.group(1)), int(m.group(1)))}",
+                    expr) for expr in prog.stmts]
+    prog = replace(prog, stmts=stmts, out=alias.get(prog.out, prog.out))
     need, stack = set(), [prog.out]
     while stack:
         v = stack.pop()
@@ -362,7 +427,7 @@ def _pruned(prog: Program) -> Program:
     renumber = {i: i for i in range(n)} | {n + k: n + j for j, k in enumerate(keep)}
     stmts = [re.sub(r"\bv(\d+)\b", lambda m: f"v{renumber[int(m.group(1))]}", prog.stmts[k])
              for k in keep]
-    return Program(prog.inputs, prog.layouts, stmts, renumber[prog.out])
+    return replace(prog, stmts=stmts, out=renumber[prog.out])
 
 
 def run(seeds, batch=8, backend="cpu", torch_check=True, log=None) -> list:

@@ -45,11 +45,21 @@ def _name(op: str) -> str:
     return f"{op}Backward0"
 
 
+def _dim(dim, ndim):
+    """torch's dim check: `dim` in [-n, n) for n = max(ndim, 1), as a non-negative axis."""
+    n = builtins.max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim % n
+
+
 def _dims(dim, ndim):
+    """torch's `dim` (checked) as adc.numpy axes; a 0-d tensor's dim 0 / -1 is no axis at all."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
-    return tuple(sorted(d % builtins.max(ndim, 1) for d in dims))
+    dims = tuple(_dim(d, ndim) for d in ((dim,) if isinstance(dim, numbers.Integral) else dim))
+    return tuple(sorted(dims)) if ndim else ()
 
 
 def _axis(dim):

@@ -12,7 +12,8 @@ import numpy as np
 
 from ... import numpy as anp
 from ...prims.index import scatter_add_p
-from ...tracer import bind
+from ...tracer import Tracer, bind
+from .. import dtypes
 from ..dispatch import op
 from ..index_keys import (
     getitem_traced,
@@ -24,6 +25,7 @@ from ..index_keys import (
 )
 from ..tensor import Tensor, apply
 from .common import _as_tensor, _name, _operand
+from .shapes import _dim
 
 
 def getitem(input, key):
@@ -44,45 +46,126 @@ def _write(name, input, value, pos, mask):
     if len(first_from_end) < len(flat):
         keep = np.sort(len(flat) - 1 - first_from_end)
         operands = [input, value, flat[keep], mask, keep]
-    return apply(_name(name), index_put_traced, operands, (("vshape", pos.shape),))
+    return apply(name, index_put_traced, operands, (("vshape", pos.shape),))
 
 
 @op(function=False, inplace=True)
 def index_put(input, key, value):
     pattern, arrays = split_key(key)
     pos, mask = positions(input.shape, lambda g: g[rebuild_key(pattern, arrays)])
-    return _write("IndexPut", input, _operand(value, input.dtype), pos, mask)
+    return _write(_name("IndexPut"), input, _operand(value, input.dtype), pos, mask)
 
 
-@op(numpy=lambda input, dim, index: anp.take_along_axis(input, index, dim), out=True)
+class OutOfBoundsError(IndexError, RuntimeError):
+    """An index outside its dimension: torch raises RuntimeError here, numpy (and adc's traced
+    indices) IndexError; either catches it."""
+
+
+def _index_dtype(name, index, allowed="iu"):
+    if index.dtype.kind not in allowed:
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+
+
+def _check_range(index, d, n, low=0):
+    """torch's bounds check of a concrete index along dimension `d` of size `n`."""
+    bad = index[(index < low) | (index >= n)]
+    if bad.size:
+        raise OutOfBoundsError(f"index {bad.reshape(-1)[0]} is out of bounds for dimension {d} "
+                                f"with size {n}")
+
+
+def _gather_shapes(shape, ishape, dim):
+    """torch.gather's rule: index has input's number of dimensions (a 0-d one counts as 1-d)
+    and is no larger than input off `dim`; it picks from input's leading block."""
+    d = _dim(dim, len(shape))
+    if builtins.max(len(ishape), 1) != builtins.max(len(shape), 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for k in range(len(shape)):
+        if k != d and ishape[k] > shape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{list(ishape)} to be no larger than self {list(shape)} apart "
+                               f"from dimension {d}")
+    return d
+
+
+def _gather(input, index, axis):
+    """torch.gather on adc.numpy arrays (traced or not): the block of `input` that `index`
+    covers off `axis`, picked along it (take_along_axis, whose VJP scatter-adds into the block;
+    the slice pads that back to input's shape)."""
+    ishape = anp.shape(index)
+    if anp.ndim(input) == 0:
+        return anp.reshape(anp.take_along_axis(anp.reshape(input, (1,)),
+                                               anp.reshape(index, (-1,)), 0), ishape)
+    if not ishape:
+        index = anp.reshape(index, (1,))
+    block = anp.getitem(input, tuple(slice(None) if k == axis else slice(0, n)
+                                     for k, n in enumerate(anp.shape(index))))
+    return anp.reshape(anp.take_along_axis(block, index, axis), ishape)
+
+
+def _gather_numpy(input, dim, index):
+    index = index if isinstance(index, Tracer) else np.asarray(index)
+    _index_dtype("gather", index)
+    return _gather(input, index, _gather_shapes(anp.shape(input), anp.shape(index), dim))
+
+
+@op(numpy=_gather_numpy, out=True)
 def gather(input, dim, index):
-    return apply(_name("Gather"), anp.take_along_axis, [input, _as_tensor(index)],
-                 (("axis", dim % builtins.max(input.ndim, 1)),))
+    index = _as_tensor(index)
+    _index_dtype("gather", index._data)
+    d = _gather_shapes(input.shape, index.shape, dim)
+    _check_range(index._data, d, input.shape[d] if input.ndim else 1)
+    return apply(_name("Gather"), _gather, [input, index], (("axis", d),))
 
 
-def _scatter_positions(input, dim, index):
-    """The flat positions of `input` that scatter(dim, index) writes, in `index`'s shape."""
-    d = dim % builtins.max(input.ndim, 1)
+def _scatter_positions(input, dim, index, src, name):
+    """The flat positions of `input` that scatter(dim, index) writes, in `index`'s shape, after
+    torch's checks of `index` against `input` and a tensor `src`."""
+    _index_dtype(name, index)
+    shape, nd = tuple(input.shape), builtins.max(input.ndim, 1)
+    d = _dim(dim, input.ndim)
+    if builtins.max(index.ndim, 1) != nd:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if isinstance(src, Tensor):
+        if builtins.max(src.ndim, 1) != nd:
+            raise RuntimeError("Index tensor must have the same number of dimensions as src "
+                               "tensor")
+        if src.dtype != input.dtype:
+            raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+    index = index.reshape(index.shape or (1,))
+    sizes = shape or (1,)
+    if any(n > sizes[k] for k, n in enumerate(index.shape) if k != d) or (
+            isinstance(src, Tensor) and any(n > m for n, m in zip(index.shape,
+                                                                  tuple(src.shape) or (1,)))):
+        also = (f" and to be no larger size than src {list(src.shape)}"
+                if isinstance(src, Tensor) else "")
+        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self "
+                           f"{list(shape)} apart from dimension {d}{also}")
+    _check_range(index, d, sizes[d])
 
     def select(grid):
         coords = list(np.indices(index.shape, sparse=True))
         coords[d] = index
-        return grid[tuple(coords)]
-    return positions(input.shape, select)
+        return grid.reshape(sizes)[tuple(coords)]
+    return positions(shape, select)
 
 
 def _scatter_source(src, index):
+    """The block of a tensor `src` that `index` covers (src may be larger, as in torch)."""
     if isinstance(src, Tensor):
-        return getitem(src, tuple(slice(0, n) for n in index.shape))
+        if src.ndim == 0:
+            return src
+        return getitem(src, tuple(slice(0, n) for n in (index.shape or (1,))))
     return src
 
 
 @op(inplace=True)
 def scatter(input, dim, index, src=None, *, value=None):
     index = _as_tensor(index)._data
-    pos, mask = _scatter_positions(input, dim, index)
-    src = _scatter_source(value if src is None else src, index)
-    return _write("Scatter", input, _operand(src, input.dtype), pos, mask)
+    src = value if src is None else src
+    pos, mask = _scatter_positions(input, dim, index, src, "scatter")
+    name = "ScatterBackward0" if isinstance(src, Tensor) else "ScatterBackward1"
+    return _write(name, input, _operand(_scatter_source(src, index), input.dtype), pos, mask)
 
 
 def _accumulated(x, vals, pos):
@@ -99,24 +182,22 @@ def _accumulate(name, input, vals, pos):
 @op(inplace=True)
 def scatter_add(input, dim, index, src):
     index = _as_tensor(index)._data
-    pos, _ = _scatter_positions(input, dim, index)
+    pos, _ = _scatter_positions(input, dim, index, src, "scatter_add")
     return _accumulate("ScatterAdd", input, _scatter_source(src, index), pos)
 
 
-def _index_positions(input, dim, index, error):
+def _index_positions(input, dim, index):
     """The flat positions of the slices index[i] of `input` along `dim`, stacked along it."""
     d = dim % builtins.max(input.ndim, 1)
     index = _as_tensor(index)._data.astype(np.int64).reshape(-1)
     n = input.shape[d] if input.ndim else 1
-    if index.size and not (-n <= index.min() and index.max() < n):
-        bad = index[(index < -n) | (index >= n)][0]
-        raise error(f"index {bad} is out of bounds for dimension {d} with size {n}")
+    _check_range(index, d, n, low=-n)
     return positions(input.shape, lambda grid: np.take(grid, index, axis=d))
 
 
 @op(inplace=True)
 def index_add(input, dim, index, source, *, alpha=1):
-    pos, _ = _index_positions(input, dim, index, RuntimeError)
+    pos, _ = _index_positions(input, dim, index)
     if alpha != 1:
         source = source * alpha
     return _accumulate("IndexAdd", input, source, pos)
@@ -124,8 +205,8 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 @op(inplace=True)
 def index_fill(input, dim, index, value):
-    pos, mask = _index_positions(input, dim, index, IndexError)
-    return _write("IndexFill", input, _operand(value, input.dtype), pos, mask)
+    pos, mask = _index_positions(input, dim, index)
+    return _write(_name("IndexFill"), input, _operand(value, input.dtype), pos, mask)
 
 
 @op(inplace=True)
@@ -136,8 +217,8 @@ def masked_scatter(input, mask, source):
         raise RuntimeError("masked_scatter: expected source to have at least as many elements "
                            f"as the ones selected by the mask ({pos.size}), got "
                            f"{source.numel()}")
-    return _write("MaskedScatter", input, getitem(source.reshape(-1), slice(0, pos.size)), pos,
-                  mask)
+    return _write(_name("MaskedScatter"), input,
+                  getitem(source.reshape(-1), slice(0, pos.size)), pos, mask)
 
 
 def _take(x, index):
@@ -157,14 +238,30 @@ def take(input, index):
 
 @op
 def take_along_dim(input, indices, dim=None):
+    """torch.take_along_dim: `indices` and `input` broadcast against each other off `dim`
+    (unlike gather), and negative indices count from the end along `dim` (not without one:
+    torch gathers from the flattened input then)."""
     indices = _as_tensor(indices)
+    if indices._data.dtype != np.int64:
+        raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{dtypes.scalar_type(indices._data.dtype)}")
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    d = dim % builtins.max(input.ndim, 1)
-    shape = list(np.broadcast_shapes(*[tuple(t.shape[:d]) + (1,) + tuple(t.shape[d + 1:])
-                                       for t in (input, indices)]))
+    if indices.ndim != input.ndim:
+        raise RuntimeError("torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {input.ndim} dimensions for input, "
+                           f"and {indices.ndim} dimensions for indices")
+    d = _dim(dim, input.ndim)
+    off = [tuple(t.shape[:d]) + (1,) + tuple(t.shape[d + 1:]) for t in (input, indices)]
+    for k, (a, b) in enumerate(zip(*off)):
+        if a != b and 1 not in (a, b):
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                               f"({b}) at non-singleton dimension {k}")
+    shape = list(np.broadcast_shapes(*off))
     expanded = [t.expand(shape[:d] + [t.shape[d]] + shape[d + 1:]) for t in (input, indices)]
-    return gather(expanded[0], d, expanded[1])
+    n = input.shape[d] if input.ndim else 1
+    idx = expanded[1]._data
+    return gather(expanded[0], d, np.where(idx < 0, idx + n, idx))
 
 
 @op(numpy=lambda input, dim, index: anp.take(input, index, axis=dim), out=True)

@@ -152,8 +152,26 @@ def logsumexp(input, dim, keepdim=False):
     return _reduce(_name("Logsumexp"), anp.logsumexp, input, dim, keepdim)
 
 
+def _nonempty(name, input, dim):
+    """torch's errors for a max/min-like reduction over nothing."""
+    if dim is None or dim == ():
+        if input.numel() == 0:
+            if name.startswith("arg"):
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0.")
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        return
+    for d in (dim,) if isinstance(dim, numbers.Integral) else dim:
+        if input.ndim and input.shape[d % input.ndim] == 0:
+            shown = d % input.ndim if name.startswith("arg") else d  # as torch prints it
+            raise IndexError(f"{name}(): Expected reduction dim {shown} to have non-zero size.")
+
+
 def _extremum(name, fn):
     def extremum(input, dim=(), keepdim=False):
+        _nonempty(name, input, dim)
         return _reduce(_name(name.capitalize()), fn, input, dim if dim != () else None, keepdim)
 
     def numpy_form(input, dim=(), keepdim=False):
@@ -199,6 +217,7 @@ def _numpy_selected(name, whole, pairwise):
 def max(input, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return maximum(input, dim)
+    _nonempty("max", input, dim)
     if dim is None:
         return _reduce("MaxBackward1", anp.amax, input, None, False)
     return _selected(input, dim, keepdim, np.argmax, _name("Max"), max_result)
@@ -208,6 +227,7 @@ def max(input, dim=None, keepdim=False):
 def min(input, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return minimum(input, dim)
+    _nonempty("min", input, dim)
     if dim is None:
         return _reduce("MinBackward1", anp.amin, input, None, False)
     return _selected(input, dim, keepdim, np.argmin, _name("Min"), min_result)
@@ -215,6 +235,7 @@ def min(input, dim=None, keepdim=False):
 
 @op
 def argmax(input, dim=None, keepdim=False):
+    _nonempty("argmax", input, dim)
     if dim is None:
         return Tensor._wrap(np.asarray(np.argmax(input._data), np.int64))
     return max(input, dim, keepdim).indices
@@ -222,6 +243,7 @@ def argmax(input, dim=None, keepdim=False):
 
 @op
 def argmin(input, dim=None, keepdim=False):
+    _nonempty("argmin", input, dim)
     if dim is None:
         return Tensor._wrap(np.asarray(np.argmin(input._data), np.int64))
     return min(input, dim, keepdim).indices
@@ -270,13 +292,13 @@ def argsort(input, dim=-1, descending=False, *, stable=None):
 @op(numpy=lambda input, dim, dtype=None: anp.softmax(_cast(input, dtype), axis=dim))
 def softmax(input, dim, dtype=None):
     return apply(_name("Softmax"), anp.softmax, [_float(input, dtype)],
-                 (("axis", dim % builtins.max(input.ndim, 1)),))
+                 (("axis", _dims(dim, input.ndim)),))
 
 
 @op(numpy=lambda input, dim, dtype=None: anp.log_softmax(_cast(input, dtype), axis=dim))
 def log_softmax(input, dim, dtype=None):
     return apply(_name("LogSoftmax"), anp.log_softmax, [_float(input, dtype)],
-                 (("axis", dim % builtins.max(input.ndim, 1)),))
+                 (("axis", _dims(dim, input.ndim)),))
 
 
 def _float(input, dtype):

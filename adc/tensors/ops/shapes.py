@@ -17,7 +17,7 @@ from ... import numpy as anp
 from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
-from .common import _as_tensor, _axis, _dims, _name
+from .common import _as_tensor, _axis, _dim, _dims, _name
 
 
 def _shape_args(shape):
@@ -230,15 +230,6 @@ concat = op(cat, name="concat", method=False)
 @op(method=False, numpy=lambda tensors, dim=0: anp.stack(list(tensors), dim), out=True)
 def stack(tensors, dim=0):
     return _join("Stack", anp.stack, tensors, dim)
-
-
-def _dim(dim, ndim):
-    """torch's dim check: `dim` in [-n, n) for n = max(ndim, 1), as a non-negative axis."""
-    n = builtins.max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
-    return dim % n
 
 
 @op(composite=True)

@@ -17,7 +17,7 @@ from ... import numpy as anp
 from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
-from .common import _as_tensor, _axis, _name, return_type
+from .common import _as_tensor, _axis, _dims, _name, return_type
 from .reductions import _ddof, _reduce, _require_float, _take_along, sum
 from .shapes import _dim
 
@@ -39,8 +39,9 @@ def _kth_index(data, axis, k, nan_wins):
 
 def _spread(value, x, weights):
     """`value` (computed eagerly) with the gradient `weights` w.r.t. x: the added sum is exactly
-    0 (0 where x is not finite), so the value stays bit for bit."""
-    moved = anp.where(anp.isfinite(x), anp.subtract(x, anp.stop_gradient(x)), 0)
+    0 (0 where x is infinite; NaN only where x has a NaN, and then `value` is NaN too), so the
+    value stays bit for bit."""
+    moved = anp.where(anp.not_equal(anp.abs(x), np.inf), anp.subtract(x, anp.stop_gradient(x)), 0)
     return anp.add(value, anp.sum(anp.multiply(weights, moved)))
 
 
@@ -106,6 +107,8 @@ cummin = _running("cummin", "Cummin", np.less_equal, cummin_result)
 
 
 def _logcumsumexp(x, axis):
+    if anp.ndim(x) == 0:
+        return x
     top = anp.stop_gradient(anp.amax(x, axis=axis, keepdims=True))
     top = anp.where(anp.isfinite(top), top, 0.0)
     return anp.add(anp.log(anp.cumsum(anp.exp(anp.subtract(x, top)), axis)), top)
@@ -191,8 +194,7 @@ def equal(input, other):
 
 @op
 def count_nonzero(input, dim=None):
-    axis = None if dim is None else tuple(_dim(d, input.ndim) for d in (
-        (dim,) if isinstance(dim, int) else dim))
+    axis = _dims(dim, input.ndim)
     return Tensor._wrap(np.asarray(np.count_nonzero(input._data, axis=axis), np.int64))
 
 

@@ -33,7 +33,10 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
 
 
 def _elu(x, *, alpha):
-    return anp.where(x > 0, x, alpha * anp.expm1(anp.minimum(x, 0)))
+    # torch: the negative branch holds for x <= 0 (elu'(0) = alpha, elu'(nan) = 1); the inner
+    # where keeps exp off large x
+    neg = x <= 0
+    return anp.where(neg, alpha * anp.expm1(anp.where(neg, x, 0)), x)
 
 
 @op(function="functional", method=False, composite=True)
