@@ -20,7 +20,7 @@ from ..errors import UnsupportedError, with_location
 from ..prims import elementwise as E
 from ..tracer import Tracer, bind
 from . import (_as_operand, _dtype_of, _elementwise, _promote, add, arctan, astype, divide,
-               equal, greater_equal, less, less_equal, log, log1p, logaddexp, logical_and,
+               equal, greater_equal, less, less_equal, log, logaddexp, logical_and,
                logical_or, maximum, multiply, not_equal, power, sign, sin, sqrt, stop_gradient,
                subtract, where)
 from . import abs as _abs
