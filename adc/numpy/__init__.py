@@ -579,6 +579,7 @@ from . import linalg  # noqa: E402,F401  (adc.numpy.linalg)
 from . import nn  # noqa: E402,F401  (adc.numpy.nn)
 from .indexing import getitem, take, take_along_axis  # noqa: E402,F401
 from .elementwise import *  # noqa: E402,F401,F403  (numpy's further elementwise functions)
+from .joining import *  # noqa: E402,F401,F403  (joining, splitting, rearranging)
 from .tracer_methods import install as _install  # noqa: E402
 
 _install(Tracer, globals())
