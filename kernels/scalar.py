@@ -7,6 +7,7 @@ overflows (sigmoid, softplus, logaddexp). Constants take the argument's type (`t
 import math
 import types
 from math import exp  # each target rebinds it (MATH below)
+from math import fmod as cfmod  # C's fmod, exact; numba's CPU math has none (MATH below)
 
 
 def maximum(a, b):
@@ -53,11 +54,90 @@ def sign(x):
     return x  # +-0 and NaN
 
 
+# Rounding, written without math.floor's int result overflowing or raising (the simulator runs
+# these as Python): a float at least 2**52 in size is an integer already (and so are inf and
+# NaN, returned as they are); a result takes x's sign, so -0.0 and (-1, 0) keep numpy's -0.0.
+def floor(x):
+    if not abs(x) < 4503599627370496.0:
+        return x
+    return type(x)(math.copysign(math.floor(x), x))
+
+
+def ceil(x):
+    return -floor(-x)
+
+
+def trunc(x):
+    return floor(x) if x >= 0 else ceil(x)
+
+
+def rint(x):  # half to even, as np.rint
+    if not abs(x) < 4503599627370496.0:
+        return x
+    r = math.floor(x)
+    d = x - r
+    if d > 0.5 or (d == 0.5 and (r & 1) == 1):
+        r += 1
+    return type(x)(math.copysign(r, x))
+
+
+# numpy's float remainder/fmod/floor_divide (npy_divmod): NaN where fmod is undefined (a zero
+# divisor, an infinite or NaN dividend) instead of math.fmod's error; integers as Python's
+# operators, 0 for a zero divisor (numpy's result, without its warning).
+def fmod(a, b):
+    if b == 0 or a - a != 0:
+        return type(a)(math.nan)
+    return type(a)(cfmod(a, b))
+
+
+def remainder(a, b):
+    if b == 0 or a - a != 0:
+        return type(a)(math.nan)
+    m = cfmod(a, b)
+    if m == 0:
+        return type(a)(math.copysign(0.0, b))
+    return type(a)(m + b if (b < 0) != (m < 0) else m)
+
+
+def floor_divide(a, b):
+    if a != a or b != b or (a - a != 0 and b - b != 0):
+        return type(a)(math.nan)
+    if b == 0:  # a / b without a division by zero
+        return type(a)(math.copysign(math.inf, a) * math.copysign(1.0, b) if a != 0 else math.nan)
+    if a - a != 0:
+        return type(a)(math.nan)
+    m = cfmod(a, b)
+    q = (a - m) / b
+    if m != 0 and (b < 0) != (m < 0):
+        q -= 1
+    if q == 0:
+        return type(a)(math.copysign(0.0, a / b))
+    f = floor(q)
+    return type(a)(f + 1 if q - f > 0.5 else f)
+
+
+def iremainder(a, b):
+    return type(a)(a % b) if b != 0 else type(a)(0)
+
+
+def ifmod(a, b):
+    if b == 0:
+        return type(a)(0)
+    r = abs(a) % abs(b)
+    return type(a)(r if a >= 0 else -r)
+
+
+def ifloor_divide(a, b):
+    return type(a)(a // b) if b != 0 else type(a)(0)
+
+
 # In dependency order: each may call only those before it.
-HELPERS = ("maximum", "minimum", "clip", "relu", "sigmoid", "logaddexp", "softplus", "sign")
+HELPERS = ("maximum", "minimum", "clip", "relu", "sigmoid", "logaddexp", "softplus", "sign",
+           "floor", "ceil", "trunc", "rint", "fmod", "remainder", "floor_divide", "iremainder",
+           "ifmod", "ifloor_divide")
 # Called unqualified by the helpers and by generated code; each target binds them (the CPU to
-# kernels/vecmath.py, whose loops vectorize, CUDA to math, i.e. libdevice).
-MATH = ("exp", "log", "sin", "cos")
+# kernels/vecmath.py, whose loops vectorize, and cfmod to np.fmod; CUDA to math, i.e. libdevice).
+MATH = ("exp", "log", "sin", "cos", "cfmod")
 
 
 def compile_helpers(jit, namespace: dict) -> None:

@@ -81,10 +81,13 @@ class _Printer(PythonCodePrinter):
         name = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos",
                 "log1p": "math.log1p", "expm1": "math.expm1", "Sigmoid": "sigmoid",
                 "Softplus": "softplus", "LogAddExp": "logaddexp", "Relu": "relu",
-                "Maximum": "maximum", "Minimum": "minimum", "Clip": "clip"}.get(
-            type(expr).__name__)
+                "Maximum": "maximum", "Minimum": "minimum", "Clip": "clip", "Floor": "floor",
+                "Ceil": "ceil", "Trunc": "trunc", "Rint": "rint", "Remainder": "remainder",
+                "Fmod": "fmod", "FloorDivide": "floor_divide"}.get(type(expr).__name__)
         if name is None:
             return super()._print_Function(expr)
+        if self.dtype.kind in "iu" and name in ("remainder", "fmod", "floor_divide"):
+            name = f"i{name}"  # the integer versions (kernels/scalar.py)
         if self.libm and name in MATH:
             name = f"math.{name}"
         return f"{name}({args})"

@@ -44,7 +44,9 @@ def _as_operand(x):
     if isinstance(x, (Tracer, np.ndarray)) or _is_scalar(x):
         return x
     if isinstance(x, (list, tuple)):
-        return np.asarray(x)
+        from .creation import asarray  # a nest holding traced values is stacked
+
+        return asarray(x)
     raise UnsupportedError(with_location(f"cannot use a {type(x).__name__} as an array operand"))
 
 
@@ -607,6 +609,9 @@ def triu(x, k=0):
 from . import linalg  # noqa: E402,F401  (adc.numpy.linalg)
 from . import nn  # noqa: E402,F401  (adc.numpy.nn)
 from .indexing import getitem, take, take_along_axis  # noqa: E402,F401
+from .elementwise import *  # noqa: E402,F401,F403  (numpy's further elementwise functions)
+from .joining import *  # noqa: E402,F401,F403  (joining, splitting, rearranging)
+from .creation import *  # noqa: E402,F401,F403  (array/asarray of traced nests)
 from .tracer_methods import install as _install  # noqa: E402
 
 _install(Tracer, globals())

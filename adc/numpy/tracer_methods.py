@@ -20,7 +20,8 @@ def install(cls, ns: dict) -> None:
             (lambda self, other: fn(self, other))
 
     for dunder, name in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
-                         ("truediv", "divide"), ("pow", "power"), ("matmul", "matmul")]:
+                         ("truediv", "divide"), ("pow", "power"), ("matmul", "matmul"),
+                         ("mod", "remainder"), ("floordiv", "floor_divide"), ("divmod", "divmod")]:
         setattr(cls, f"__{dunder}__", binary(name))
         setattr(cls, f"__r{dunder}__", binary(name, reflected=True))
     for dunder, name in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
@@ -54,7 +55,7 @@ def install(cls, ns: dict) -> None:
         self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else
         (axes or None))
 
-    for unsupported in ("floordiv", "mod", "divmod", "lshift", "rshift", "xor"):
+    for unsupported in ("lshift", "rshift", "xor"):
         def refuse(self, other, _op=unsupported):
             raise UnsupportedError(with_location(f"operator {_op!r} on a traced array is not "
                                                  "supported (it has no useful gradient)"))

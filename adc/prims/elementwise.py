@@ -169,3 +169,29 @@ logical_or_p = _binary("logical_or", lambda x, y: sp.Or(x > 0, y > 0), np.logica
                        "logical_or", ("bool", "bool"), code="({0} or {1})", **_cmp)
 logical_not_p = _unary("logical_not", lambda x: sp.Not(x > 0), np.logical_not, "logical_not",
                        "bool", code="(not {0})", **_cmp)
+
+# numpy's remaining elementwise functions (issue #16). Each is checked over a short table: a
+# 0-d, a broadcast and an empty case per arity (the default tables cover the shared machinery).
+_few1 = [case((s,)) for s in [(), (2, 3), (0,)]]
+_few2 = [case(s) for s in [((), ()), ((2, 3), (3,)), ((2, 1), (1, 3))]]
+erfc_p = _unary("erfc", lambda x: sp.erfc(x), lambda x: special.erfc(x), "erfc", cases=_few1,
+                **_smooth)
+arcsinh_p = _unary("arcsinh", lambda x: sp.asinh(x), np.arcsinh, "asinh", cases=_few1, **_smooth)
+arccosh_p = _unary("arccosh", lambda x: sp.acosh(x), np.arccosh, "acosh", "positive",
+                   cases=[case((s,), values={0: uniform(1.1, 3.0, s)}) for s in [(), (2, 3)]],
+                   **_smooth)
+arctanh_p = _unary("arctanh", lambda x: sp.atanh(x), np.arctanh, "atanh", "unit", cases=_few1,
+                   **_smooth)
+# Rounding and remainders: piecewise constant / linear, with torch's gradients (the forms'
+# fdiff in symbolic.py); floats only for the rounding ops (adc.numpy returns integers as they are)
+floor_p = _unary("floor", lambda x: S.Floor(x), np.floor, "floor", cases=_few1)
+ceil_p = _unary("ceil", lambda x: S.Ceil(x), np.ceil, "ceil", cases=_few1)
+trunc_p = _unary("trunc", lambda x: S.Trunc(x), np.trunc, "trunc", cases=_few1)
+rint_p = _unary("rint", lambda x: S.Rint(x), np.rint, "round", cases=_few1)
+remainder_p = _binary("remainder", lambda x, y: S.Remainder(x, y), np.remainder, "remainder",
+                      ("real", "nonzero"), cases=_few2, **_exact)
+fmod_p = _binary("fmod", lambda x, y: S.Fmod(x, y), np.fmod, "fmod", ("real", "nonzero"),
+                 cases=_few2, **_exact)
+floor_divide_p = Elementwise(
+    "floor_divide", lambda x, y: S.FloorDivide(x, y), np.floor_divide,
+    lambda t, a, b: t.div(a, b, rounding_mode="floor"), ("real", "nonzero"), cases=_few2, **_exact)

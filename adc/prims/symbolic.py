@@ -200,3 +200,47 @@ _RELATIONS = {
     sp.LessThan: lambda ops: ops.less_equal,
     sp.Ne: lambda ops: ops.not_equal,
 }
+
+
+class _Step(sp.Function):
+    """A piecewise-constant function (floor, ceil, trunc, rint, floor division): derivative 0,
+    torch's gradient of the rounding ops."""
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+
+class Floor(_Step):
+    pass
+
+
+class Ceil(_Step):
+    pass
+
+
+class Trunc(_Step):
+    pass
+
+
+class Rint(_Step):
+    """Rounding half to even (np.rint, torch.round)."""
+
+
+class FloorDivide(_Step):
+    pass
+
+
+class Remainder(sp.Function):
+    """x - y * floor(x / y) (the sign of y); torch's gradient: 1 and -floor(x / y)."""
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sp.S.One if argindex == 1 else -Floor(x / y)
+
+
+class Fmod(sp.Function):
+    """x - y * trunc(x / y) (the sign of x); torch's gradient: 1 and -trunc(x / y)."""
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sp.S.One if argindex == 1 else -Trunc(x / y)

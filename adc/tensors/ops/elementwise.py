@@ -5,13 +5,11 @@ Stage: tensor front end; the invariants are the package's (ops/__init__.py).
 """
 from __future__ import annotations
 
-import builtins
 import functools
 
 import numpy as np
 
 from ... import numpy as anp
-from ...errors import UnsupportedError, with_location
 from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
@@ -74,21 +72,31 @@ def _mul(input, other):
 mul = op(_mul, name="mul", inplace=True, numpy=anp.multiply, out=True)
 
 
-def _numpy_div(input, other, *, rounding_mode=None):
-    if rounding_mode is not None:
-        raise UnsupportedError(with_location(
-            f"adc.div(rounding_mode={rounding_mode!r}) on traced values: rounding is not "
-            "differentiable; use adc.numpy.floor (or trunc) of the true quotient"))
-    return anp.divide(input, other)
-
-
 def _trunc_divide(a, b):
-    if np.result_type(a, b).kind == "f":
-        return np.trunc(a / b)
-    return np.sign(a) * np.sign(b) * np.floor_divide(np.abs(a), np.abs(b))
+    """torch's trunc division: trunc(a / b) for floats; for integers the floor quotient of
+    a - fmod(a, b), an exact multiple of b."""
+    if any(isinstance(x, float) or np.dtype(getattr(x, "dtype", int)).kind == "f"
+           for x in (a, b)):
+        return anp.trunc(anp.divide(a, b))
+    return anp.floor_divide(anp.subtract(a, anp.fmod(a, b)), b)
 
 
-_ROUNDED_QUOTIENTS = {"floor": np.floor_divide, "trunc": _trunc_divide}
+_ROUNDED_QUOTIENTS = {None: anp.divide, "floor": anp.floor_divide, "trunc": _trunc_divide}
+
+
+def _numpy_div(input, other, *, rounding_mode=None):
+    if rounding_mode not in _ROUNDED_QUOTIENTS:
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    return _ROUNDED_QUOTIENTS[rounding_mode](input, other)
+
+
+def _integer_division(kernel, dt, divisor):
+    """torch's errors: no division kernel for bools, a zero integer divisor raises."""
+    if dt.kind == "b":
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+    if dt.kind in "iu" and not np.all(divisor._data if isinstance(divisor, Tensor) else divisor):
+        raise RuntimeError("ZeroDivisionError")
 
 
 @op(inplace=True, numpy=_numpy_div, out=True)
@@ -98,8 +106,8 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode not in _ROUNDED_QUOTIENTS:
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
-    return _eager_binary(f"div_{rounding_mode}", "DivBackward2", input, other,
-                         _ROUNDED_QUOTIENTS[rounding_mode], lambda a, b: (0, 0))
+    _integer_division(f"div_{rounding_mode}", dtypes.result_type(input, other), other)
+    return _elementwise("DivBackward2", _ROUNDED_QUOTIENTS[rounding_mode], input, other)
 
 
 @op(inplace=True, out=True)
@@ -218,93 +226,44 @@ square = _unary("square", "Pow", anp.square, floating=False)
 logical_not = _unary("logical_not", "LogicalNot", anp.logical_not, floating=False)
 
 
-def _pinned(value, *pairs):
-    """`value` (computed eagerly) as a function of each operand x with derivative `slope`:
-    value + slope * (x - stop_gradient(x)), whose added terms are exactly 0 (and 0 where x is
-    not finite), so the value stays bit for bit and every derivative is torch's."""
-    out = value
-    for x, slope in zip(pairs[::2], pairs[1::2]):
-        moved = anp.subtract(x, anp.stop_gradient(x))
-        out = anp.add(out, anp.multiply(slope, anp.where(anp.isfinite(x), moved, 0)))
-    return out
-
-
-def _piecewise(name, value, operands, slopes):
-    """A piecewise-smooth op: its value computed eagerly by numpy, derivatives `slopes` (one
-    per operand, constant where the op is smooth)."""
-    pairs = []
-    for x, slope in zip(operands, slopes):
-        pairs += [x, np.where(np.isfinite(slope), slope, 0).astype(value.dtype)]
-    return apply(name, _pinned, [value, *pairs])
-
-
-def _rounded(input, name, fn):
-    if input.dtype.kind != "f":
-        return input.clone()
-    return _piecewise(name, fn(input._data), [input], [np.zeros((), input.dtype)])
-
-
 def _rounding(name, torch_name, fn):
     def rounding(input):
-        return _rounded(input, _name(torch_name), fn)
-    return op(rounding, name=name, inplace=True, out=True)
+        if input.dtype.kind != "f":
+            return input.clone()  # torch: an integer tensor rounds to itself
+        return _elementwise(_name(torch_name), fn, input)
+    return op(rounding, name=name, inplace=True, out=True, numpy=fn)
 
 
-floor = _rounding("floor", "Floor", np.floor)
-ceil = _rounding("ceil", "Ceil", np.ceil)
-trunc = _rounding("trunc", "Trunc", np.trunc)
+floor = _rounding("floor", "Floor", anp.floor)
+ceil = _rounding("ceil", "Ceil", anp.ceil)
+trunc = _rounding("trunc", "Trunc", anp.trunc)
 
 
-def _round_decimals(decimals):
-    def rounded(x):
-        # torch's formula in the tensor's dtype: rint(x * 10^d) / 10^d (d < 0: by 10^-d)
-        ten = x.dtype.type(10.0 ** builtins.abs(decimals))
-        return (np.rint(x / ten) * ten if decimals < 0 else np.rint(x * ten) / ten).astype(
-            x.dtype)
-    return rounded
+def _round(x, *, decimals=0):
+    return anp.round(x, decimals)
 
 
-@op(inplace=True, out=True)
+@op(inplace=True, out=True, numpy=_round)
 def round(input, *, decimals=0):
     if decimals == 0:
-        return _rounded(input, "RoundBackward0", np.rint)
+        return input.clone() if input.dtype.kind != "f" else apply(
+            "RoundBackward0", anp.rint, [input])
     if input.dtype.kind != "f":
         raise NotImplementedError(
             f'"round_cpu" not implemented for \'{dtypes.scalar_type(input.dtype)}\'')
-    return _rounded(input, "RoundBackward1", _round_decimals(decimals))
+    return apply("RoundBackward1", _round, [input], (("decimals", int(decimals)),))
 
 
-def _eager_binary(kernel, name, input, other, value_fn, slopes_fn):
-    """A piecewise op of two operands computed eagerly by numpy in torch's result dtype, with
-    torch's integer division by zero error; float results get the derivatives
-    `slopes_fn(a, b)` (one per operand, constant where the op is smooth)."""
-    dt = dtypes.result_type(input, other)
-    if dt.kind == "b":
-        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
-    a, b = (_operand(x, dt) for x in (input, other))
-    da, db = (x._data if isinstance(x, Tensor) else x for x in (a, b))
-    if dt.kind in "iu" and not np.all(db):
-        raise RuntimeError("ZeroDivisionError")
-    with np.errstate(all="ignore"):
-        value = np.asarray(value_fn(da, db), dt)
-        if dt.kind != "f":
-            return Tensor._wrap(value)
-        slopes = [np.broadcast_to(np.asarray(s, dt), value.shape) for s in slopes_fn(da, db)]
-    # an integer operand of a float result has no gradient (and must not promote the value)
-    floats = [(x, s) for x, s in zip((a, b), slopes) if getattr(x, "dtype", None) == dt]
-    return _piecewise(name, value, [x for x, _ in floats], [s for _, s in floats])
-
-
-def _remainder_op(name, torch_name, value_fn, quotient_fn):
+def _remainder_op(name, torch_name, fn):
     def remainder(input, other):
+        _integer_division(name, dtypes.result_type(input, other), other)
         suffix = "1" if isinstance(other, Tensor) else "0"
-        return _eager_binary(name, f"{torch_name}Backward{suffix}", input, other, value_fn,
-                             lambda a, b: (1, -quotient_fn(a, b)))
-    return op(remainder, name=name, inplace=True, out=True)
+        return _elementwise(f"{torch_name}Backward{suffix}", fn, input, other)
+    return op(remainder, name=name, inplace=True, out=True, numpy=fn)
 
 
-remainder = _remainder_op("remainder", "Remainder", np.remainder, np.floor_divide)
-fmod = _remainder_op("fmod", "Fmod", np.fmod, lambda a, b: np.trunc(a / b))
+remainder = _remainder_op("remainder", "Remainder", anp.remainder)
+fmod = _remainder_op("fmod", "Fmod", anp.fmod)
 
 
 @op(function=False)

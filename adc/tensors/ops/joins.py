@@ -3,54 +3,55 @@ dstack/column_stack, meshgrid, broadcast_tensors, tile, repeat_interleave, flipu
 rot90, tensor_split, diff.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py). Each op here is
-a composition of the public shape and indexing ops, so it serves every input they serve, and
-torch's grad_fn names follow from the op that makes each result.
+adc.numpy's function of numpy's name where numpy has one (the stacks, rot90, diff: recorded
+under torch's grad_fn name) or a composition of the public shape and indexing ops, so it
+serves every input they serve, and torch's grad_fn names follow from the op that makes each
+result.
 """
 from __future__ import annotations
 
 import builtins
+import functools
 import numbers
 import warnings
 
 import numpy as np
 
 from ... import numpy as anp
-from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
 from .common import _as_tensor, _name
 from .indexing import index_select
-from .shapes import _dim, _shape_args, _split, cat, expand, flip, repeat, reshape
+from .shapes import _dim, _join, _shape_args, _split, expand, flip, repeat, reshape
 
 
-def _atleast(t, ndim):
-    """torch's atleast_{1,2,3}d shapes: (n,) becomes (1, n) and then (1, n, 1)."""
-    t = _as_tensor(t)
-    if t.ndim >= ndim:
-        return t
-    return reshape(t, {0: (1,) * ndim, 1: (1, t.numel(), 1)[:ndim], 2: (*t.shape, 1)}[t.ndim])
+@functools.cache
+def _stacking(fn):
+    """adc.numpy's hstack/vstack/... as the joining function `_join` calls."""
+    def stacked(xs, axis):
+        return fn(xs)
+    stacked.__qualname__ = f"stacked_{fn.__name__}"
+    return stacked
 
 
 @op(method=False, composite=True)
 def hstack(tensors):
-    tensors = [_atleast(t, 1) for t in tensors]
-    return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
+    return _join("Cat", _stacking(anp.hstack), tensors, 0)
 
 
 @op(method=False, composite=True)
 def vstack(tensors):
-    return cat([_atleast(t, 2) for t in tensors], 0)
+    return _join("Cat", _stacking(anp.vstack), tensors, 0)
 
 
 @op(method=False, composite=True)
 def dstack(tensors):
-    return cat([_atleast(t, 3) for t in tensors], 2)
+    return _join("Cat", _stacking(anp.dstack), tensors, 0)
 
 
 @op(method=False, composite=True)
 def column_stack(tensors):
-    tensors = [_as_tensor(t) for t in tensors]
-    return cat([reshape(t, (t.numel(), 1)) if t.ndim <= 1 else t for t in tensors], 1)
+    return _join("Cat", _stacking(anp.column_stack), tensors, 0)
 
 
 def _tensors(tensors):
@@ -135,14 +136,7 @@ def fliplr(input):
 
 
 def _rot90(x, *, k, axes):
-    a, b = axes
-    if k == 1:
-        return anp.swapaxes(anp.flip(x, b), a, b)
-    if k == 2:
-        return anp.flip(anp.flip(x, a), b)
-    if k == 3:
-        return anp.swapaxes(anp.flip(x, a), a, b)
-    return anp.multiply(x, 1)
+    return anp.rot90(x, k, axes)
 
 
 @op
@@ -178,16 +172,16 @@ def tensor_split(input, indices_or_sections, dim=0):
     return _split(input, bounds, d, _name("Slice"))
 
 
+def _diff(x, *ends, n, axis, given):
+    """adc.numpy's diff with the `given` (prepend, append) of `ends` in place."""
+    ends = iter(ends)
+    prepend, append = (next(ends) if g else None for g in given)
+    return anp.diff(x, n, axis, prepend, append)
+
+
 @op(composite=True)
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     d = _dim(dim, input.ndim)
-    parts = [p if p.ndim else expand(p, (*input.shape[:d], 1, *input.shape[d + 1:]))
-             for p in (_as_tensor(x) for x in (prepend, append) if x is not None)]
-    x = input
-    if prepend is not None or append is not None:
-        x = cat(([parts.pop(0)] if prepend is not None else []) + [input] + parts, d)
-    lead = (slice(None),) * d
-    for _ in range(n):
-        later, earlier = x[lead + (slice(1, None),)], x[lead + (slice(None, -1),)]
-        x = (later ^ earlier) if x.dtype == dtypes.bool_ else later - earlier
-    return x
+    ends = [_as_tensor(x) for x in (prepend, append) if x is not None]
+    given = (prepend is not None, append is not None)
+    return apply(_name("Sub"), _diff, [input, *ends], (("axis", d), ("given", given), ("n", n)))

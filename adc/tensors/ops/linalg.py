@@ -129,33 +129,17 @@ addmv = _add_product("addmv", "Addmv", (2, 1), anp.matmul, ("mat", "vec"))
 addr = _add_product("addr", "Addr", (1, 1), anp.outer, ("vec1", "vec2"))
 
 
-def _kron(a, b):
-    nd = max(anp.ndim(a), anp.ndim(b))
-    sa = (1,) * (nd - anp.ndim(a)) + tuple(anp.shape(a))
-    sb = (1,) * (nd - anp.ndim(b)) + tuple(anp.shape(b))
-    spread_a = anp.reshape(a, tuple(d for n in sa for d in (n, 1)))
-    spread_b = anp.reshape(b, tuple(d for n in sb for d in (1, n)))
-    return anp.reshape(anp.multiply(spread_a, spread_b), tuple(m * n for m, n in zip(sa, sb)))
-
-
-@op(numpy=_kron, out=True)
+@op(numpy=anp.kron, out=True)
 def kron(input, other):
     dt = dtypes.result_type(_as_tensor(input), _as_tensor(other))
-    return apply("UnsafeViewBackward0", _cast_then(_kron), [_as_tensor(input), _as_tensor(other)],
+    return apply("UnsafeViewBackward0", _cast_then(anp.kron), [_as_tensor(input), _as_tensor(other)],
                  (("dtype", dt.char),))
-
-
-_NEXT, _AFTER = np.array([1, 2, 0]), np.array([2, 0, 1])
 
 
 def _cross(a, b, axis, dtype=None):
     if dtype is not None:
         a, b = anp.astype(a, dtype), anp.astype(b, dtype)
-    a, b = anp.broadcast_arrays(a, b)
-
-    def at(x, order):
-        return anp.take(x, order, axis=axis)
-    return at(a, _NEXT) * at(b, _AFTER) - at(a, _AFTER) * at(b, _NEXT)
+    return anp.cross(a, b, axis=axis)
 
 
 def _cross_dim(a, b, dim, what):

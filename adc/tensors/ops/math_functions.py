@@ -1,105 +1,38 @@
 """Elementwise math functions beyond arithmetic: tests for nan/inf, nan_to_num, log2/log10/
-exp2, asin/acos/atan2, hypot, logaddexp, xlogy, sgn/signbit, frac, degrees and radians, logit,
-fmax/fmin.
+exp2, asin/acos/atan2, asinh/acosh/atanh, erfc, sinc, hypot, logaddexp, xlogy, sgn/signbit,
+frac, degrees and radians, logit, fmax/fmin.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py). Each function is
-a composition of adc.numpy calls (so it serves traced values, and its derivatives of every
-order are the composition's); where the textbook formula has a branch with a 0/0 or inf/inf,
-the composition picks the well-conditioned form with `where` and feeds the unused branch a
-safe operand, so no nan reaches a gradient that torch gives as a number.
+the adc.numpy function of numpy's name (adc/numpy/elementwise.py holds the math: one
+primitive or a composition whose derivatives of every order are the composition's) or a
+composition of adc.numpy calls, with torch's names, integer rules and grad_fn names here.
 """
 from __future__ import annotations
-
-import math
-
-import numpy as np
 
 from ... import numpy as anp
 from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
 from .common import _name
-from .elementwise import _elementwise, _piecewise, _sign, _unary
+from .elementwise import _elementwise, _sign, _unary
 
-
-def _isnan(x):
-    return anp.not_equal(x, x)
-
-
-def _isinf(x):
-    return anp.equal(anp.abs(x), np.inf)
-
-
-isnan = _unary("isnan", "IsNan", _isnan, floating=False)
-isinf = _unary("isinf", "IsInf", _isinf, floating=False)
+isnan = _unary("isnan", "IsNan", anp.isnan, floating=False)
+isinf = _unary("isinf", "IsInf", anp.isinf, floating=False)
 isfinite = _unary("isfinite", "IsFinite", anp.isfinite, floating=False)
-
-
-def _signbit(x):
-    """x < 0, -0.0 included (1 / -0.0 is -inf)."""
-    return anp.logical_or(anp.less(x, 0), anp.less(anp.divide(1.0, x), 0))
-
-
-signbit = _unary("signbit", "Signbit", _signbit, floating=False)
+signbit = _unary("signbit", "Signbit", anp.signbit, floating=False)
 sgn = _unary("sgn", "Sgn", _sign, floating=False)
-
-
-def _log2(x):
-    return anp.divide(anp.log(x), math.log(2.0))
-
-
-def _log10(x):
-    return anp.divide(anp.log(x), math.log(10.0))
-
-
-def _exp2(x):
-    return anp.power(2.0, x)
-
-
-def _asin(x):
-    # the half-angle form: well conditioned up to |x| = 1, where it gives +-pi/2
-    return anp.multiply(2.0, anp.arctan(anp.divide(x, anp.add(1.0, anp.sqrt(
-        anp.subtract(1.0, anp.multiply(x, x)))))))
-
-
-def _acos(x):
-    return anp.subtract(np.pi / 2, _asin(x))
-
-
-def _rad2deg(x):
-    return anp.multiply(x, 180.0 / np.pi)
-
-
-def _deg2rad(x):
-    return anp.multiply(x, np.pi / 180.0)
-
-
-log2 = _unary("log2", "Log2", _log2, inplace=True)
-log10 = _unary("log10", "Log10", _log10, inplace=True)
-exp2 = _unary("exp2", "Exp2", _exp2, inplace=True)
-asin = _unary("asin", "Asin", _asin, inplace=True, alias="arcsin")
-acos = _unary("acos", "Acos", _acos, inplace=True, alias="arccos")
-rad2deg = _unary("rad2deg", "Rad2Deg", _rad2deg, inplace=True)
-deg2rad = _unary("deg2rad", "Deg2Rad", _deg2rad, inplace=True)
-
-
-def _atan2(y, x):
-    """arctan(y / x) where |y| <= |x| and pi/2 - arctan(x / y) elsewhere (each ratio at most 1
-    in size, so neither divides by zero unless both are), turned by +-pi into the quadrant of
-    (x, y) from the signs of x and y (-0.0 counted negative, as atan2 does)."""
-    both_inf = anp.logical_and(_isinf(x), _isinf(y))
-    flat = anp.less_equal(anp.abs(y), anp.abs(x))
-    num = anp.where(both_inf, anp.sign(y), anp.where(flat, y, x))
-    den = anp.where(both_inf, anp.sign(x), anp.where(flat, anp.where(anp.equal(x, 0), 1.0, x), y))
-    t = anp.arctan(anp.divide(num, den))
-    half_turn = anp.astype(anp.where(_signbit(y), -np.pi, np.pi), t.dtype)
-    turned = anp.add(t, anp.where(_signbit(x), half_turn, 0.0))
-    steep = anp.subtract(anp.multiply(half_turn, 0.5), t)
-    return anp.where(anp.logical_or(flat, both_inf), turned, steep)
-
-
-def _hypot(x, y):
-    return anp.sqrt(anp.add(anp.multiply(x, x), anp.multiply(y, y)))
+log2 = _unary("log2", "Log2", anp.log2, inplace=True)
+log10 = _unary("log10", "Log10", anp.log10, inplace=True)
+exp2 = _unary("exp2", "Exp2", anp.exp2, inplace=True)
+asin = _unary("asin", "Asin", anp.arcsin, inplace=True, alias="arcsin")
+acos = _unary("acos", "Acos", anp.arccos, inplace=True, alias="arccos")
+asinh = _unary("asinh", "Asinh", anp.arcsinh, inplace=True, alias="arcsinh")
+acosh = _unary("acosh", "Acosh", anp.arccosh, inplace=True, alias="arccosh")
+atanh = _unary("atanh", "Atanh", anp.arctanh, inplace=True, alias="arctanh")
+erfc = _unary("erfc", "Erfc", anp.erfc, inplace=True)
+sinc = _unary("sinc", "Sinc", anp.sinc, inplace=True)
+rad2deg = _unary("rad2deg", "Rad2Deg", anp.rad2deg, inplace=True)
+deg2rad = _unary("deg2rad", "Deg2Rad", anp.deg2rad, inplace=True)
 
 
 def _xlogy(x, y):
@@ -107,16 +40,7 @@ def _xlogy(x, y):
     nan where y is nan."""
     zero = anp.equal(x, 0)
     value = anp.where(zero, 0.0, anp.multiply(x, anp.log(anp.where(zero, 1.0, y))))
-    return anp.where(_isnan(y), y, value)
-
-
-def _fmax(x, y):
-    # torch's gradient: all to x where x >= y or y is nan (no split at ties)
-    return anp.where(anp.logical_or(anp.greater_equal(x, y), _isnan(y)), x, y)
-
-
-def _fmin(x, y):
-    return anp.where(anp.logical_or(anp.less_equal(x, y), _isnan(y)), x, y)
+    return anp.where(anp.isnan(y), y, value)
 
 
 def _binary(name, torch_name, fn, floating=True, integers=True, scalar_names=False):
@@ -136,39 +60,25 @@ def _refuse_integers(name, dt):
             f'"{name}_cpu" not implemented for \'{dtypes.scalar_type(dt)}\'')
 
 
-atan2 = _binary("atan2", "Atan2", _atan2)
+atan2 = _binary("atan2", "Atan2", anp.arctan2)
 arctan2 = op(atan2, name="arctan2")
-hypot = _binary("hypot", "Hypot", _hypot, integers=False)
+hypot = _binary("hypot", "Hypot", anp.hypot, integers=False)
 logaddexp = _binary("logaddexp", "Logaddexp", anp.logaddexp, integers=False)
 xlogy = _binary("xlogy", "Xlogy", _xlogy, scalar_names=True)
-fmax = _binary("fmax", "Fmax", _fmax, floating=False)
-fmin = _binary("fmin", "Fmin", _fmin, floating=False)
+fmax = _binary("fmax", "Fmax", anp.fmax, floating=False)
+fmin = _binary("fmin", "Fmin", anp.fmin, floating=False)
 
 
-def _nan_to_num(x, nan, posinf, neginf):
-    x = anp.where(_isnan(x), nan, x)
-    return anp.where(anp.equal(x, np.inf), posinf, anp.where(anp.equal(x, -np.inf), neginf, x))
+def _nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    return anp.nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf)
 
 
-def _nan_to_num_args(dt, nan, posinf, neginf):
-    big = float(np.finfo(dt).max)
-    return (0.0 if nan is None else float(nan), big if posinf is None else float(posinf),
-            -big if neginf is None else float(neginf))
-
-
-def _numpy_nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    if np.dtype(input.dtype).kind != "f":
-        return input
-    return _nan_to_num(input, *_nan_to_num_args(input.dtype, nan, posinf, neginf))
-
-
-@op(inplace=True, out=True, numpy=_numpy_nan_to_num)
+@op(inplace=True, out=True, numpy=_nan_to_num)
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     if input.dtype.kind != "f":
         return input.clone()
-    args = _nan_to_num_args(input.dtype, nan, posinf, neginf)
     return apply(_name("NanToNum"), _nan_to_num, [input],
-                 tuple(zip(("nan", "posinf", "neginf"), args)))
+                 (("nan", nan), ("posinf", posinf), ("neginf", neginf)))
 
 
 def _logit(x, eps):
@@ -184,8 +94,11 @@ def logit(input, eps=None):
                  (("eps", None if eps is None else float(eps)),))
 
 
-@op(inplace=True, out=True)
+def _frac(x):
+    return anp.subtract(x, anp.trunc(x))
+
+
+@op(inplace=True, out=True, numpy=_frac)
 def frac(input):
     _refuse_integers("frac", input.dtype)
-    return _piecewise(_name("Frac"), input._data - np.trunc(input._data), [input],
-                      [np.ones((), input.dtype)])
+    return apply(_name("Frac"), _frac, [input])

@@ -312,16 +312,8 @@ def split(tensor, split_size_or_sections, dim=0):
                   "SplitWithSizesBackward0")
 
 
-def _roll(x, shifts, axes):
-    if axes is None:
-        return anp.reshape(_roll(anp.reshape(x, (-1,)), shifts, (0,)), anp.shape(x))
-    for s, a in zip(shifts, axes):
-        n = anp.shape(x)[a]
-        s = s % n if n else 0
-        if s:
-            lead = (slice(None),) * a
-            x = anp.concatenate([x[lead + (slice(n - s, n),)], x[lead + (slice(0, n - s),)]], a)
-    return x
+def _roll(x, *, shifts, axes):
+    return anp.roll(x, shifts, axes)
 
 
 def _roll_args(x, shifts, dims):
@@ -338,7 +330,7 @@ def _roll_args(x, shifts, dims):
     return shifts, tuple(_dim(d, anp.ndim(x)) for d in dims)
 
 
-@op(numpy=lambda input, shifts, dims=None: _roll(input, *_roll_args(input, shifts, dims)))
+@op(numpy=lambda input, shifts, dims=None: anp.roll(input, *_roll_args(input, shifts, dims)))
 def roll(input, shifts, dims=None):
     shifts, axes = _roll_args(input, shifts, dims)
     return apply(_name("Roll"), _roll, [input], (("axes", axes), ("shifts", shifts)))
