@@ -1,11 +1,10 @@
-"""`adc.numpy.linalg`: inv, solve, det/slogdet, cholesky, qr, lstsq/pinv (of full rank), and
-vector and matrix norms on traced arrays.
+"""`adc.numpy.linalg`: inv, solve, det/slogdet, svd/svdvals, eigh/eigvalsh, cholesky, qr,
+lstsq/pinv (of full rank), and vector and matrix norms on traced arrays.
 
 Stage: trace. Invariants: a 1-D right-hand side of solve is treated as a vector (numpy 2
-semantics) by reshaping around the rank >= 2 `solve` primitive. det and slogdet are an LU
-elimination unrolled over the matrix size, with the row order (partial pivoting) chosen from
-the values before tracing (`pivot_order`): on traced arrays, whose values are not known then,
-they raise UnsupportedError. cholesky is Cholesky–Banachiewicz elimination unrolled over the
+semantics) by reshaping around the rank >= 2 `solve` primitive. det, slogdet, svd and eigh
+are LAPACK's, one primitive each (adc.prims.linalg; results of several parts are unpacked
+here, with numpy's named tuples). cholesky is Cholesky–Banachiewicz elimination unrolled over the
 matrix size; it reads the lower triangle and its gradient is the symmetric one (torch's). qr
 is Householder's, unrolled, with LAPACK's choices (R's diagonal is -sign(a_jj) times the
 column's norm; a column already zero below the diagonal is not reflected), so Q and R are
@@ -14,15 +13,19 @@ solution only for matrices of full rank (the tensor ops check the rank first).
 """
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from .. import numpy as anp
 from ..errors import UnsupportedError, with_location
-from ..prims.lazy import LazyModule
-from ..prims.linalg import inv_p, solve_p
-from ..tracer import Tracer, bind
+from ..prims.linalg import (det_p, eigh_p, eigh_parts, inv_p, slogdet_p, slogdet_parts,
+                            solve_p, svd_p, svd_parts)
+from ..tracer import bind
 
-scipy_linalg = LazyModule("scipy.linalg")
+SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
+SVDResult = collections.namedtuple("SVDResult", ["U", "S", "Vh"])
+EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 
 
 def inv(a):
@@ -88,72 +91,78 @@ def matrix_norm(x, ord="fro", axis=(-2, -1), keepdims=False):
     return out if keepdims else anp.squeeze(out, (rows, cols))
 
 
-def pivot_order(a: np.ndarray):
-    """The row order of LU with partial pivoting of each matrix of `a` (..., n, n) and its
-    permutation's sign: a[order] = L @ U."""
-    a = np.asarray(a)
-    n = a.shape[-1]
-    if a.size == 0:
-        return (np.broadcast_to(np.arange(n), a.shape[:-1]).copy(),
-                np.ones(a.shape[:-2], a.dtype))
-    p = scipy_linalg.lu(a, p_indices=True)[0].reshape(a.shape[:-1])
-    sign = np.round(np.linalg.det(np.eye(n, dtype=np.float64)[p])).astype(a.dtype)
-    return np.argsort(p, axis=-1), sign
-
-
-def lu_pivots(a, order):
-    """The diagonal of U in a[order] = L @ U (an elimination without further pivoting, unrolled
-    over n; a zero pivot, which partial pivoting gives only with a zero column, divides by 1)."""
-    n = anp.shape(a)[-1]
-    if n == 0:
-        return np.ones(anp.shape(a)[:-1], a.dtype)
-    rows = anp.broadcast_to(anp.expand_dims(order, -1), tuple(anp.shape(order)) + (n,))
-    u = anp.take_along_axis(a, rows, -2)
-    pivots = []
-    for k in range(n):
-        pivot = u[..., 0, 0]
-        pivots.append(pivot)
-        if k == n - 1:
-            break
-        safe = anp.where(anp.equal(pivot, 0), np.ones((), pivot.dtype), pivot)
-        factors = u[..., 1:, 0] / anp.expand_dims(safe, -1)
-        u = u[..., 1:, 1:] - anp.expand_dims(factors, -1) * u[..., 0:1, 1:]
-    return anp.stack(pivots, axis=-1)
-
-
-def _pivoted(a, what):
-    if isinstance(a, Tracer):
-        raise UnsupportedError(with_location(
-            f"linalg.{what} on a traced array: its pivoting depends on the matrix's values, "
-            "which are not known while tracing; call it on adc Tensors or numpy arrays"))
-    (a,) = anp._promote(a, to_float=True)
-    order, sign = pivot_order(a)
-    return a, order, sign
-
-
-def det_from_pivots(a, order, sign):
-    return sign * anp.prod(lu_pivots(a, order), axis=-1)
-
-
-def slogdet_from_pivots(a, order, sign):
-    pivots = lu_pivots(a, order)
-    return (sign * anp.prod(anp.sign(pivots), axis=-1),
-            anp.sum(anp.log(anp.abs(pivots)), axis=-1))
-
-
 def det(a):
-    return det_from_pivots(*_pivoted(a, "det"))
+    """LAPACK's determinant (LU); its gradient is the cofactor matrix, singular matrices
+    included (adc.prims.linalg.det_p)."""
+    (a,) = anp._promote(a, to_float=True)
+    return bind(det_p, a)
 
 
 def slogdet(a):
-    return slogdet_from_pivots(*_pivoted(a, "slogdet"))
+    """(sign, log|det|) as numpy's SlogdetResult; (0, -inf) for a singular matrix."""
+    (a,) = anp._promote(a, to_float=True)
+    return SlogdetResult(*slogdet_parts(bind(slogdet_p, a)))
 
 
-def _symmetric_from_lower(a):
-    """The symmetric matrix of `a`'s lower triangle, whose derivative is that of (a + a^T)/2:
-    a matrix function defined on symmetric matrices gets the symmetric gradient."""
-    lower = anp.tril(a)
-    value = lower + anp.swapaxes(anp.tril(a, -1), -1, -2)
+def _svd(a):
+    m, n = anp.shape(a)[-2:]
+    u, s, v = svd_parts(bind(svd_p, a), m, n)
+    return u, anp.squeeze(s, -2), v
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """(U, S, Vh) with a = U diag(S) Vh, S descending, as numpy's SVDResult; the signs of the
+    singular vectors are fixed (the largest entry of each of U's columns is positive), where
+    LAPACK's are arbitrary. full_matrices=True is the reduced SVD for square matrices."""
+    (a,) = anp._promote(a, to_float=True)
+    m, n = anp.shape(a)[-2:] if anp.ndim(a) >= 2 else (None, None)
+    if hermitian:
+        raise UnsupportedError(with_location(
+            "linalg.svd: hermitian=True is not supported; the default (hermitian=False) "
+            "gives the same singular values"))
+    if not compute_uv:
+        return svdvals(a)
+    if full_matrices and m != n:
+        raise UnsupportedError(with_location(
+            f"linalg.svd: full_matrices=True of {m} x {n} matrices: the columns completing U "
+            "or V are not unique and have no gradient; pass full_matrices=False"))
+    u, s, v = _svd(a)
+    return SVDResult(u, s, anp.swapaxes(v, -1, -2))
+
+
+def svdvals(x):
+    """The singular values, descending; the gradient is U diag(g) V^T, defined for repeated
+    singular values too."""
+    (x,) = anp._promote(x, to_float=True)
+    return _svd(x)[1]
+
+
+def _uplo(a, UPLO, what):
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"linalg.{what}: UPLO argument must be 'L' or 'U', got {UPLO!r}")
+    (a,) = anp._promote(a, to_float=True)
+    return _symmetric_from_triangle(a, UPLO == "L")
+
+
+def eigh(a, UPLO="L"):
+    """(eigenvalues ascending, eigenvectors as columns) of the symmetric matrix of `a`'s lower
+    (UPLO='L') or upper triangle, as numpy's EighResult; the eigenvectors' signs are fixed (the
+    largest entry of each is positive). The gradient is the symmetric one (torch's); through the
+    eigenvectors it is finite only for distinct eigenvalues, as torch documents."""
+    w, v = eigh_parts(bind(eigh_p, _uplo(a, UPLO, "eigh")))
+    return EighResult(anp.squeeze(w, -2), v)
+
+
+def eigvalsh(a, UPLO="L"):
+    """The eigenvalues, ascending; the gradient V diag(g) V^T is finite for repeated ones."""
+    return eigh(a, UPLO).eigenvalues
+
+
+def _symmetric_from_triangle(a, lower=True):
+    """The symmetric matrix of `a`'s lower (or upper) triangle, whose derivative is that of
+    (a + a^T)/2: a matrix function defined on symmetric matrices gets the symmetric gradient."""
+    triangle = anp.tril if lower else anp.triu
+    value = triangle(a) + anp.swapaxes(triangle(a, -1 if lower else 1), -1, -2)
     mean = (a + anp.swapaxes(a, -1, -2)) * 0.5
     return anp.stop_gradient(value) + (mean - anp.stop_gradient(mean))
 
@@ -162,7 +171,7 @@ def cholesky(a, upper=False):
     """L with L @ L^T = a (the lower triangle of a; upper=True: L^T), for positive-definite
     matrices (others give NaN; the tensor op checks first)."""
     (a,) = anp._promote(a, to_float=True)
-    a = _symmetric_from_lower(a)
+    a = _symmetric_from_triangle(a)
     n = anp.shape(a)[-1]
     index = np.arange(n)
     cols = []

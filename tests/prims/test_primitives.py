@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import adc
-from adc.prims import REGISTRY, Primitive, check_registry
 from adc.lower.cuda.rules import CPU_ONLY
+from adc.prims import REGISTRY, Primitive, check_registry
 from adc.prims.cases import case
 from adc.tracer import bind
 from adc.validate import TOLERANCES, compare, run_torch, to_torch

@@ -1,12 +1,13 @@
 """Matrix functions, torch.linalg's and their top-level spellings: inverse/linalg.inv,
-linalg.solve, det/slogdet, linalg.cholesky, linalg.qr, linalg.lstsq/pinv (of full rank),
+linalg.solve, det/slogdet/logdet, linalg.svd/svdvals and svd (torch.svd: V, some=),
+linalg.eigh/eigvalsh, linalg.cholesky, linalg.qr, linalg.lstsq/pinv (of full rank),
 linalg.norm/vector_norm/matrix_norm, norm, dist, linalg.cross, and linalg.eig/eigvals (refused:
 their results are complex).
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py). Ops declared with
 `function="linalg"` are adc.linalg's (tensors/linalg.py); det and slogdet are one op serving
-adc.det and adc.linalg.det, as torch's are. The LU row order of det/slogdet is chosen eagerly
-from the values and passed in as an integer input.
+adc.det and adc.linalg.det, as torch's are. The decompositions are adc.numpy.linalg's (one
+LAPACK primitive each); their named tuples are torch's.
 """
 from __future__ import annotations
 
@@ -22,8 +23,12 @@ from ..dispatch import op
 from ..tensor import Tensor, apply
 from .common import _as_tensor, _axis, _dims, _name, return_type
 from .linalg import _cross, cross_product
+from .shapes import transpose
 
 slogdet_result = return_type("linalg_slogdet", ["sign", "logabsdet"])
+svd_result = return_type("linalg_svd", ["U", "S", "Vh"])
+torch_svd_result = return_type("svd", ["U", "S", "V"])
+eigh_result = return_type("linalg_eigh", ["eigenvalues", "eigenvectors"])
 qr_result = return_type("linalg_qr", ["Q", "R"])
 lstsq_result = return_type("linalg_lstsq", ["solution", "residuals", "rank",
                                           "singular_values"])
@@ -92,16 +97,111 @@ def solve(A, B, *, left=True):
 @op(numpy=anl.det, out=True)
 def det(input):
     _square(input, "linalg.det")
-    order, sign = anl.pivot_order(input._data)
-    return apply(_name("LinalgDet"), anl.det_from_pivots, [input, order, sign])
+    return apply(_name("LinalgDet"), anl.det, [input])
+
+
+def _slogdet(a):
+    return tuple(anl.slogdet(a))
 
 
 @op(numpy=lambda input: slogdet_result(*anl.slogdet(input)))
 def slogdet(input):
     _square(input, "linalg.slogdet")
-    order, sign = anl.pivot_order(input._data)
-    return slogdet_result(*apply(_name("LinalgSlogdet"), anl.slogdet_from_pivots,
-                                 [input, order, sign]))
+    return slogdet_result(*apply(_name("LinalgSlogdet"), _slogdet, [input]))
+
+
+def _logdet(a):
+    """torch's: log|det| where det > 0, -inf where 0, NaN where negative."""
+    sign, logabsdet = anl.slogdet(a)
+    return anp.where(anp.less(sign, 0), np.asarray(np.nan, logabsdet.dtype), logabsdet)
+
+
+@op(numpy=_logdet)
+def logdet(input):
+    _square(input, "logdet")
+    return apply("WhereBackward0", _logdet, [input])
+
+
+def _matrices(A, what):
+    if A.ndim < 2:
+        raise RuntimeError(f"{what}: The input tensor A must have at least 2 dimensions.")
+    _floating(A, what)
+
+
+def _driver(driver, what):
+    if driver is not None:
+        raise UnsupportedError(with_location(
+            f"adc.linalg.{what}: driver={driver!r}; drivers are CUDA's (cuSOLVER) in torch; "
+            "adc's is LAPACK's gesdd on the cpu"))
+
+
+def _svd(A, full_matrices):
+    return tuple(anl.svd(A, full_matrices))
+
+
+@op(name="svd", function="linalg", method=False, out=True,
+    numpy=lambda A, full_matrices=True, *, driver=None: svd_result(*anl.svd(A, full_matrices)))
+def linalg_svd(A, full_matrices=True, *, driver=None):
+    """torch.linalg.svd with fixed signs (U's largest entry per column positive); full_matrices
+    only for square matrices (adc.numpy.linalg.svd says why)."""
+    _matrices(A, "linalg.svd")
+    _driver(driver, "svd")
+    return svd_result(*apply(_name("LinalgSvd"), _svd, [A],
+                             (("full_matrices", full_matrices),)))
+
+
+@op(function="linalg", method=False, out=True,
+    numpy=lambda A, *, driver=None: anl.svdvals(A))
+def svdvals(A, *, driver=None):
+    _matrices(A, "linalg.svdvals")
+    _driver(driver, "svdvals")
+    return apply(_name("LinalgSvd"), anl.svdvals, [A])
+
+
+def _torch_svd(input, some, compute_uv, svd_fn, transpose_fn, zeros_fn):
+    """torch.svd: V, not V^T; without compute_uv, U and V are zero matrices (m x m, n x n)."""
+    if not compute_uv:
+        m, n = anp.shape(input)[-2:]
+        batch = tuple(anp.shape(input)[:-2])
+        S = svdvals(input)
+        return torch_svd_result(zeros_fn(batch + (m, m), input), S,
+                                zeros_fn(batch + (n, n), input))
+    U, S, Vh = svd_fn(input, not some)
+    return torch_svd_result(U, S, transpose_fn(Vh, -2, -1))
+
+
+@op(numpy=lambda input, some=True, compute_uv=True: _torch_svd(
+    input, some, compute_uv, anl.svd, anp.swapaxes,
+    lambda shape, like: np.zeros(shape, like.dtype)))
+def svd(input, some=True, compute_uv=True):
+    _matrices(input, "linalg.svd")
+    return _torch_svd(input, some, compute_uv, linalg_svd, transpose,
+                      lambda shape, like: Tensor._wrap(np.zeros(shape, like.dtype)))
+
+
+def _eigh(A, UPLO):
+    return tuple(anl.eigh(A, UPLO))
+
+
+def _check_uplo(UPLO, what):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"{what}: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+@op(function="linalg", method=False, out=True,
+    numpy=lambda A, UPLO="L": eigh_result(*anl.eigh(A, UPLO)))
+def eigh(A, UPLO="L"):
+    """torch.linalg.eigh with fixed signs (each eigenvector's largest entry positive)."""
+    _square(A, "linalg.eigh")
+    _check_uplo(UPLO, "linalg.eigh")
+    return eigh_result(*apply(_name("LinalgEigh"), _eigh, [A], (("UPLO", UPLO),)))
+
+
+@op(function="linalg", method=False, out=True, numpy=anl.eigvalsh)
+def eigvalsh(A, UPLO="L"):
+    _square(A, "linalg.eigvalsh")
+    _check_uplo(UPLO, "linalg.eigvalsh")
+    return apply(_name("LinalgEigh"), anl.eigvalsh, [A], (("UPLO", UPLO),))
 
 
 def _check_positive_definite(a: np.ndarray) -> None:
@@ -205,8 +305,8 @@ def _complex_results(what):
     def refuse(A, *args, **kwargs):
         raise UnsupportedError(with_location(
             f"adc.linalg.{what}: the eigenvalues of a general real matrix are complex, and adc "
-            "has no complex dtype; for a symmetric matrix the eigenvalues are real (torch's "
-            "linalg.eigh), which adc does not compute yet"))
+            "has no complex dtype; for a symmetric matrix the eigenvalues are real: use "
+            "adc.linalg.eigh or adc.linalg.eigvalsh"))
     refuse.__name__ = what
     return op(refuse, name=what, function="linalg", method=False, numpy=refuse)
 
