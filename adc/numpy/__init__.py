@@ -509,9 +509,8 @@ def matmul(a, b):
 def dot(a, b):
     if ndim(a) == 0 or ndim(b) == 0:
         return multiply(a, b)
-    if ndim(b) > 2:
-        raise UnsupportedError(with_location(
-            f"dot with a {ndim(b)}-D second operand; use matmul or einsum"))
+    if ndim(b) > 2:  # a's last axis with b's second-to-last
+        return linalg.tensordot(a, b, ([-1], [-2]))
     return matmul(a, b)
 
 
@@ -576,6 +575,7 @@ def triu(x, k=0):
 
 
 from . import linalg  # noqa: E402,F401  (adc.numpy.linalg)
+from .linalg import tensordot  # noqa: E402,F401
 from . import nn  # noqa: E402,F401  (adc.numpy.nn)
 from .indexing import getitem, take, take_along_axis  # noqa: E402,F401
 from .tracer_methods import install as _install  # noqa: E402

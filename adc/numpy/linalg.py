@@ -1,5 +1,6 @@
 """`adc.numpy.linalg`: inv, solve, det/slogdet, svd/svdvals, eigh/eigvalsh, cholesky, qr,
-lstsq/pinv (of full rank), and vector and matrix norms on traced arrays.
+lstsq/pinv (of full rank), matrix_power, matrix_rank, vector and matrix norms (numpy's norm),
+and tensordot (exported as adc.numpy.tensordot), on traced arrays.
 
 Stage: trace. Invariants: a 1-D right-hand side of solve is treated as a vector (numpy 2
 semantics) by reshaping around the rank >= 2 `solve` primitive. det, slogdet, svd and eigh
@@ -18,7 +19,7 @@ import collections
 import numpy as np
 
 from .. import numpy as anp
-from ..errors import UnsupportedError, with_location
+from ..errors import ShapeError, UnsupportedError, with_location
 from ..prims.linalg import (det_p, eigh_p, eigh_parts, inv_p, slogdet_p, slogdet_parts,
                             solve_p, svd_p, svd_parts)
 from ..tracer import bind
@@ -40,17 +41,35 @@ def solve(a, b):
     return bind(solve_p, a, b)
 
 
-def norm(x, ord=None, axis=None, keepdims=False):
-    """The 2-norm (Frobenius for matrices); gradient 0 at the origin, as in torch."""
-    if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and anp.ndim(x) > 1 or
-                                                     isinstance(axis, tuple))):
-        raise UnsupportedError(with_location(f"linalg.norm: ord={ord!r}; only the 2-norm "
-                                             "(Frobenius for matrices) is supported"))
-    (x,) = anp._promote(x, to_float=True)
+def _two_norm(x, axis, keepdims):
+    """sqrt(sum(x^2)) over `axis`; gradient 0 at the origin, as in torch."""
     s = anp.sum(x * x, axis=axis, keepdims=keepdims)
     is_zero = anp.equal(s, 0)
     safe = anp.where(is_zero, np.ones((), s.dtype), s)
     return anp.where(is_zero, np.zeros((), s.dtype), anp.sqrt(safe))
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """numpy's: with axis None, the 2-norm of all elements (ord None), else the vector norm of
+    a 1-D or the matrix norm of a 2-D `x`; an int axis: vector norms (ord: any number, inf,
+    -inf, 0); a pair of axes: matrix norms (ord: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)."""
+    (x,) = anp._promote(x, to_float=True)
+    nd = anp.ndim(x)
+    if axis is None:
+        if ord is None:
+            return _two_norm(x, None, keepdims)
+        if nd not in (1, 2):
+            raise ValueError(f"linalg.norm: ord={ord!r} without axis needs a 1-D or 2-D array, "
+                             f"got {nd}-D")
+        axis = tuple(range(nd))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if len(axes) == 1:
+        if isinstance(ord, str):
+            raise ValueError(f"Invalid norm order '{ord}' for vectors")
+        return vector_norm(x, 2 if ord is None else ord, axes[0], keepdims)
+    if len(axes) == 2:
+        return matrix_norm(x, "fro" if ord is None else ord, axes, keepdims)
+    raise ValueError("Improper number of dimensions to norm.")
 
 
 def vector_norm(x, ord=2, axis=None, keepdims=False):
@@ -67,7 +86,7 @@ def vector_norm(x, ord=2, axis=None, keepdims=False):
     if ord == 1:
         return anp.sum(a, axis=axis, keepdims=keepdims)
     if ord == 2:
-        return norm(x, None, axis, keepdims)
+        return _two_norm(x, axis, keepdims)
     s = anp.sum(anp.power(a, ord), axis=axis, keepdims=keepdims)
     is_zero = anp.equal(s, 0)
     safe = anp.where(is_zero, np.ones((), s.dtype), s)
@@ -75,20 +94,97 @@ def vector_norm(x, ord=2, axis=None, keepdims=False):
 
 
 def matrix_norm(x, ord="fro", axis=(-2, -1), keepdims=False):
-    """The Frobenius norm and the induced 1- and inf-norms (ord = +-1, +-inf) of the matrices
-    spanned by the two axes; the spectral and nuclear norms need singular values."""
+    """The Frobenius norm, the induced 1- and inf-norms (ord = +-1, +-inf), and from the
+    singular values the spectral norm (2: the largest, -2: the smallest) and the nuclear norm
+    ('nuc': their sum) of the matrices spanned by the two axes."""
     (x,) = anp._promote(x, to_float=True)
     rows, cols = (anp._normalize_axis(a, anp.ndim(x), "matrix_norm") for a in axis)
+    if rows == cols:
+        raise ValueError("Duplicate axes given.")
     if ord == "fro":
-        return norm(x, None, (rows, cols), keepdims)
+        return _two_norm(x, (rows, cols), keepdims)
+    if ord in (2, -2, "nuc"):
+        s = svdvals(anp.moveaxis(x, (rows, cols), (-2, -1)))
+        out = (anp.sum(s, axis=-1) if ord == "nuc" else
+               anp.max(s, axis=-1) if ord == 2 else anp.min(s, axis=-1))
+        return anp.expand_dims(out, (rows, cols)) if keepdims else out
     if ord not in (1, -1, np.inf, -np.inf):
-        raise UnsupportedError(with_location(
-            f"linalg.matrix_norm: ord={ord!r} needs singular values, which adc does not "
-            "compute; use ord='fro', 1, -1, inf or -inf"))
+        raise ValueError(f"Invalid norm order {ord!r} for matrices.")
     summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
     pick = anp.max if ord > 0 else anp.min
     out = pick(anp.sum(anp.abs(x), axis=summed, keepdims=True), axis=kept, keepdims=True)
     return out if keepdims else anp.squeeze(out, (rows, cols))
+
+
+def matrix_power(a, n):
+    """a @ a @ ... (n times; n = 0: the identity; n < 0: of inv(a)), by repeated squaring;
+    integer matrices stay integer for n >= 0, as numpy's."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError("exponent must be an integer")
+    (a,) = anp._promote(a)
+    shape = anp.shape(a)
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ShapeError(with_location(
+            f"matrix_power: expected square matrices (..., n, n), got {tuple(shape)}"))
+    if n == 0:
+        return anp.broadcast_to(np.eye(shape[-1], dtype=a.dtype), shape)
+    if n < 0:
+        a, n = inv(a), -n
+    result, square = None, a
+    while n:
+        if n & 1:
+            result = square if result is None else anp.matmul(result, square)
+        n >>= 1
+        if n:
+            square = anp.matmul(square, square)
+    return result
+
+
+def rank(A, atol=0.0, rtol=None):
+    """The number of singular values above max(atol, rtol * the largest) of each matrix, as
+    int64 (no gradient); rtol None: max(m, n) * eps."""
+    s = svdvals(A)
+    m, n = anp.shape(A)[-2:]
+    if not min(m, n):
+        return anp.sum(anp.astype(anp.greater(s, 0), np.int64), axis=-1)
+    rtol = max(m, n) * np.finfo(A.dtype).eps if rtol is None else rtol
+    tol = anp.maximum(np.asarray(atol, A.dtype)[..., None],
+                      anp.max(s, axis=-1, keepdims=True) * np.asarray(rtol, A.dtype))
+    return anp.sum(anp.astype(anp.greater(s, tol), np.int64), axis=-1)
+
+
+def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+    """numpy's: singular values above tol (absolute) or rtol (relative to the largest;
+    default max(m, n) * eps) counted, as int64; a 1-D or 0-D A: 1 unless all zeros."""
+    if tol is not None and rtol is not None:
+        raise ValueError("`tol` and `rtol` can't be both set.")
+    (A,) = anp._promote(A, to_float=True)
+    if anp.ndim(A) < 2:
+        return anp.astype(anp.greater(anp.sum(anp.astype(anp.not_equal(A, 0), np.int64)), 0),
+                          np.int64)
+    return rank(A, 0.0, rtol) if tol is None else rank(A, tol, 0.0)
+
+
+def tensordot(a, b, axes=2):
+    """numpy's: the sum over a's axes `axes[0]` and b's `axes[1]` (an int N: a's last N and
+    b's first N), as one matrix product; the result has a's free axes then b's."""
+    a, b = anp._promote(a, b)
+    sa, sb = tuple(anp.shape(a)), tuple(anp.shape(b))
+    if isinstance(axes, (int, np.integer)):
+        axes = (list(range(len(sa) - axes, len(sa))), list(range(axes)))
+    xa, xb = ([int(i) for i in np.atleast_1d(ax)] for ax in axes)
+    xa = [anp._normalize_axis(i, len(sa), "tensordot") for i in xa]
+    xb = [anp._normalize_axis(i, len(sb), "tensordot") for i in xb]
+    if len(xa) != len(xb) or any(sa[i] != sb[j] for i, j in zip(xa, xb)):
+        raise ShapeError(with_location(
+            f"tensordot: shape-mismatch for sum: axes {xa} of {sa} and {xb} of {sb}"))
+    free_a = [i for i in range(len(sa)) if i not in xa]
+    free_b = [j for j in range(len(sb)) if j not in xb]
+    k = int(np.prod([sa[i] for i in xa], dtype=np.int64))
+    left = anp.reshape(anp.transpose(a, free_a + xa), (-1, k))
+    right = anp.reshape(anp.transpose(b, xb + free_b), (k, -1))
+    return anp.reshape(anp.matmul(left, right),
+                       tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
 
 
 def det(a):

@@ -99,3 +99,85 @@ def test_unsupported_arguments_raise_clear_errors():
         anp.linalg.eigh(A, UPLO="X")
     with pytest.raises(adc.ShapeError, match="square"):
         adc.grad(lambda a: np.linalg.det(a))(TALL[0])
+
+
+# ---- matrix_power, matrix_rank, tensordot, dot, norm ----
+
+M = RNG.standard_normal((3, 3))
+T3 = RNG.standard_normal((2, 3, 4))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 6, -1, -2])
+def test_matrix_power_is_numpys(n):
+    np.testing.assert_allclose(anp.linalg.matrix_power(TALL[:, :3], n),
+                               np.linalg.matrix_power(TALL[:, :3], n), rtol=1e-12, atol=1e-14)
+    ints = np.arange(4).reshape(2, 2)
+    if n >= 0:
+        ours = anp.linalg.matrix_power(ints, n)
+        assert ours.dtype == np.int64 and (ours == np.linalg.matrix_power(ints, n)).all()
+    with pytest.raises(TypeError, match="integer"):
+        anp.linalg.matrix_power(M, 1.5)
+
+
+def test_matrix_rank_is_numpys():
+    low = M[:, :1] @ M[:1]
+    for a, kw in [(M, {}), (low, {}), (np.stack([M, low]), {}), (M, {"tol": 1.0}),
+                  (M, {"rtol": 0.4}), (np.zeros(3), {}), (np.ones(2), {})]:
+        ours = anp.linalg.matrix_rank(a, **kw)
+        assert np.array_equal(ours, np.linalg.matrix_rank(a, **kw))
+        assert np.asarray(ours).dtype == np.int64
+    assert adc.jit(lambda a: anp.linalg.matrix_rank(a))(low) == 1
+
+
+TENSORDOT = {  # axes: the second operand for T3 (2, 3, 4)
+    2: RNG.standard_normal((3, 4, 5)),
+    1: RNG.standard_normal((4, 2)),
+    0: RNG.standard_normal(2),
+    ((1, 2), (1, 0)): RNG.standard_normal((4, 3)),
+    ((0,), (2,)): RNG.standard_normal((3, 4, 2)),
+}
+
+
+@pytest.mark.parametrize("axes", list(TENSORDOT), ids=str)
+def test_tensordot_is_numpys(axes):
+    b = TENSORDOT[axes]
+    np.testing.assert_allclose(anp.tensordot(T3, b, axes), np.tensordot(T3, b, axes),
+                               rtol=1e-13)
+
+
+def test_dot_of_n_d_operands_is_numpys_and_differentiates_like_torch():
+    c = RNG.standard_normal((5, 4, 2))
+    np.testing.assert_allclose(anp.dot(T3, c), np.dot(T3, c), rtol=1e-13)
+    ours = adc.grad(lambda a, b: anp.sum(np.tanh(np.dot(a, b))), argnums=(0, 1))(T3, c)
+    ta, tb = (torch.tensor(x, requires_grad=True) for x in (T3, c))
+    torch.tanh(torch.einsum("ijk,lkm->ijlm", ta, tb)).sum().backward()
+    for a, t in zip(ours, (ta, tb)):
+        np.testing.assert_allclose(a, t.grad.numpy(), rtol=1e-10)
+    with pytest.raises(adc.ShapeError, match="tensordot"):
+        anp.tensordot(T3, T3, 2)
+
+
+@pytest.mark.parametrize("ord", [None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf])
+def test_matrix_norms_are_numpys_and_differentiate_like_torch(ord):
+    np.testing.assert_allclose(anp.linalg.norm(M, ord), np.linalg.norm(M, ord), rtol=1e-13)
+    np.testing.assert_allclose(anp.linalg.norm(T3, ord, axis=(2, 0), keepdims=True),
+                               np.linalg.norm(T3, ord, axis=(2, 0), keepdims=True), rtol=1e-13)
+    ours = adc.grad(lambda a: anp.sum(np.linalg.norm(a, ord, axis=(1, 2))), backend="numpy")(T3)
+    t = torch.tensor(T3, requires_grad=True)
+    torch.linalg.norm(t, "fro" if ord is None else ord, dim=(1, 2)).sum().backward()
+    np.testing.assert_allclose(ours, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("ord", [None, 0, 1, 2, 3, 0.5, -1, np.inf, -np.inf])
+def test_vector_norms_are_numpys(ord):
+    np.testing.assert_allclose(anp.linalg.norm(T3, ord, axis=1), np.linalg.norm(T3, ord, axis=1),
+                               rtol=1e-13)
+    np.testing.assert_allclose(anp.linalg.norm(T3[0, 0], ord), np.linalg.norm(T3[0, 0], ord),
+                               rtol=1e-13)
+
+
+def test_norm_errors_are_numpys():
+    for call in (lambda: anp.linalg.norm(T3, 2), lambda: anp.linalg.norm(M, 3),
+                 lambda: anp.linalg.norm(M[0], "fro"), lambda: anp.linalg.norm(T3, axis=(0, 1, 2))):
+        with pytest.raises(ValueError):
+            call()

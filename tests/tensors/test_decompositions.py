@@ -158,3 +158,44 @@ def test_full_matrices_of_a_non_square_matrix_raises_a_clear_adc_error():
         adc.svd(adc.tensor(TALL), some=False)
     with pytest.raises(adc.UnsupportedError, match="driver"):
         adc.linalg.svd(adc.tensor(A), driver="gesvd")
+
+
+# ---- products and norms built on them ----
+
+B = RNG.standard_normal((2, 3, 3))
+PRODUCTS = {
+    "matrix_norm_2": (lambda L, a: L.linalg.matrix_norm(a, 2), [B]),
+    "matrix_norm_neg_2_keepdim": (lambda L, a: L.linalg.matrix_norm(a, -2, keepdim=True), [B]),
+    "matrix_norm_nuc_dims": (lambda L, a: L.linalg.matrix_norm(a, "nuc", dim=(0, 2)), [B]),
+    "linalg_norm_2": (lambda L, a: L.linalg.norm(a, 2), [A]),
+    "torch_norm_nuc": (lambda L, a: [L.norm(a[0], "nuc"), L.norm(a, p="nuc", dim=(1, 2))], [B]),
+    "matrix_power": (lambda L, a: [L.linalg.matrix_power(a, k) for k in (0, 1, 2, 5)], [B]),
+    "matrix_power_negative": (lambda L, a: [a.matrix_power(-1), L.matrix_power(a, -3)], [A]),
+    "matrix_power_integer": (lambda L, a: L.matrix_power((a * 3).long(), 3), [A]),
+    "matrix_rank": (lambda L, a: [L.linalg.matrix_rank(a), L.linalg.matrix_rank(a[0], atol=1.0),
+                                  L.linalg.matrix_rank(a, rtol=0.3)], [B]),
+    "matrix_rank_singular": (lambda L, a: L.linalg.matrix_rank(a), [SINGULAR]),
+    "tensordot": (lambda L, a, b: L.tensordot(a, b, 1), [B, A]),
+    "tensordot_lists": (lambda L, a: L.tensordot(a, a, ([1, 2], [2, 1])), [B]),
+    "tensordot_zero": (lambda L, a, b: L.tensordot(a, b, 0), [A[0], A[1]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCTS))
+def test_products_and_norms_match_torch(name):
+    fn, arrays = PRODUCTS[name]
+    same_as_torch(fn, *arrays, rtol=1e-6)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: L.linalg.matrix_power(x[:, :2], 2),
+    lambda L, x: L.linalg.matrix_power(x.long(), -1),
+    lambda L, x: L.linalg.matrix_rank(x[0, 0]),
+    lambda L, x: L.tensordot(x, x, 4),
+    lambda L, x: L.tensordot(x, x, ([0], [2])),
+    lambda L, x: L.norm(x, "nuc"),
+    lambda L, x: L.tensordot(x, x.double(), 1),
+    lambda L, x: L.norm(x, "nucc"),
+])
+def test_product_errors_match_torch(call):
+    raises_like_torch(call, WIDE_BATCH.astype(np.float32))

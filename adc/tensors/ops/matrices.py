@@ -204,6 +204,48 @@ def eigvalsh(A, UPLO="L"):
     return apply(_name("LinalgEigh"), anl.eigvalsh, [A], (("UPLO", UPLO),))
 
 
+def _matrix_power_name(A, n):
+    """torch's grad_fn of matrix_power: a clone for n = 1, a copy of the identity for 0, the
+    inverse for -1, else the last matrix product's."""
+    if n == -1:
+        return _name("LinalgInvEx")
+    if n in (0, 1):
+        return "torch::autograd::CopyBackwards" if n == 0 else "CloneBackward0"
+    return "MmBackward0" if A.ndim == 2 else "UnsafeViewBackward0"
+
+
+@op(out=True, numpy=anl.matrix_power)
+def matrix_power(input, n):
+    if input.ndim < 2 or input.shape[-1] != input.shape[-2]:
+        raise RuntimeError(
+            "linalg.matrix_power: A must be batches of square matrices, but they are "
+            f"{input.shape[-2] if input.ndim > 1 else 1} by {input.shape[-1]} matrices")
+    if n < 0:
+        _floating(input, "linalg.inv")
+    return apply(_matrix_power_name(input, n), anl.matrix_power, [input], (("n", int(n)),))
+
+
+linalg_matrix_power = op(matrix_power, name="matrix_power", function="linalg", method=False)
+
+
+def _torch_rank(A, atol=None, rtol=None):
+    """torch's tolerance: max(atol, rtol * the largest singular value), rtol defaulting to
+    max(m, n) * eps unless only atol is given (then 0)."""
+    if rtol is None and atol is not None and np.all(np.asarray(atol) > 0):
+        rtol = 0.0
+    return anl.rank(A, 0.0 if atol is None else atol, rtol)
+
+
+@op(function="linalg", method=False, out=True,
+    numpy=lambda A, *, atol=None, rtol=None, hermitian=False: _torch_rank(A, atol, rtol))
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at "
+                           "least 2 dimensions.")
+    _floating(A, "linalg.matrix_rank")
+    return apply(_name("LinalgMatrixRank"), _torch_rank, [A], (("atol", atol), ("rtol", rtol)))
+
+
 def _check_positive_definite(a: np.ndarray) -> None:
     """torch's error for the first matrix (and leading minor) that is not positive-definite."""
     flat = a.reshape((-1,) + a.shape[-2:])
@@ -350,7 +392,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     axis = tuple(d % A.ndim for d in dim)
     name = ("LinalgVectorNormBackward0" if ord == "fro" else
-            "AmaxBackward0" if ord in (1, np.inf) else "AminBackward0")
+            "PermuteBackward0" if keepdim and ord in (2, -2, "nuc") else
+            "SumBackward1" if ord == "nuc" else
+            "AmaxBackward0" if ord in (1, 2, np.inf) else "AminBackward0")
     return apply(name, anl.matrix_norm, [A], (("axis", axis), ("keepdims", keepdim), ("ord", ord)))
 
 
@@ -380,21 +424,32 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 
 def _p_norm(p):
-    if p == "nuc" or (isinstance(p, str) and p != "fro"):
-        raise UnsupportedError(with_location(
-            f"adc.norm(p={p!r}): the nuclear norm needs singular values, which adc does not "
-            "compute; use p='fro' or a number"))
-    return 2.0 if p == "fro" else float(p)
+    if isinstance(p, str) and p not in ("fro", "nuc"):
+        raise RuntimeError(f"norm(): unsupported norm type {p!r}")
+    return 2.0 if p == "fro" else p if p == "nuc" else float(p)
+
+
+def _torch_norm(input, p, dim, keepdim, dtype, vector_fn, matrix_fn):
+    """torch.norm: the nuclear norm of the matrices over `dim` (default the last two), else
+    the p-norm of all elements or over `dim` ('fro' is the 2-norm)."""
+    p = _p_norm(p)
+    if p == "nuc":
+        dims = tuple(range(anp.ndim(input))) if dim is None else tuple(dim)
+        if len(dims) != 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               f"{' '.join(map(str, dims))}")
+        return matrix_fn(input, "nuc", dims, keepdim, dtype=dtype)
+    return vector_fn(input, p, dim, keepdim, dtype=dtype)
 
 
 @op(name="norm", out=True, numpy=lambda input, p="fro", dim=None, keepdim=False, dtype=None:
-    _numpy_vector_norm(input, _p_norm(p), dim, keepdim, dtype=dtype))
+    _torch_norm(input, p, dim, keepdim, dtype, _numpy_vector_norm, _numpy_matrix_norm))
 def torch_norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """torch.norm: the p-norm of all elements or over `dim` ('fro' is the 2-norm)."""
     if input.dtype.kind != "f" and dtype is None:
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
                            f"Got {dtypes.scalar_type(input.dtype)} instead.")
-    return vector_norm.__wrapped__(input, _p_norm(p), dim, keepdim, dtype=dtype)
+    return _torch_norm(input, p, dim, keepdim, dtype, vector_norm.__wrapped__,
+                       matrix_norm.__wrapped__)
 
 
 def _dist(a, b, ord, dtype):
