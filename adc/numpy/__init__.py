@@ -238,7 +238,7 @@ def squeeze(x, axis=None):
     shp = shape(x)
     axes = tuple(i for i, d in enumerate(shp) if d == 1) if axis is None else \
         _normalize_axes(axis, len(shp), "squeeze")
-    if any(shp[a] != 1 for a in axes):
+    if builtins.any(shp[a] != 1 for a in axes):
         raise ShapeError(with_location(f"squeeze: cannot select an axis of size != 1 from {shp}"))
     return reshape(x, tuple(d for i, d in enumerate(shp) if i not in axes))
 
@@ -576,6 +576,7 @@ def triu(x, k=0):
 
 from . import linalg  # noqa: E402,F401  (adc.numpy.linalg)
 from .linalg import tensordot  # noqa: E402,F401
+from .ordering import *  # noqa: E402,F401,F403  (sort, median, argmax, any, cumprod, ...)
 from . import nn  # noqa: E402,F401  (adc.numpy.nn)
 from .indexing import getitem, take, take_along_axis  # noqa: E402,F401
 from .tracer_methods import install as _install  # noqa: E402
