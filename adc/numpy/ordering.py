@@ -38,8 +38,9 @@ def _unsupported_order(order, what):
                                              "supported"))
 
 
-def _isnan(x):
-    """Not finite and not infinite. (x != x would fold to False: sympy's Ne(x, x) is false.)"""
+def nan_mask(x):
+    """Where x is NaN: not finite and not infinite (x != x is folded to False in compiled code:
+    sympy's Ne(x, x) is false)."""
     return anp.logical_and(anp.logical_not(anp.isfinite(x)),
                            anp.not_equal(anp.abs(x), np.asarray(np.inf, x.dtype)))
 
@@ -94,7 +95,7 @@ def _arg_extremum(a, axis, keepdims, pick, what):
     best = pick(a, axis=ax, keepdims=True)
     hit = anp.equal(a, best)
     if a.dtype.kind == "f":
-        hit = anp.logical_or(hit, anp.logical_and(_isnan(a), _isnan(best)))
+        hit = anp.logical_or(hit, anp.logical_and(nan_mask(a), nan_mask(best)))
     positions = np.arange(n).reshape((n,) + (1,) * (anp.ndim(a) - ax - 1))
     first = anp.min(anp.where(hit, positions, np.asarray(n)), axis=ax,
                     keepdims=keepdims and not flat)
@@ -127,7 +128,7 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
                            anp.add(atol, anp.multiply(rtol, anp.abs(b))))
     result = anp.logical_or(anp.logical_and(close, anp.isfinite(b)), anp.equal(a, b))
     if equal_nan:
-        result = anp.logical_or(result, anp.logical_and(_isnan(a), _isnan(b)))
+        result = anp.logical_or(result, anp.logical_and(nan_mask(a), nan_mask(b)))
     return result
 
 
@@ -223,7 +224,7 @@ def _kept(value, axes, nd, extra):
 def _with_nan(value, ordered):
     """NaN where a line holds one (it sorts last), as numpy's median and quantiles."""
     last = anp.take(ordered, [anp.shape(ordered)[-1] - 1], axis=-1)[..., 0]
-    return anp.where(_isnan(last), np.asarray(np.nan, value.dtype), value)
+    return anp.where(nan_mask(last), np.asarray(np.nan, value.dtype), value)
 
 
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
