@@ -247,7 +247,7 @@ def squeeze(x, axis=None):
     shp = shape(x)
     axes = tuple(i for i, d in enumerate(shp) if d == 1) if axis is None else \
         _normalize_axes(axis, len(shp), "squeeze")
-    if any(shp[a] != 1 for a in axes):
+    if builtins.any(shp[a] != 1 for a in axes):
         raise ShapeError(with_location(f"squeeze: cannot select an axis of size != 1 from {shp}"))
     return reshape(x, tuple(d for i, d in enumerate(shp) if i not in axes))
 
@@ -540,9 +540,8 @@ def matmul(a, b):
 def dot(a, b):
     if ndim(a) == 0 or ndim(b) == 0:
         return multiply(a, b)
-    if ndim(b) > 2:
-        raise UnsupportedError(with_location(
-            f"dot with a {ndim(b)}-D second operand; use matmul or einsum"))
+    if ndim(b) > 2:  # a's last axis with b's second-to-last
+        return linalg.tensordot(a, b, ([-1], [-2]))
     return matmul(a, b)
 
 
@@ -607,6 +606,8 @@ def triu(x, k=0):
 
 
 from . import linalg  # noqa: E402,F401  (adc.numpy.linalg)
+from .linalg import tensordot  # noqa: E402,F401
+from .ordering import *  # noqa: E402,F401,F403  (sort, median, argmax, any, cumprod, ...)
 from . import nn  # noqa: E402,F401  (adc.numpy.nn)
 from .indexing import getitem, take, take_along_axis  # noqa: E402,F401
 from .elementwise import *  # noqa: E402,F401,F403  (numpy's further elementwise functions)

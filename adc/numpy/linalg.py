@@ -1,11 +1,11 @@
-"""`adc.numpy.linalg`: inv, solve, det/slogdet, cholesky, qr, lstsq/pinv (of full rank), and
-vector and matrix norms on traced arrays.
+"""`adc.numpy.linalg`: inv, solve, det/slogdet, svd/svdvals, eigh/eigvalsh, cholesky, qr,
+lstsq/pinv (of full rank), matrix_power, matrix_rank, vector and matrix norms (numpy's norm),
+and tensordot (exported as adc.numpy.tensordot), on traced arrays.
 
 Stage: trace. Invariants: a 1-D right-hand side of solve is treated as a vector (numpy 2
-semantics) by reshaping around the rank >= 2 `solve` primitive. det and slogdet are an LU
-elimination unrolled over the matrix size, with the row order (partial pivoting) chosen from
-the values before tracing (`pivot_order`): on traced arrays, whose values are not known then,
-they raise UnsupportedError. cholesky is Cholesky–Banachiewicz elimination unrolled over the
+semantics) by reshaping around the rank >= 2 `solve` primitive. det, slogdet, svd and eigh
+are LAPACK's, one primitive each (adc.prims.linalg; results of several parts are unpacked
+here, with numpy's named tuples). cholesky is Cholesky–Banachiewicz elimination unrolled over the
 matrix size; it reads the lower triangle and its gradient is the symmetric one (torch's). qr
 is Householder's, unrolled, with LAPACK's choices (R's diagonal is -sign(a_jj) times the
 column's norm; a column already zero below the diagonal is not reflected), so Q and R are
@@ -14,15 +14,19 @@ solution only for matrices of full rank (the tensor ops check the rank first).
 """
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from .. import numpy as anp
-from ..errors import UnsupportedError, with_location
-from ..prims.lazy import LazyModule
-from ..prims.linalg import inv_p, solve_p
-from ..tracer import Tracer, bind
+from ..errors import ShapeError, UnsupportedError, with_location
+from ..prims.linalg import (det_p, eigh_p, eigh_parts, inv_p, slogdet_p, slogdet_parts,
+                            solve_p, svd_p, svd_parts)
+from ..tracer import bind
 
-scipy_linalg = LazyModule("scipy.linalg")
+SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
+SVDResult = collections.namedtuple("SVDResult", ["U", "S", "Vh"])
+EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 
 
 def inv(a):
@@ -37,17 +41,35 @@ def solve(a, b):
     return bind(solve_p, a, b)
 
 
-def norm(x, ord=None, axis=None, keepdims=False):
-    """The 2-norm (Frobenius for matrices); gradient 0 at the origin, as in torch."""
-    if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and anp.ndim(x) > 1 or
-                                                     isinstance(axis, tuple))):
-        raise UnsupportedError(with_location(f"linalg.norm: ord={ord!r}; only the 2-norm "
-                                             "(Frobenius for matrices) is supported"))
-    (x,) = anp._promote(x, to_float=True)
+def _two_norm(x, axis, keepdims):
+    """sqrt(sum(x^2)) over `axis`; gradient 0 at the origin, as in torch."""
     s = anp.sum(x * x, axis=axis, keepdims=keepdims)
     is_zero = anp.equal(s, 0)
     safe = anp.where(is_zero, np.ones((), s.dtype), s)
     return anp.where(is_zero, np.zeros((), s.dtype), anp.sqrt(safe))
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """numpy's: with axis None, the 2-norm of all elements (ord None), else the vector norm of
+    a 1-D or the matrix norm of a 2-D `x`; an int axis: vector norms (ord: any number, inf,
+    -inf, 0); a pair of axes: matrix norms (ord: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)."""
+    (x,) = anp._promote(x, to_float=True)
+    nd = anp.ndim(x)
+    if axis is None:
+        if ord is None:
+            return _two_norm(x, None, keepdims)
+        if nd not in (1, 2):
+            raise ValueError(f"linalg.norm: ord={ord!r} without axis needs a 1-D or 2-D array, "
+                             f"got {nd}-D")
+        axis = tuple(range(nd))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if len(axes) == 1:
+        if isinstance(ord, str):
+            raise ValueError(f"Invalid norm order '{ord}' for vectors")
+        return vector_norm(x, 2 if ord is None else ord, axes[0], keepdims)
+    if len(axes) == 2:
+        return matrix_norm(x, "fro" if ord is None else ord, axes, keepdims)
+    raise ValueError("Improper number of dimensions to norm.")
 
 
 def vector_norm(x, ord=2, axis=None, keepdims=False):
@@ -64,7 +86,7 @@ def vector_norm(x, ord=2, axis=None, keepdims=False):
     if ord == 1:
         return anp.sum(a, axis=axis, keepdims=keepdims)
     if ord == 2:
-        return norm(x, None, axis, keepdims)
+        return _two_norm(x, axis, keepdims)
     s = anp.sum(anp.power(a, ord), axis=axis, keepdims=keepdims)
     is_zero = anp.equal(s, 0)
     safe = anp.where(is_zero, np.ones((), s.dtype), s)
@@ -72,88 +94,171 @@ def vector_norm(x, ord=2, axis=None, keepdims=False):
 
 
 def matrix_norm(x, ord="fro", axis=(-2, -1), keepdims=False):
-    """The Frobenius norm and the induced 1- and inf-norms (ord = +-1, +-inf) of the matrices
-    spanned by the two axes; the spectral and nuclear norms need singular values."""
+    """The Frobenius norm, the induced 1- and inf-norms (ord = +-1, +-inf), and from the
+    singular values the spectral norm (2: the largest, -2: the smallest) and the nuclear norm
+    ('nuc': their sum) of the matrices spanned by the two axes."""
     (x,) = anp._promote(x, to_float=True)
     rows, cols = (anp._normalize_axis(a, anp.ndim(x), "matrix_norm") for a in axis)
+    if rows == cols:
+        raise ValueError("Duplicate axes given.")
     if ord == "fro":
-        return norm(x, None, (rows, cols), keepdims)
+        return _two_norm(x, (rows, cols), keepdims)
+    if ord in (2, -2, "nuc"):
+        s = svdvals(anp.moveaxis(x, (rows, cols), (-2, -1)))
+        out = (anp.sum(s, axis=-1) if ord == "nuc" else
+               anp.max(s, axis=-1) if ord == 2 else anp.min(s, axis=-1))
+        return anp.expand_dims(out, (rows, cols)) if keepdims else out
     if ord not in (1, -1, np.inf, -np.inf):
-        raise UnsupportedError(with_location(
-            f"linalg.matrix_norm: ord={ord!r} needs singular values, which adc does not "
-            "compute; use ord='fro', 1, -1, inf or -inf"))
+        raise ValueError(f"Invalid norm order {ord!r} for matrices.")
     summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
     pick = anp.max if ord > 0 else anp.min
     out = pick(anp.sum(anp.abs(x), axis=summed, keepdims=True), axis=kept, keepdims=True)
     return out if keepdims else anp.squeeze(out, (rows, cols))
 
 
-def pivot_order(a: np.ndarray):
-    """The row order of LU with partial pivoting of each matrix of `a` (..., n, n) and its
-    permutation's sign: a[order] = L @ U."""
-    a = np.asarray(a)
-    n = a.shape[-1]
-    if a.size == 0:
-        return (np.broadcast_to(np.arange(n), a.shape[:-1]).copy(),
-                np.ones(a.shape[:-2], a.dtype))
-    p = scipy_linalg.lu(a, p_indices=True)[0].reshape(a.shape[:-1])
-    sign = np.round(np.linalg.det(np.eye(n, dtype=np.float64)[p])).astype(a.dtype)
-    return np.argsort(p, axis=-1), sign
-
-
-def lu_pivots(a, order):
-    """The diagonal of U in a[order] = L @ U (an elimination without further pivoting, unrolled
-    over n; a zero pivot, which partial pivoting gives only with a zero column, divides by 1)."""
-    n = anp.shape(a)[-1]
+def matrix_power(a, n):
+    """a @ a @ ... (n times; n = 0: the identity; n < 0: of inv(a)), by repeated squaring;
+    integer matrices stay integer for n >= 0, as numpy's."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError("exponent must be an integer")
+    (a,) = anp._promote(a)
+    shape = anp.shape(a)
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ShapeError(with_location(
+            f"matrix_power: expected square matrices (..., n, n), got {tuple(shape)}"))
     if n == 0:
-        return np.ones(anp.shape(a)[:-1], a.dtype)
-    rows = anp.broadcast_to(anp.expand_dims(order, -1), tuple(anp.shape(order)) + (n,))
-    u = anp.take_along_axis(a, rows, -2)
-    pivots = []
-    for k in range(n):
-        pivot = u[..., 0, 0]
-        pivots.append(pivot)
-        if k == n - 1:
-            break
-        safe = anp.where(anp.equal(pivot, 0), np.ones((), pivot.dtype), pivot)
-        factors = u[..., 1:, 0] / anp.expand_dims(safe, -1)
-        u = u[..., 1:, 1:] - anp.expand_dims(factors, -1) * u[..., 0:1, 1:]
-    return anp.stack(pivots, axis=-1)
+        return anp.broadcast_to(np.eye(shape[-1], dtype=a.dtype), shape)
+    if n < 0:
+        a, n = inv(a), -n
+    result, square = None, a
+    while n:
+        if n & 1:
+            result = square if result is None else anp.matmul(result, square)
+        n >>= 1
+        if n:
+            square = anp.matmul(square, square)
+    return result
 
 
-def _pivoted(a, what):
-    if isinstance(a, Tracer):
-        raise UnsupportedError(with_location(
-            f"linalg.{what} on a traced array: its pivoting depends on the matrix's values, "
-            "which are not known while tracing; call it on adc Tensors or numpy arrays"))
-    (a,) = anp._promote(a, to_float=True)
-    order, sign = pivot_order(a)
-    return a, order, sign
+def rank(A, atol=0.0, rtol=None):
+    """The number of singular values above max(atol, rtol * the largest) of each matrix, as
+    int64 (no gradient); rtol None: max(m, n) * eps."""
+    s = svdvals(A)
+    m, n = anp.shape(A)[-2:]
+    if not min(m, n):
+        return anp.sum(anp.astype(anp.greater(s, 0), np.int64), axis=-1)
+    rtol = max(m, n) * np.finfo(A.dtype).eps if rtol is None else rtol
+    tol = anp.maximum(np.asarray(atol, A.dtype)[..., None],
+                      anp.max(s, axis=-1, keepdims=True) * np.asarray(rtol, A.dtype))
+    return anp.sum(anp.astype(anp.greater(s, tol), np.int64), axis=-1)
 
 
-def det_from_pivots(a, order, sign):
-    return sign * anp.prod(lu_pivots(a, order), axis=-1)
+def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+    """numpy's: singular values above tol (absolute) or rtol (relative to the largest;
+    default max(m, n) * eps) counted, as int64; a 1-D or 0-D A: 1 unless all zeros."""
+    if tol is not None and rtol is not None:
+        raise ValueError("`tol` and `rtol` can't be both set.")
+    (A,) = anp._promote(A, to_float=True)
+    if anp.ndim(A) < 2:
+        return anp.astype(anp.greater(anp.sum(anp.astype(anp.not_equal(A, 0), np.int64)), 0),
+                          np.int64)
+    return rank(A, 0.0, rtol) if tol is None else rank(A, tol, 0.0)
 
 
-def slogdet_from_pivots(a, order, sign):
-    pivots = lu_pivots(a, order)
-    return (sign * anp.prod(anp.sign(pivots), axis=-1),
-            anp.sum(anp.log(anp.abs(pivots)), axis=-1))
+def tensordot(a, b, axes=2):
+    """numpy's: the sum over a's axes `axes[0]` and b's `axes[1]` (an int N: a's last N and
+    b's first N), as one matrix product; the result has a's free axes then b's."""
+    a, b = anp._promote(a, b)
+    sa, sb = tuple(anp.shape(a)), tuple(anp.shape(b))
+    if isinstance(axes, (int, np.integer)):
+        axes = (list(range(len(sa) - axes, len(sa))), list(range(axes)))
+    xa, xb = ([int(i) for i in np.atleast_1d(ax)] for ax in axes)
+    xa = [anp._normalize_axis(i, len(sa), "tensordot") for i in xa]
+    xb = [anp._normalize_axis(i, len(sb), "tensordot") for i in xb]
+    if len(xa) != len(xb) or any(sa[i] != sb[j] for i, j in zip(xa, xb)):
+        raise ShapeError(with_location(
+            f"tensordot: shape-mismatch for sum: axes {xa} of {sa} and {xb} of {sb}"))
+    free_a = [i for i in range(len(sa)) if i not in xa]
+    free_b = [j for j in range(len(sb)) if j not in xb]
+    k = int(np.prod([sa[i] for i in xa], dtype=np.int64))
+    left = anp.reshape(anp.transpose(a, free_a + xa), (-1, k))
+    right = anp.reshape(anp.transpose(b, xb + free_b), (k, -1))
+    return anp.reshape(anp.matmul(left, right),
+                       tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
 
 
 def det(a):
-    return det_from_pivots(*_pivoted(a, "det"))
+    """LAPACK's determinant (LU); its gradient is the cofactor matrix, singular matrices
+    included (adc.prims.linalg.det_p)."""
+    (a,) = anp._promote(a, to_float=True)
+    return bind(det_p, a)
 
 
 def slogdet(a):
-    return slogdet_from_pivots(*_pivoted(a, "slogdet"))
+    """(sign, log|det|) as numpy's SlogdetResult; (0, -inf) for a singular matrix."""
+    (a,) = anp._promote(a, to_float=True)
+    return SlogdetResult(*slogdet_parts(bind(slogdet_p, a)))
 
 
-def _symmetric_from_lower(a):
-    """The symmetric matrix of `a`'s lower triangle, whose derivative is that of (a + a^T)/2:
-    a matrix function defined on symmetric matrices gets the symmetric gradient."""
-    lower = anp.tril(a)
-    value = lower + anp.swapaxes(anp.tril(a, -1), -1, -2)
+def _svd(a):
+    m, n = anp.shape(a)[-2:]
+    u, s, v = svd_parts(bind(svd_p, a), m, n)
+    return u, anp.squeeze(s, -2), v
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """(U, S, Vh) with a = U diag(S) Vh, S descending, as numpy's SVDResult; the signs of the
+    singular vectors are fixed (the largest entry of each of U's columns is positive), where
+    LAPACK's are arbitrary. full_matrices=True is the reduced SVD for square matrices."""
+    (a,) = anp._promote(a, to_float=True)
+    m, n = anp.shape(a)[-2:] if anp.ndim(a) >= 2 else (None, None)
+    if hermitian:
+        raise UnsupportedError(with_location(
+            "linalg.svd: hermitian=True is not supported; the default (hermitian=False) "
+            "gives the same singular values"))
+    if not compute_uv:
+        return svdvals(a)
+    if full_matrices and m != n:
+        raise UnsupportedError(with_location(
+            f"linalg.svd: full_matrices=True of {m} x {n} matrices: the columns completing U "
+            "or V are not unique and have no gradient; pass full_matrices=False"))
+    u, s, v = _svd(a)
+    return SVDResult(u, s, anp.swapaxes(v, -1, -2))
+
+
+def svdvals(x):
+    """The singular values, descending; the gradient is U diag(g) V^T, defined for repeated
+    singular values too."""
+    (x,) = anp._promote(x, to_float=True)
+    return _svd(x)[1]
+
+
+def _uplo(a, UPLO, what):
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"linalg.{what}: UPLO argument must be 'L' or 'U', got {UPLO!r}")
+    (a,) = anp._promote(a, to_float=True)
+    return _symmetric_from_triangle(a, UPLO == "L")
+
+
+def eigh(a, UPLO="L"):
+    """(eigenvalues ascending, eigenvectors as columns) of the symmetric matrix of `a`'s lower
+    (UPLO='L') or upper triangle, as numpy's EighResult; the eigenvectors' signs are fixed (the
+    largest entry of each is positive). The gradient is the symmetric one (torch's); through the
+    eigenvectors it is finite only for distinct eigenvalues, as torch documents."""
+    w, v = eigh_parts(bind(eigh_p, _uplo(a, UPLO, "eigh")))
+    return EighResult(anp.squeeze(w, -2), v)
+
+
+def eigvalsh(a, UPLO="L"):
+    """The eigenvalues, ascending; the gradient V diag(g) V^T is finite for repeated ones."""
+    return eigh(a, UPLO).eigenvalues
+
+
+def _symmetric_from_triangle(a, lower=True):
+    """The symmetric matrix of `a`'s lower (or upper) triangle, whose derivative is that of
+    (a + a^T)/2: a matrix function defined on symmetric matrices gets the symmetric gradient."""
+    triangle = anp.tril if lower else anp.triu
+    value = triangle(a) + anp.swapaxes(triangle(a, -1 if lower else 1), -1, -2)
     mean = (a + anp.swapaxes(a, -1, -2)) * 0.5
     return anp.stop_gradient(value) + (mean - anp.stop_gradient(mean))
 
@@ -162,7 +267,7 @@ def cholesky(a, upper=False):
     """L with L @ L^T = a (the lower triangle of a; upper=True: L^T), for positive-definite
     matrices (others give NaN; the tensor op checks first)."""
     (a,) = anp._promote(a, to_float=True)
-    a = _symmetric_from_lower(a)
+    a = _symmetric_from_triangle(a)
     n = anp.shape(a)[-1]
     index = np.arange(n)
     cols = []

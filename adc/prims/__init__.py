@@ -4,7 +4,7 @@ states all of its facts (`base.check_registry`), so an incomplete primitive fail
 `lax` is imported first: it imports every family module, whose rules call `lax` only when
 they run, so the families may import it back at their top."""
 from . import lax  # noqa: I001
-from . import elementwise, index, linalg, reduce, select, shape, window  # noqa: F401
+from . import elementwise, index, linalg, reduce, select, shape, sort, window  # noqa: F401
 from .base import REGISTRY, Primitive, check_registry
 
 check_registry()

@@ -1,5 +1,7 @@
-"""BLAS/LAPACK glue: numpy's dot, inv and solve (which Numba routes to BLAS/LAPACK through
-SciPy) compiled once into Numba's cache, for one matrix and looped over a leading batch axis.
+"""BLAS/LAPACK glue: numpy's dot, inv, solve, det, slogdet, svd and eigh (which Numba routes
+to BLAS/LAPACK through SciPy) compiled once into Numba's cache, for one matrix and looped over
+a leading batch axis. The decompositions write adc's packed results (adc/prims/linalg.py:
+svd [U; S; V], eigh [w; V], slogdet [sign, log|det|]) with its canonical signs.
 Generated modules call these instead of inlining np.dot: Numba then loads the cached machine
 code instead of compiling its dot/inv/solve implementations into every new module (about
 0.9 s of a cold MLP gradient compile)."""
@@ -7,7 +9,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["matmul2", "inv2", "solve2", "matmul3", "inv3", "solve3", "matmul_int2",
-           "matmul_int3"]
+           "matmul_int3", "det3", "slogdet3", "svd3", "eigh3"]
 
 
 @njit(cache=True)
@@ -61,3 +63,59 @@ def matmul_int2(a, b):
 def matmul_int3(a, b, out):
     for t in range(out.shape[0]):
         out[t] = matmul_int2(a[t], b[t])
+
+
+@njit(cache=True)
+def det3(a, out):
+    for t in range(out.shape[0]):
+        out[t] = np.linalg.det(a[t]) if a.shape[1] else 1.0
+
+
+@njit(cache=True)
+def slogdet3(a, out):
+    for t in range(out.shape[0]):
+        if a.shape[1]:
+            out[t, 0], out[t, 1] = np.linalg.slogdet(a[t])
+        else:
+            out[t, 0], out[t, 1] = 1.0, 0.0
+
+
+@njit(cache=True)
+def _canonical_signs(u, v):
+    """Negate column pairs so that the first entry of largest magnitude of u's is positive."""
+    for j in range(u.shape[1]):
+        top = 0
+        for i in range(1, u.shape[0]):
+            if abs(u[i, j]) > abs(u[top, j]):
+                top = i
+        if u[top, j] < 0:
+            u[:, j] = -u[:, j]
+            v[:, j] = -v[:, j]
+
+
+@njit(cache=True)
+def svd3(a, out):
+    """out[t] = [U; S; V] (m + 1 + n rows, k = min(m, n) columns) of a[t]."""
+    m, n = a.shape[1], a.shape[2]
+    if min(m, n) == 0:
+        return
+    for t in range(out.shape[0]):
+        u, s, vh = np.linalg.svd(a[t], full_matrices=False)
+        u, v = np.ascontiguousarray(u), np.ascontiguousarray(vh.T)
+        _canonical_signs(u, v)
+        out[t, :m] = u
+        out[t, m] = s
+        out[t, m + 1:] = v
+
+
+@njit(cache=True)
+def eigh3(a, out):
+    """out[t] = [w; V] (n + 1 rows) of the symmetric part of a[t], w ascending."""
+    if a.shape[1] == 0:
+        return
+    for t in range(out.shape[0]):
+        w, v = np.linalg.eigh((a[t] + a[t].T) * 0.5)
+        v = np.ascontiguousarray(v)
+        _canonical_signs(v, v[:0])  # no second matrix: an empty view
+        out[t, 0] = w
+        out[t, 1:] = v

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import adc
+from adc.lower.cuda.rules import CPU_ONLY
 from adc.prims import REGISTRY, Primitive, check_registry
 from adc.prims.cases import case
 from adc.tracer import bind
@@ -36,6 +37,15 @@ def _setup(name, k, dtype):
     args = make_inputs(prim, spec, dtype)
     float_args = tuple(i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f")
     return prim, params, args, float_args
+
+
+def _refused_on_cuda(prim, params, args, backend) -> bool:
+    """A primitive lowered on the cpu only raises, on cuda, an UnsupportedError naming it."""
+    if backend != "cuda" or prim not in CPU_ONLY:
+        return False
+    with pytest.raises(adc.UnsupportedError, match=f"'{prim.name}'.*cpu backend only"):
+        adc.jit(_fn(prim, params), backend="cuda")(*args)
+    return True
 
 
 def _record(record_property, check, dtype, abs_err, rel_err):
@@ -80,6 +90,8 @@ def test_unknown_trait_is_refused():
 @pytest.mark.parametrize("name,k", case_ids(), ids=IDS)
 def test_forward_matches_torch(name, k, dtype, backend, record_property):
     prim, params, args, _ = _setup(name, k, dtype)
+    if _refused_on_cuda(prim, params, args, backend):
+        return
     ours = adc.jit(_fn(prim, params), backend=backend)(*args)
     graph = adc.make_ir(_fn(prim, params))(*args)
     theirs = run_torch(graph, *[to_torch(a) for a in args])[0].detach().numpy()
@@ -108,6 +120,8 @@ def test_vjp_matches_torch(name, k, dtype, backend, record_property):
     prim, params, args, float_args = _setup(name, k, dtype)
     if not _differentiable(name, float_args):
         pytest.skip("not differentiable")
+    if _refused_on_cuda(prim, params, args, backend):
+        return
     for rng_seed in (0, 1):
         report = adc.validate(_fn(prim, params), *args, argnums=float_args, rng_seed=rng_seed,
                               backend=backend)

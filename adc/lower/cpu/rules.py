@@ -183,6 +183,24 @@ def _solve(gen, eqn):
     _batched(gen, eqn, "solve3", lambda x, y: f"solve2({x}, {y})")
 
 
+def _per_matrix(gen, eqn, kernel):
+    """`kernel(a viewed (batch, m, n), out viewed (batch, ...))` for a one-operand primitive
+    whose result keeps the operand's batch dimensions."""
+    (a,), (out,) = eqn.ins, eqn.outs
+    batch = a.aval.shape[:-2]
+    nb = int(np.prod(batch, dtype=np.int64))
+    tmp = gen.names.fresh("d")
+    gen.src.line(f"{tmp} = {empty(gen.shape((nb, *out.aval.shape[len(batch):])), out.aval.dtype)}")
+    gen.src.line(f"{kernel}({gen.c(a)}.reshape({gen.shape((nb, *a.aval.shape[-2:]))}), {tmp})")
+    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({gen.shape(out.aval.shape)})")
+    gen.contiguous.add(out)
+
+
+for _prim, _kernel in ((L.det_p, "det3"), (L.slogdet_p, "slogdet3"), (L.svd_p, "svd3"),
+                       (L.eigh_p, "eigh3")):
+    cpu_rule(_prim)(lambda gen, eqn, kernel=_kernel: _per_matrix(gen, eqn, kernel))
+
+
 @cpu_rule(W.patches_p)
 def _patches(gen, eqn):
     (x,), (out,) = eqn.ins, eqn.outs

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...errors import UnsupportedError
 from ...prims import index as I
 from ...prims import linalg as L
 from ...prims import shape as SH
@@ -170,6 +171,17 @@ def _solve(gen, eqn):
     if out.aval.size:
         gen.host.line(f"solve3({work}, {rhs}, {gen.error_flags()})")
     gen.host.line(f"{gen.arr(out)} = {rhs}.reshape({out.aval.shape})")
+
+
+# LAPACK's decompositions: lowered on the cpu target only
+CPU_ONLY = (L.det_p, L.slogdet_p, L.svd_p, L.eigh_p)
+
+
+@cuda_rule(*CPU_ONLY)
+def _lapack_only(gen, eqn):
+    raise UnsupportedError(
+        f"linalg {eqn.prim.name} (primitive {eqn.prim.name!r}) has no CUDA kernel in adc: it "
+        "runs on LAPACK, on the cpu backend only; use backend='cpu'")
 
 
 @cuda_rule(W.patches_p)

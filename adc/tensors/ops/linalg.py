@@ -1,5 +1,5 @@
 """Products of tensors: matmul and its checked spellings (mm, bmm, mv, dot), the scaled sums
-addmm/addbmm/addmv/addr/baddbmm, outer, kron, cross, trace, einsum.
+addmm/addbmm/addmv/addr/baddbmm, outer, kron, cross, trace, einsum, tensordot.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py).
 """
@@ -208,3 +208,32 @@ def einsum(equation, *operands):
             raise RuntimeError(f"expected scalar type {dtypes.scalar_type(tensors[0].dtype)} "
                                f"but found {dtypes.scalar_type(t.dtype)}")
     return apply("EinsumBackward0", _einsum, tensors, (("spec", equation),))
+
+
+def _tensordot_axes(a, b, dims):
+    """torch's dims (an int N: a's last N with b's first N; or two lists) as numpy's axes,
+    checked with torch's errors."""
+    na, nb = anp.ndim(a), anp.ndim(b)
+    if isinstance(dims, (int, np.integer)):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > na or dims > nb:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        dims = (tuple(range(na - dims, na)), tuple(range(dims)))
+    xa, xb = (tuple(int(d) for d in np.atleast_1d(np.asarray(ds))) for ds in dims)
+    if len(xa) != len(xb):
+        raise RuntimeError("both dimension lists should have same length")
+    sa, sb = anp.shape(a), anp.shape(b)
+    for i, j in zip(xa, xb):
+        if sa[i] != sb[j]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{sa[i]} in dim {i} and second has size {sb[j]} in dim {j}")
+    return xa, xb
+
+
+@op(method=False, out=True, numpy=lambda a, b, dims=2: anp.tensordot(
+    a, b, _tensordot_axes(a, b, dims)))
+def tensordot(a, b, dims=2):
+    a, b = _as_tensor(a), _as_tensor(b)
+    _same_dtype(a, b, "tensordot")
+    return apply(_name("View"), anp.tensordot, [a, b], (("axes", _tensordot_axes(a, b, dims)),))

@@ -1,12 +1,13 @@
 """Matrix functions, torch.linalg's and their top-level spellings: inverse/linalg.inv,
-linalg.solve, det/slogdet, linalg.cholesky, linalg.qr, linalg.lstsq/pinv (of full rank),
+linalg.solve, det/slogdet/logdet, linalg.svd/svdvals and svd (torch.svd: V, some=),
+linalg.eigh/eigvalsh, linalg.cholesky, linalg.qr, linalg.lstsq/pinv (of full rank),
 linalg.norm/vector_norm/matrix_norm, norm, dist, linalg.cross, and linalg.eig/eigvals (refused:
 their results are complex).
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py). Ops declared with
 `function="linalg"` are adc.linalg's (tensors/linalg.py); det and slogdet are one op serving
-adc.det and adc.linalg.det, as torch's are. The LU row order of det/slogdet is chosen eagerly
-from the values and passed in as an integer input.
+adc.det and adc.linalg.det, as torch's are. The decompositions are adc.numpy.linalg's (one
+LAPACK primitive each); their named tuples are torch's.
 """
 from __future__ import annotations
 
@@ -22,8 +23,12 @@ from ..dispatch import op
 from ..tensor import Tensor, apply
 from .common import _as_tensor, _axis, _dims, _name, return_type
 from .linalg import _cross, cross_product
+from .shapes import transpose
 
 slogdet_result = return_type("linalg_slogdet", ["sign", "logabsdet"])
+svd_result = return_type("linalg_svd", ["U", "S", "Vh"])
+torch_svd_result = return_type("svd", ["U", "S", "V"])
+eigh_result = return_type("linalg_eigh", ["eigenvalues", "eigenvectors"])
 qr_result = return_type("linalg_qr", ["Q", "R"])
 lstsq_result = return_type("linalg_lstsq", ["solution", "residuals", "rank",
                                           "singular_values"])
@@ -92,16 +97,153 @@ def solve(A, B, *, left=True):
 @op(numpy=anl.det, out=True)
 def det(input):
     _square(input, "linalg.det")
-    order, sign = anl.pivot_order(input._data)
-    return apply(_name("LinalgDet"), anl.det_from_pivots, [input, order, sign])
+    return apply(_name("LinalgDet"), anl.det, [input])
+
+
+def _slogdet(a):
+    return tuple(anl.slogdet(a))
 
 
 @op(numpy=lambda input: slogdet_result(*anl.slogdet(input)))
 def slogdet(input):
     _square(input, "linalg.slogdet")
-    order, sign = anl.pivot_order(input._data)
-    return slogdet_result(*apply(_name("LinalgSlogdet"), anl.slogdet_from_pivots,
-                                 [input, order, sign]))
+    return slogdet_result(*apply(_name("LinalgSlogdet"), _slogdet, [input]))
+
+
+def _logdet(a):
+    """torch's: log|det| where det > 0, -inf where 0, NaN where negative."""
+    sign, logabsdet = anl.slogdet(a)
+    return anp.where(anp.less(sign, 0), np.asarray(np.nan, logabsdet.dtype), logabsdet)
+
+
+@op(numpy=_logdet)
+def logdet(input):
+    _square(input, "logdet")
+    return apply("WhereBackward0", _logdet, [input])
+
+
+def _matrices(A, what):
+    if A.ndim < 2:
+        raise RuntimeError(f"{what}: The input tensor A must have at least 2 dimensions.")
+    _floating(A, what)
+
+
+def _driver(driver, what):
+    if driver is not None:
+        raise UnsupportedError(with_location(
+            f"adc.linalg.{what}: driver={driver!r}; drivers are CUDA's (cuSOLVER) in torch; "
+            "adc's is LAPACK's gesdd on the cpu"))
+
+
+def _svd(A, full_matrices):
+    return tuple(anl.svd(A, full_matrices))
+
+
+@op(name="svd", function="linalg", method=False, out=True,
+    numpy=lambda A, full_matrices=True, *, driver=None: svd_result(*anl.svd(A, full_matrices)))
+def linalg_svd(A, full_matrices=True, *, driver=None):
+    """torch.linalg.svd with fixed signs (U's largest entry per column positive); full_matrices
+    only for square matrices (adc.numpy.linalg.svd says why)."""
+    _matrices(A, "linalg.svd")
+    _driver(driver, "svd")
+    return svd_result(*apply(_name("LinalgSvd"), _svd, [A],
+                             (("full_matrices", full_matrices),)))
+
+
+@op(function="linalg", method=False, out=True,
+    numpy=lambda A, *, driver=None: anl.svdvals(A))
+def svdvals(A, *, driver=None):
+    _matrices(A, "linalg.svdvals")
+    _driver(driver, "svdvals")
+    return apply(_name("LinalgSvd"), anl.svdvals, [A])
+
+
+def _torch_svd(input, some, compute_uv, svd_fn, transpose_fn, zeros_fn):
+    """torch.svd: V, not V^T; without compute_uv, U and V are zero matrices (m x m, n x n)."""
+    if not compute_uv:
+        m, n = anp.shape(input)[-2:]
+        batch = tuple(anp.shape(input)[:-2])
+        S = svdvals(input)
+        return torch_svd_result(zeros_fn(batch + (m, m), input), S,
+                                zeros_fn(batch + (n, n), input))
+    U, S, Vh = svd_fn(input, not some)
+    return torch_svd_result(U, S, transpose_fn(Vh, -2, -1))
+
+
+@op(numpy=lambda input, some=True, compute_uv=True: _torch_svd(
+    input, some, compute_uv, anl.svd, anp.swapaxes,
+    lambda shape, like: np.zeros(shape, like.dtype)))
+def svd(input, some=True, compute_uv=True):
+    _matrices(input, "linalg.svd")
+    return _torch_svd(input, some, compute_uv, linalg_svd, transpose,
+                      lambda shape, like: Tensor._wrap(np.zeros(shape, like.dtype)))
+
+
+def _eigh(A, UPLO):
+    return tuple(anl.eigh(A, UPLO))
+
+
+def _check_uplo(UPLO, what):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"{what}: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+@op(function="linalg", method=False, out=True,
+    numpy=lambda A, UPLO="L": eigh_result(*anl.eigh(A, UPLO)))
+def eigh(A, UPLO="L"):
+    """torch.linalg.eigh with fixed signs (each eigenvector's largest entry positive)."""
+    _square(A, "linalg.eigh")
+    _check_uplo(UPLO, "linalg.eigh")
+    return eigh_result(*apply(_name("LinalgEigh"), _eigh, [A], (("UPLO", UPLO),)))
+
+
+@op(function="linalg", method=False, out=True, numpy=anl.eigvalsh)
+def eigvalsh(A, UPLO="L"):
+    _square(A, "linalg.eigvalsh")
+    _check_uplo(UPLO, "linalg.eigvalsh")
+    return apply(_name("LinalgEigh"), anl.eigvalsh, [A], (("UPLO", UPLO),))
+
+
+def _matrix_power_name(A, n):
+    """torch's grad_fn of matrix_power: a clone for n = 1, a copy of the identity for 0, the
+    inverse for -1, else the last matrix product's."""
+    if n == -1:
+        return _name("LinalgInvEx")
+    if n in (0, 1):
+        return "torch::autograd::CopyBackwards" if n == 0 else "CloneBackward0"
+    return "MmBackward0" if A.ndim == 2 else "UnsafeViewBackward0"
+
+
+@op(out=True, numpy=anl.matrix_power)
+def matrix_power(input, n):
+    if input.ndim < 2 or input.shape[-1] != input.shape[-2]:
+        raise RuntimeError(
+            "linalg.matrix_power: A must be batches of square matrices, but they are "
+            f"{input.shape[-2] if input.ndim > 1 else 1} by {input.shape[-1]} matrices")
+    if n < 0:
+        _floating(input, "linalg.inv")
+    return apply(_matrix_power_name(input, n), anl.matrix_power, [input], (("n", int(n)),))
+
+
+linalg_matrix_power = op(matrix_power, name="matrix_power", function="linalg", method=False)
+
+
+def _torch_rank(A, atol=None, rtol=None):
+    """torch's tolerance: max(atol, rtol * the largest singular value), rtol defaulting to
+    max(m, n) * eps unless only atol is given (then 0)."""
+    if rtol is None and atol is not None and np.all(np.asarray(atol) > 0):
+        rtol = 0.0
+    return anl.rank(A, 0.0 if atol is None else atol, rtol)
+
+
+@op(function="linalg", method=False, out=True,
+    numpy=lambda A, *, atol=None, rtol=None, hermitian=False: _torch_rank(A, atol, rtol))
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at "
+                           "least 2 dimensions.")
+    _floating(A, "linalg.matrix_rank")
+    return apply(_name("LinalgMatrixRank"), _torch_rank, [A], (("atol", atol), ("rtol", rtol)))
 
 
 def _check_positive_definite(a: np.ndarray) -> None:
@@ -205,8 +347,8 @@ def _complex_results(what):
     def refuse(A, *args, **kwargs):
         raise UnsupportedError(with_location(
             f"adc.linalg.{what}: the eigenvalues of a general real matrix are complex, and adc "
-            "has no complex dtype; for a symmetric matrix the eigenvalues are real (torch's "
-            "linalg.eigh), which adc does not compute yet"))
+            "has no complex dtype; for a symmetric matrix the eigenvalues are real: use "
+            "adc.linalg.eigh or adc.linalg.eigvalsh"))
     refuse.__name__ = what
     return op(refuse, name=what, function="linalg", method=False, numpy=refuse)
 
@@ -250,7 +392,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     axis = tuple(d % A.ndim for d in dim)
     name = ("LinalgVectorNormBackward0" if ord == "fro" else
-            "AmaxBackward0" if ord in (1, np.inf) else "AminBackward0")
+            "PermuteBackward0" if keepdim and ord in (2, -2, "nuc") else
+            "SumBackward1" if ord == "nuc" else
+            "AmaxBackward0" if ord in (1, 2, np.inf) else "AminBackward0")
     return apply(name, anl.matrix_norm, [A], (("axis", axis), ("keepdims", keepdim), ("ord", ord)))
 
 
@@ -280,21 +424,32 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 
 def _p_norm(p):
-    if p == "nuc" or (isinstance(p, str) and p != "fro"):
-        raise UnsupportedError(with_location(
-            f"adc.norm(p={p!r}): the nuclear norm needs singular values, which adc does not "
-            "compute; use p='fro' or a number"))
-    return 2.0 if p == "fro" else float(p)
+    if isinstance(p, str) and p not in ("fro", "nuc"):
+        raise RuntimeError(f"norm(): unsupported norm type {p!r}")
+    return 2.0 if p == "fro" else p if p == "nuc" else float(p)
+
+
+def _torch_norm(input, p, dim, keepdim, dtype, vector_fn, matrix_fn):
+    """torch.norm: the nuclear norm of the matrices over `dim` (default the last two), else
+    the p-norm of all elements or over `dim` ('fro' is the 2-norm)."""
+    p = _p_norm(p)
+    if p == "nuc":
+        dims = tuple(range(anp.ndim(input))) if dim is None else tuple(dim)
+        if len(dims) != 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               f"{' '.join(map(str, dims))}")
+        return matrix_fn(input, "nuc", dims, keepdim, dtype=dtype)
+    return vector_fn(input, p, dim, keepdim, dtype=dtype)
 
 
 @op(name="norm", out=True, numpy=lambda input, p="fro", dim=None, keepdim=False, dtype=None:
-    _numpy_vector_norm(input, _p_norm(p), dim, keepdim, dtype=dtype))
+    _torch_norm(input, p, dim, keepdim, dtype, _numpy_vector_norm, _numpy_matrix_norm))
 def torch_norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """torch.norm: the p-norm of all elements or over `dim` ('fro' is the 2-norm)."""
     if input.dtype.kind != "f" and dtype is None:
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
                            f"Got {dtypes.scalar_type(input.dtype)} instead.")
-    return vector_norm.__wrapped__(input, _p_norm(p), dim, keepdim, dtype=dtype)
+    return _torch_norm(input, p, dim, keepdim, dtype, vector_norm.__wrapped__,
+                       matrix_norm.__wrapped__)
 
 
 def _dist(a, b, ord, dtype):

@@ -12,11 +12,13 @@ import numpy as np
 
 from ... import numpy as anp
 from ...errors import UnsupportedError, with_location
+from ...numpy.ordering import stable_order
 from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
 from .common import _axis, _dims, _name, max_result, min_result, sort_result, topk_result
 from .elementwise import maximum, minimum
+from .shapes import _dim
 
 
 def _cast(x, dtype):
@@ -84,23 +86,15 @@ var = _variance(anp.var)
 std = _variance(anp.std)
 
 
-def _any(x, axis, keepdims):
-    return anp.greater(anp.sum(anp.not_equal(x, 0), axis=axis, keepdims=keepdims), 0)
-
-
-def _all(x, axis, keepdims):
-    return anp.equal(anp.sum(anp.equal(x, 0), axis=axis, keepdims=keepdims), 0)
-
-
 def _logical_reduction(fn):
     def reduction(input, dim=None, keepdim=False):
         return _reduce("", fn, input, dim, keepdim)
-    return op(reduction, name=fn.__name__[1:], out=True, numpy=lambda input, dim=None, keepdim=False: fn(
-        input, _axis(dim), keepdim))
+    return op(reduction, name=fn.__name__, out=True,
+              numpy=lambda input, dim=None, keepdim=False: fn(input, _axis(dim), keepdims=keepdim))
 
 
-any = _logical_reduction(_any)
-all = _logical_reduction(_all)
+any = _logical_reduction(anp.any)
+all = _logical_reduction(anp.all)
 
 
 def _cumsum(x, axis):
@@ -110,16 +104,8 @@ def _cumsum(x, axis):
 
 
 def _cumprod(x, axis):
-    """Each prefix product as a product over a lower-triangular (n, n) arrangement of the
-    axis (there is no scan-product primitive; the gradient of `prod` handles zeros)."""
-    if anp.ndim(x) == 0:
-        return x
-    x = anp.moveaxis(x, axis, -1)
-    n = anp.shape(x)[-1]
-    rows = anp.broadcast_to(anp.expand_dims(x, -2), anp.shape(x)[:-1] + (n, n))
-    below = np.tril(np.ones((n, n), bool))
-    out = anp.prod(anp.where(below, rows, np.ones((), x.dtype)), axis=-1)
-    return anp.moveaxis(out, -1, axis)
+    """adc.numpy's cumprod in the input's dtype, keeping a 0-d input 0-d (torch's rules)."""
+    return x if anp.ndim(x) == 0 else anp.cumprod(x, axis, x.dtype)
 
 
 def _scan(name, fn, input, dim, dtype):
@@ -233,20 +219,26 @@ def min(input, dim=None, keepdim=False):
     return _selected(input, dim, keepdim, np.argmin, _name("Min"), min_result)
 
 
-@op
+def _arg_extremum(input, dim, keepdim, fn):
+    """The first index of the extremum (of a NaN, if any: torch's and numpy's)."""
+    if dim is not None and anp.ndim(input) == 0:
+        _dim(dim, 0)
+        return np.zeros((), np.int64)
+    return fn(input, None if dim is None else _dim(dim, anp.ndim(input)), keepdims=keepdim)
+
+
+@op(numpy=lambda input, dim=None, keepdim=False: _arg_extremum(input, dim, keepdim, anp.argmax))
 def argmax(input, dim=None, keepdim=False):
     _nonempty("argmax", input, dim)
-    if dim is None:
-        return Tensor._wrap(np.asarray(np.argmax(input._data), np.int64))
-    return max(input, dim, keepdim).indices
+    return apply("", _arg_extremum, [input], (("dim", dim), ("fn", anp.argmax),
+                                              ("keepdim", keepdim)))
 
 
-@op
+@op(numpy=lambda input, dim=None, keepdim=False: _arg_extremum(input, dim, keepdim, anp.argmin))
 def argmin(input, dim=None, keepdim=False):
     _nonempty("argmin", input, dim)
-    if dim is None:
-        return Tensor._wrap(np.asarray(np.argmin(input._data), np.int64))
-    return min(input, dim, keepdim).indices
+    return apply("", _arg_extremum, [input], (("dim", dim), ("fn", anp.argmin),
+                                              ("keepdim", keepdim)))
 
 
 @op
@@ -260,33 +252,31 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return topk_result(values, Tensor._wrap(idx))
 
 
-def _sort_order(input, dim, descending):
-    """The indices that sort `input` along `dim` (stably: equal elements keep their order;
-    NaN sorts as the largest value, as in torch)."""
-    d = dim % builtins.max(input.ndim, 1)
-    data = input._data if input.ndim else input._data.reshape(1)
-    if not descending:
-        order = np.argsort(data, axis=d, kind="stable")
-    else:  # stable descending: sort the reversed axis ascending, then reverse back
-        n = data.shape[d]
-        order = np.flip(n - 1 - np.argsort(np.flip(data, d), axis=d, kind="stable"), d)
-    return d, order if input.ndim else order.reshape(())
+def _sorted(x, axis, descending):
+    """(values, indices) of adc.numpy's stable order along `axis` (NaN the largest, as torch's;
+    equal elements keep their order: torch's CPU sort keeps theirs, stable=True or not)."""
+    if anp.ndim(x) == 0:
+        return x, np.zeros((), np.int64)
+    order = stable_order(x, axis, descending)
+    return anp.take_along_axis(x, order, axis), order
 
 
-@op
+def _sort_axis(input, dim):
+    return _dim(dim, anp.ndim(input))
+
+
+@op(numpy=lambda input, dim=-1, descending=False, *, stable=None: sort_result(
+    *_sorted(input, _sort_axis(input, dim), descending)))
 def sort(input, dim=-1, descending=False, *, stable=None):
-    """Sorted values and their indices; always stable (torch's `stable=False` promises no
-    order among equal elements, and its CPU sort keeps theirs)."""
-    d, order = _sort_order(input, dim, descending)
     name = "SortBackward0" if stable is None else "SortBackward1"
-    values = apply(name, _take_along, [input, order.reshape(order.shape or (1,))],
-                   (("axis", d), ("keepdim", True))) if input.ndim else input.clone()
-    return sort_result(values, Tensor._wrap(order.astype(np.int64)))
+    return sort_result(*apply(name, _sorted, [input], (("axis", _sort_axis(input, dim)),
+                                                       ("descending", descending))))
 
 
-@op
+@op(numpy=lambda input, dim=-1, descending=False, *, stable=None: _sorted(
+    input, _sort_axis(input, dim), descending)[1])
 def argsort(input, dim=-1, descending=False, *, stable=None):
-    return Tensor._wrap(_sort_order(input, dim, descending)[1].astype(np.int64))
+    return sort(input, dim, descending, stable=stable).indices
 
 
 @op(numpy=lambda input, dim, dtype=None: anp.softmax(_cast(input, dtype), axis=dim))

@@ -1,5 +1,5 @@
 """Order statistics, nan-aware and running reductions, whole-tensor comparisons and counting:
-median/kthvalue, cummax/cummin, logcumsumexp, nansum/nanmean, std_mean/var_mean,
+median/kthvalue/mode, cummax/cummin, logcumsumexp, nansum/nanmean, std_mean/var_mean,
 isclose/allclose/equal, count_nonzero, unique, bincount, histc.
 
 Stage: tensor front end; the invariants are the package's (ops/__init__.py). Which element an
@@ -14,6 +14,7 @@ import builtins
 import numpy as np
 
 from ... import numpy as anp
+from ...numpy.ordering import nan_mask
 from .. import dtypes
 from ..dispatch import op
 from ..tensor import Tensor, apply
@@ -21,8 +22,9 @@ from .common import _as_tensor, _axis, _dims, _name, return_type
 from .reductions import _ddof, _reduce, _require_float, _take_along, sum
 from .shapes import _dim
 
-median_result, kthvalue_result, cummax_result, cummin_result = (
-    return_type(n, ["values", "indices"]) for n in ("median", "kthvalue", "cummax", "cummin"))
+median_result, kthvalue_result, cummax_result, cummin_result, mode_result = (
+    return_type(n, ["values", "indices"]) for n in ("median", "kthvalue", "cummax", "cummin",
+                                                     "mode"))
 
 
 def _kth_index(data, axis, k, nan_wins):
@@ -66,6 +68,32 @@ def median(input, dim=None, keepdim=False):
                      [np.asarray(value), input, (ties / ties.sum()).astype(data.dtype)])
     return _order_statistic("MedianBackward1", median_result, input, dim, keepdim,
                             lambda n: (n - 1) // 2, nan_wins=True)
+
+
+def _mode_index(data, axis):
+    """torch.mode's pick along `axis`: the most frequent value (the smallest among equally
+    frequent ones) at the last of its positions."""
+    x = np.moveaxis(data, axis, -1)
+    lines = x.reshape(-1, x.shape[-1])
+    picked = np.empty(lines.shape[0], np.int64)
+    for r, line in enumerate(lines):
+        values, counts = np.unique(line, return_counts=True)
+        best = values[np.argmax(counts)]  # np.unique sorts: the first maximum is the smallest
+        picked[r] = np.flatnonzero(line == best)[-1]
+    return np.expand_dims(picked.reshape(x.shape[:-1]), axis)
+
+
+@op
+def mode(input, dim=-1, keepdim=False):
+    d = _dim(dim, input.ndim)
+    data = input._data if input.ndim else input._data.reshape(1)
+    idx = _mode_index(data, d)
+    values = apply("ModeBackward0", _take_along, [input, idx], (("axis", d), ("keepdim", keepdim)))
+    if not input.ndim:
+        idx = idx.reshape(())
+    elif not keepdim:
+        idx = np.squeeze(idx, d)
+    return mode_result(values, Tensor._wrap(idx))
 
 
 @op
@@ -124,7 +152,7 @@ def logcumsumexp(input, dim):
 
 
 def _nansum(x, axis, keepdims):
-    return anp.sum(anp.where(anp.not_equal(x, x), 0, x), axis=axis, keepdims=keepdims)
+    return anp.sum(anp.where(nan_mask(x), 0, x), axis=axis, keepdims=keepdims)
 
 
 @op(out=True, numpy=lambda input, dim=None, keepdim=False, *, dtype=None: _nansum(
@@ -173,15 +201,16 @@ std_mean = _with_mean("std_mean", "StdMeanBackward0", anp.std)
 var_mean = _with_mean("var_mean", "VarMeanBackward0", anp.var)
 
 
-@op
+@op(numpy=anp.isclose)
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     other = _as_tensor(other)
     if input.dtype != other.dtype:
         raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
-    return Tensor._wrap(np.isclose(input._data, other._data, rtol, atol, equal_nan))
+    return apply("", anp.isclose, [input, other], (("atol", atol), ("equal_nan", equal_nan),
+                                                   ("rtol", rtol)))
 
 
-@op
+@op(numpy=anp.allclose)
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return builtins.bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
