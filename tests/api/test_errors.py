@@ -248,9 +248,9 @@ def test_argnums_out_of_range():
 
 @pytest.mark.parametrize("name,fn", [
     ("fft", lambda x: anp.sum(np.real(np.fft.fft(x)))),
-    ("sort", lambda x: anp.sum(np.sort(x) * x)),
-    ("argsort", lambda x: anp.sum(np.argsort(x) * x)),
-    ("cumprod", lambda x: anp.sum(np.cumprod(x))),
+    ("convolve", lambda x: anp.sum(np.convolve(x, x))),
+    ("searchsorted", lambda x: anp.sum(np.searchsorted(x, x) * x)),
+    ("unique", lambda x: anp.sum(np.unique(x))),
 ])
 def test_unsupported_numpy_function(name, fn):
     msg = _raises(adc.UnsupportedError, adc.grad(fn), np.arange(1.0, 4.0))
@@ -267,7 +267,7 @@ def test_unsupported_ufunc_method_and_operator():
     assert "spacing" in msg
 
 
-@pytest.mark.parametrize("method", ["cumprod", "argmax", "sort"])
+@pytest.mark.parametrize("method", ["nonzero", "fill", "tobytes"])
 def test_unsupported_array_method(method):
     msg = _raises(adc.UnsupportedError, adc.jit(lambda x: getattr(x, method)()), np.ones(3))
     assert method in msg
