@@ -113,11 +113,13 @@ def make_seeds(out_avals, seed, rng):
     return [np.asarray(s, a.dtype) for s, a in zip(tree_flatten(seed)[0], out_avals)]
 
 
-def validate(f, *args, argnums=0, seed=None, backend=None, rtol=None, atol=None, rng_seed=0):
+def validate(f, *args, argnums=0, grad_outputs=None, backend=None, rtol=None, atol=None,
+             rng_seed=0):
     """Compare adc's gradient of f with torch.autograd.grad on the same function.
 
-    `seed`: None/'random' (ones for scalar outputs, standard normal otherwise), 'ones', or
-    explicit arrays shaped like the outputs. Returns a ValidationReport (`.ok`, `str()`).
+    `grad_outputs` (torch.autograd.grad's name for the output gradient seeds): None/'random'
+    (ones for scalar outputs, standard normal otherwise), 'ones', or explicit arrays shaped like
+    the outputs; `rng_seed` seeds the random ones. Returns a ValidationReport (`.ok`, `str()`).
     """
     from .api import partial_in
     from .check import seeded_vjp
@@ -127,7 +129,8 @@ def validate(f, *args, argnums=0, seed=None, backend=None, rtol=None, atol=None,
     nums = tuple(i % len(args) for i in nums)
     rng = np.random.default_rng(rng_seed)
     leaves, seeds, adc_grads = seeded_vjp(f, args, nums,
-                                          lambda avals: make_seeds(avals, seed, rng), backend)
+                                          lambda avals: make_seeds(avals, grad_outputs, rng),
+                                          backend)
     t_outs, t_grads = torch_vjp(partial_in(f, args, nums), [args[i] for i in nums], seeds,
                                 tuple(range(len(nums))))
     report = ValidationReport()

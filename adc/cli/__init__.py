@@ -46,7 +46,7 @@ tens of seconds."""),
         f"""examples:
   adc validate {EXAMPLE}:rosenbrock --arg x=f64[50]
   adc validate {EXAMPLE}:log_barrier --arg x=f64[100]:positive --backend numpy
-  adc validate {EXAMPLE}:mlp_loss --data inputs.npz --wrt W1,b1,W2 --seed ones
+  adc validate {EXAMPLE}:mlp_loss --data inputs.npz --wrt W1,b1,W2 --grad-outputs ones
 
 Exit status 1 when any argument's gradient disagrees, 0 when all agree. Finite differences
 are a dot-product test along random directions in float64 on the numpy reference."""),
@@ -117,8 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(quiet=True)
     p = subs["validate"]
     p.add_argument("--backend", metavar="NAME", help=backend_help)
-    p.add_argument("--seed", choices=("random", "ones"), default="random", help="output "
-                   "cotangent: random (ones for a scalar output) or ones (default: random)")
+    p.add_argument("--grad-outputs", choices=("random", "ones"), default="random",
+                   help="the output gradient seeds (torch.autograd.grad's grad_outputs): "
+                   "random (ones for a scalar output) or ones (default: random)")
     p.add_argument("--rtol", type=float, help="relative tolerance vs torch (default per dtype: "
                    "f64 1e-7, f32 1e-4)")
     p.add_argument("--atol", type=float, help="absolute tolerance vs torch (default per dtype: "

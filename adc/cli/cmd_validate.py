@@ -36,13 +36,13 @@ def run(opts, progress) -> int:
         with progress.step(f"gradient of {fn.__name__} on backend {name} vs "
                            "torch.autograd.grad"):
             report = guarded(lambda: validate(fn, *inputs.arrays, argnums=inputs.argnums,
-                                              seed=opts.seed, backend=name, rtol=opts.rtol,
+                                              grad_outputs=opts.grad_outputs, backend=name, rtol=opts.rtol,
                                               atol=opts.atol, rng_seed=inputs.rng_seed),
                              f"validating {label}")
     with progress.step("finite differences (float64, numpy reference)"):
         fd = guarded(lambda: fd_check(fn, inputs, name, opts), f"finite differences of {label}")
 
-    print(f"{label} on backend {name}; seed {opts.seed}")
+    print(f"{label} on backend {name}; grad outputs {opts.grad_outputs}")
     for n, aval, origin in describe_inputs(inputs):
         print(f"  {n}: {aval} ({origin})")
     if any(o.startswith("random") for o in inputs.origins):
@@ -92,8 +92,8 @@ def fd_check(fn, inputs, backend, opts, n_dirs: int = 3):
 
     rng = np.random.default_rng([inputs.rng_seed, 7])
     arrays, nums = inputs.arrays, inputs.argnums
-    _, seeds, cts = seeded_vjp(fn, arrays, nums, lambda avals: make_seeds(avals, opts.seed, rng),
-                               backend)
+    _, seeds, cts = seeded_vjp(fn, arrays, nums,
+                               lambda avals: make_seeds(avals, opts.grad_outputs, rng), backend)
     rows = finite_differences(fn, arrays, nums, seeds, cts, rng, eps=opts.eps, n_dirs=n_dirs,
                               relative_step=True, backend="numpy")
     results = []

@@ -82,7 +82,7 @@ def commands(tmp: Path) -> dict:
         "missing_function": ["validate", f"{EX}:rosenbrok", "--arg", "x=f64[10]"],
         "arg_mismatch": ["bench", f"{EX}:rosenbrock", "--arg", "y=f64[10]"],
         "validate_ok": ["validate", f"{EX}:log_barrier", "--arg", "x=f64[100]:positive",
-                        "--backend", "numpy", "--seed", "ones"],
+                        "--backend", "numpy", "--grad-outputs", "ones"],
         "validate_mismatch": ["validate", f"{EX}:straight_through", "--arg", "x=f64[6]",
                               "--backend", "numpy", "--rng-seed", "1"],
         "validate_data": ["validate", f"{EX}:mlp_loss", "--data", str(tmp / "mlp.npz"),
@@ -254,7 +254,7 @@ def test_validate_agreement(results):
     row = next(line for line in p.stdout.splitlines() if line.startswith("x "))
     assert row.split()[:3] == ["x", "(100,)", "f64"] and row.split()[-1] == "ok"
     assert "all gradients agree with torch.autograd.grad and finite differences" in p.stdout
-    assert "seed ones" in p.stdout and "(random positive)" in p.stdout
+    assert "grad outputs ones" in p.stdout and "(random positive)" in p.stdout
 
 
 def test_validate_mismatch_exits_1(results):
