@@ -68,6 +68,17 @@ def test_reductions_across_blocks(reduce, axes):
                                rtol=1e-12)
 
 
+@pytest.mark.parametrize("axes", [None, 0])
+@pytest.mark.parametrize("reduce", ["max", "min"])
+def test_float_max_min_across_blocks_propagate_nan(reduce, axes):
+    """A NaN in one block survives the combination with the others (numba's float atomic
+    max/min would drop it), as numpy's max/min propagate it."""
+    x = np.random.default_rng(2).uniform(0.9, 1.1, (300, 3))
+    x[200, 1] = np.nan
+    f = lambda x: getattr(anp, reduce)(x, axis=axes)  # noqa: E731
+    np.testing.assert_array_equal(adc.jit(f, backend="cuda")(x), getattr(np, reduce)(x, axis=axes))
+
+
 def test_scatter_add_atomics_with_repeated_indices():
     idx = np.array([0, 2, 2, 1, 2, 0] * 20)
     x = np.linspace(-1, 1, 4)

@@ -5,10 +5,13 @@ Stage: lower. Invariants: arrays are allocated (and filled with a reduction's id
 host launcher before the kernel starts; a reduction over axis 0 that completes in the nest
 keeps one accumulator per thread, combined by a shared-memory tree per block and one atomic
 per block; one that keeps other axes updates its element with an atomic. No atomic multiply
-exists, so a product over axis 0 runs in one block (complete reduction) or one thread (kept
-axes): slower, never racy.
+exists and a float atomic max/min may drop a NaN, so a product, or a float max/min, over
+axis 0 runs in one block (complete reduction) or one thread (kept axes): slower, never racy,
+NaN-propagating.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from ...kernels.cuda.launch import THREADS
 from ...kernels.cuda.reduce import KINDS
@@ -16,6 +19,13 @@ from ...kernels.cuda.reduce import KINDS
 from ..nest import UPDATE, Block, NestEmitter, identity, np_dtype, own_index
 
 _ATOMIC = {"sum": "add", "max": "max", "min": "min"}
+
+
+def _atomic_ok(kind: str, dtype) -> bool:
+    """Whether an atomic commits this reduction exactly: there is no atomic multiply, and
+    numba's float atomic max/min may drop a NaN (its simulator does), where numpy's max/min
+    propagate it."""
+    return kind == "sum" or (kind in ("max", "min") and np.dtype(dtype).kind != "f")
 
 
 class CudaNestEmitter(NestEmitter):
@@ -40,7 +50,7 @@ class CudaNestEmitter(NestEmitter):
         result = self.gen.names.fresh("r")
         shared = f"cuda.shared.array({THREADS}, {np_dtype(var.aval.dtype)})"
         commit = Block("if cuda.threadIdx.x == 0:")
-        if kind == "prod":
+        if not _atomic_ok(kind, var.aval.dtype):
             self.threads = "block" if self.threads == "grid" else self.threads
             self.alloc(var)
             commit.items.append(f"{target} = {result}")
@@ -51,7 +61,7 @@ class CudaNestEmitter(NestEmitter):
 
     def crossing_update(self, out, kind: str, idx: str, value: str, init: str) -> str:
         self.alloc(out, init)
-        if kind == "prod":
+        if not _atomic_ok(kind, out.aval.dtype):
             self.threads = "one"
             return UPDATE[kind].format(t=f"{self.array(out)}[{idx}]", v=value)
         return self.atomic(out, kind, idx, value)
