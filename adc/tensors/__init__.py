@@ -2,8 +2,8 @@
 layers (nn) and optimizers (optim) built on them."""
 from . import autograd, creation, cuda, dtypes, legacy, nn, ops, optim
 from .creation import *  # noqa: F403
-from .dtypes import (bool_, dtype, float32, float64, get_default_dtype, int8, int16, int32,
-                     int64, set_default_dtype, uint8)
+from .dtypes import (bool_, dtype, float16, float32, float64, get_default_dtype, int8, int16,
+                     int32, int64, set_default_dtype, uint8)
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
 from .methods import bind_methods
@@ -18,7 +18,7 @@ globals().update(legacy.TYPES)
 globals().update(legacy.ALIASES)  # float, double, long, int, bool: names torch code uses
 
 __all__ = ["Size", "Tensor", "autograd", "bool_", "cuda", "device", "dtype", "dtypes", "enable_grad",
-           "float32", "float64", "get_default_dtype", "get_printoptions", "inference_mode",
+           "float16", "float32", "float64", "get_default_dtype", "get_printoptions", "inference_mode",
            "int8", "int16", "int32", "int64", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "ops",
            "set_default_dtype", "set_grad_enabled", "set_printoptions", "uint8"]
 __all__ += ["load", "save"]

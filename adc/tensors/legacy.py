@@ -16,10 +16,12 @@ import numpy as np
 from . import creation, dtypes
 from .tensor import Size, Tensor, _check_device
 
-# torch's dtype aliases (`float` is float32, `int` int32, `long` int64), exported as
-# adc.float, adc.double, ... ; float16 (`half`) is not a dtype adc computes in.
+# torch's dtype aliases (`float` is float32, `int` int32, `long` int64, `half` float16), exported
+# as adc.float, adc.double, ... ; adc does not compute in float16: `half` is there for dtype
+# comparisons, and making or converting to a float16 tensor raises UnsupportedError.
 ALIASES = {"float": dtypes.float32, "double": dtypes.float64, "long": dtypes.int64,
-           "int": dtypes.int32, "short": dtypes.int16, "bool": dtypes.bool_}
+           "int": dtypes.int32, "short": dtypes.int16, "bool": dtypes.bool_,
+           "half": dtypes.float16}
 _TYPE_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor",
                dtypes.int64: "LongTensor", dtypes.int32: "IntTensor", dtypes.bool_: "BoolTensor"}
 _BY_TYPE_NAME = {f"torch.{name}": dtype for dtype, name in _TYPE_NAMES.items()}

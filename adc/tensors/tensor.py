@@ -430,6 +430,8 @@ class Tensor:
             _check_device(target_device)
         if target_dtype is None or np.dtype(target_dtype) == self.dtype:
             return self
+        if np.float16 in (np.dtype(target_dtype), self.dtype):
+            return self._float16_cast(np.dtype(target_dtype))
         from . import ops
 
         return ops.to_dtype(self, np.dtype(target_dtype))
@@ -446,6 +448,18 @@ class Tensor:
 
     def double(self) -> Tensor:
         return self.to(dtypes.float64)
+
+    def half(self) -> Tensor:
+        return self.to(dtypes.float16)
+
+    def _float16_cast(self, target) -> Tensor:
+        """A copy to or from float16, which adc holds, prints and converts but computes in no
+        op: the copy is made outside autograd, so it is refused for a tensor that requires
+        grad."""
+        if self.requires_grad:
+            raise UnsupportedError(f"to({dtypes.of(target)}) of a tensor that requires grad: adc "
+                                   "does not compute or differentiate in float16; keep float32")
+        return Tensor._wrap(self._data.astype(target))
 
     def long(self) -> Tensor:
         return self.to(dtypes.int64)

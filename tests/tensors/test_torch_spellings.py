@@ -128,3 +128,21 @@ def test_optim_and_nn_namespaces_hold_only_their_api():
         assert leaked == [], (ns.__name__, leaked)
     for name in ("SGD", "Adam", "AdamW", "Optimizer"):
         assert hasattr(adc.optim, name) and hasattr(torch.optim, name)
+
+
+def test_half_holds_prints_and_converts_but_does_not_compute():
+    """torch.half where numpy allows: float16 tensors are made, printed and converted as in
+    torch; an operation on one, or a float16 copy of a tensor that requires grad, raises
+    UnsupportedError (adc computes in no float16 op) instead of computing differently."""
+    assert adc.half == adc.float16 and str(adc.half) == str(torch.half)
+    for make in (lambda lib: lib.tensor([1.5, 2.25]).half(),
+                 lambda lib: lib.zeros(2, dtype=lib.half),
+                 lambda lib: lib.tensor([0.1, 3.0]).to(lib.float16)):
+        ours, theirs = make(adc), make(torch)
+        assert repr(ours) == repr(theirs)
+        assert repr(ours.float()) == repr(theirs.float())
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(adc.UnsupportedError, match="float16"):
+        adc.tensor([1.5]).half() + 1
+    with pytest.raises(adc.UnsupportedError, match="requires grad"):
+        adc.tensor([1.5], requires_grad=True).half()
