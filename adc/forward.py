@@ -123,15 +123,18 @@ def jacfwd(f, argnums=0, *, backend=None):
         nums = _normalize_argnums(argnums, len(args), "adc.jacfwd")
         push = _pushforward(f, len(args), nums, backend)
         wrt = [args[i] for i in nums]
-        out = push(args, _zeros(wrt))[0]
+        out = None  # f's output comes with every JVP; computed alone only when no input has one
         columns = []  # per differentiated argument: its aval and one output list per element
         for k, x in enumerate(wrt):
             aval, elements = as_aval(x), []
             for flat in range(aval.size):
                 tangents = _zeros(wrt)
                 tangents[k].reshape(-1)[flat] = 1
-                elements.append(tree_flatten(push(args, tangents)[1])[0])
+                out, t_out = push(args, tangents)
+                elements.append(tree_flatten(t_out)[0])
             columns.append((aval, elements))
+        if out is None:
+            out = push(args, _zeros(wrt))[0]
         leaves, tree = tree_flatten(out)
         per_out = []
         for j, leaf in enumerate(leaves):
