@@ -6,6 +6,7 @@ import numpy as np
 
 from adc.domains import sample
 from adc.prims import REGISTRY
+from adc.prims.cases import BINARY_SHAPES, UNARY_SHAPES
 
 CASES = {name: prim.cases for name, prim in REGISTRY.items()}
 # Primitives whose gradient is smooth on the sampled domain: checked to second order.
@@ -25,3 +26,27 @@ def make_inputs(prim, spec, dtype, seed=0):
 
 def case_ids():
     return [(name, k) for name in sorted(CASES) for k in range(len(CASES[name]))]
+
+
+def _default_patterns(name) -> bool:
+    """An elementwise primitive's default table: every shape pattern, no params or values."""
+    cases = CASES[name]
+    shapes = [c["shapes"] for c in cases]
+    return (not any(c["params"] or c["values"] for c in cases)
+            and shapes in ([(s,) for s in UNARY_SHAPES], BINARY_SHAPES))
+
+
+ROTATION = 3
+
+
+def compiled_case_ids():
+    """The cases the compiled backends run. All of them, except an elementwise primitive's
+    default shape patterns: there only its scalar code is its own (the nest that broadcasts,
+    indexes and reduces is the same for every elementwise primitive), so each such primitive
+    compiles every third pattern, the third chosen by its place among them. Every pattern is
+    still compiled, on every backend and dtype, for a third of the elementwise primitives, and
+    every primitive for several patterns; the numpy backend runs every case."""
+    rotating = sorted(name for name in CASES if _default_patterns(name))
+    offset = {name: i % ROTATION for i, name in enumerate(rotating)}
+    return [(name, k) for name, k in case_ids()
+            if name not in offset or (k + offset[name]) % ROTATION == 0]

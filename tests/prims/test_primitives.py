@@ -15,12 +15,21 @@ from adc.prims.cases import case
 from adc.tracer import bind
 from adc.validate import TOLERANCES, compare, run_torch, to_torch
 
-from prim_cases import CASES, SECOND_ORDER, case_ids, make_inputs
+from prim_cases import CASES, SECOND_ORDER, case_ids, compiled_case_ids, make_inputs
 
 torch = pytest.importorskip("torch")
 DTYPES = [np.float64, np.float32]
 BACKENDS = ["numpy", "cpu", "cuda"]  # cuda: numba's simulator unless a GPU run says otherwise
 IDS = [f"{n}-{k}" for n, k in case_ids()]
+COMPILED = compiled_case_ids()
+
+
+def _per_backend():
+    """(name, k, dtype, backend) for every case on numpy and the compiled cases elsewhere."""
+    return [pytest.param(name, k, dtype, backend,
+                         id=f"{name}-{k}-{np.dtype(dtype).name}-{backend}")
+            for name, k in case_ids() for dtype in DTYPES for backend in BACKENDS
+            if backend == "numpy" or (name, k) in COMPILED]
 
 
 def _fn(prim, params):
@@ -85,9 +94,7 @@ def test_unknown_trait_is_refused():
     assert "incomplete_for_test" not in REGISTRY
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("name,k", case_ids(), ids=IDS)
+@pytest.mark.parametrize("name,k,dtype,backend", _per_backend())
 def test_forward_matches_torch(name, k, dtype, backend, record_property):
     prim, params, args, _ = _setup(name, k, dtype)
     if _refused_on_cuda(prim, params, args, backend):
@@ -113,9 +120,7 @@ def _differentiable(name, float_args):
     return REGISTRY[name].differentiable and float_args
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("name,k", case_ids(), ids=IDS)
+@pytest.mark.parametrize("name,k,dtype,backend", _per_backend())
 def test_vjp_matches_torch(name, k, dtype, backend, record_property):
     prim, params, args, float_args = _setup(name, k, dtype)
     if not _differentiable(name, float_args):
@@ -204,7 +209,7 @@ def _strided(a, j):
 
 
 @pytest.mark.parametrize("backend", ["cpu"])  # cuda copies numpy inputs to contiguous ones
-@pytest.mark.parametrize("name,k", case_ids(), ids=IDS)
+@pytest.mark.parametrize("name,k", COMPILED, ids=[f"{n}-{k}" for n, k in COMPILED])
 def test_strided_inputs_match_the_reference(name, k, backend):
     """Non-contiguous, transposed, reversed and Fortran-ordered inputs: forward and VJP equal
     eval_graph's (numpy) results on the contiguous inputs."""
