@@ -381,6 +381,22 @@ def _weakrefable(f) -> bool:
         return False
 
 
+def assemble_jacobian(tree, outs, wrt, argnums, axis, pieces):
+    """The Jacobian's blocks, `out.shape + arg.shape` for each output leaf (avals `outs`, in
+    `tree`) and differentiated argument (avals `wrt`), from `pieces(j, k)`: the block's rows
+    (axis 0: one per output element, reverse mode) or columns (axis -1: one per argument
+    element, forward mode). A tuple over arguments when `argnums` is one."""
+    per_out = []
+    for j, o in enumerate(outs):
+        per_arg = []
+        for k, a in enumerate(wrt):
+            parts, shape = pieces(j, k), o.shape + a.shape
+            per_arg.append(anp.reshape(anp.stack(parts, axis=axis), shape) if parts
+                           else np.zeros(shape, a.dtype))
+        per_out.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
+    return tree_unflatten(tree, per_out)
+
+
 def jacobian(f, argnums=0, *, backend=None):
     """Reverse-mode Jacobian: the forward pass runs once, then one VJP per output element (one
     compiled program per signature, whatever the values of the other arguments).
@@ -395,24 +411,17 @@ def jacobian(f, argnums=0, *, backend=None):
 
         out, vjp_fn = _vjp(f, args, nums, backend, False)
         leaves, tree = tree_flatten(out)
-        shapes = [as_aval(_as_input(o)) for o in leaves]
-        per_out = []
-        for k, o in enumerate(shapes):
-            rows = []
+        outs = [as_aval(_as_input(o)) for o in leaves]
+        rows = []  # per output leaf: one VJP (a tuple over the arguments) per element
+        for k, o in enumerate(outs):
+            rows.append([])
             for flat in range(o.size):
-                seeds = [np.zeros(s.shape, s.dtype) for s in shapes]
+                seeds = [np.zeros(s.shape, s.dtype) for s in outs]
                 seeds[k].reshape(-1)[flat] = 1
-                rows.append(vjp_fn(tree_unflatten(tree, seeds)))
-            per_arg = []
-            for k_arg, i in enumerate(nums):
-                arg = as_aval(_as_input(args[i]))
-                if rows:
-                    j = anp.reshape(anp.stack([r[k_arg] for r in rows]), o.shape + arg.shape)
-                else:
-                    j = np.zeros(o.shape + arg.shape, arg.dtype)
-                per_arg.append(j)
-            per_out.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
-        return tree_unflatten(tree, per_out)
+                rows[k].append(vjp_fn(tree_unflatten(tree, seeds)))
+        wrt = [as_aval(_as_input(args[i])) for i in nums]
+        return assemble_jacobian(tree, outs, wrt, argnums, axis=0,
+                                 pieces=lambda j, k: [r[k] for r in rows[j]])
 
     return wrapped
 

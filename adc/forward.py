@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 
 from . import numpy as anp
-from .api import _as_input, _fn_name, _normalize_argnums, grad, partial_in, vjp
+from .api import _as_input, _fn_name, _normalize_argnums, assemble_jacobian, grad, partial_in, vjp
 from .errors import ShapeError
 from .tracer import Tracer, as_aval, trace, tree_flatten, tree_unflatten
 
@@ -136,14 +136,9 @@ def jacfwd(f, argnums=0, *, backend=None):
         if out is None:
             out = push(args, _zeros(wrt))[0]
         leaves, tree = tree_flatten(out)
-        per_out = []
-        for j, leaf in enumerate(leaves):
-            shape = np.shape(leaf)
-            per_arg = [np.stack([np.asarray(e[j]) for e in elements], axis=-1).reshape(
-                shape + aval.shape) if elements else np.zeros(shape + aval.shape, aval.dtype)
-                for aval, elements in columns]
-            per_out.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
-        return tree_unflatten(tree, per_out)
+        outs = [as_aval(np.asarray(leaf)) for leaf in leaves]
+        return assemble_jacobian(tree, outs, [aval for aval, _ in columns], argnums, axis=-1,
+                                 pieces=lambda j, k: [np.asarray(e[j]) for e in columns[k][1]])
 
     wrapped.__name__ = f"jacfwd({_fn_name(f)})"
     return wrapped
