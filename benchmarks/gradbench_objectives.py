@@ -1,0 +1,195 @@
+"""GradBench's objectives (https://github.com/gradbench/gradbench, evals/*/README.md and the
+C++ reference evals), written once in numpy style over a namespace `xp`: adc.numpy, jax.numpy
+(through `jax_namespace`) or torch (through `torch_namespace`), with the inputs GradBench's
+generators make, and hand-written Numba gradients where they are practical.
+
+Each objective is a scalar function of the differentiated arrays; everything else (sizes,
+GradBench's constants, as numpy arrays that each objective takes in with `xp.asarray`) is bound
+by `make`, so every library runs the same formulation.
+"""
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+from numba import njit, prange
+from scipy.special import multigammaln
+
+
+# ---- lse: log-sum-exp with the max trick ----
+
+def lse(x, xp):
+    a = xp.max(x)
+    return a + xp.log(xp.sum(xp.exp(x - a)))
+
+
+@njit(cache=True, parallel=True)
+def lse_numba(x):
+    a = x.max()
+    e = np.empty_like(x)
+    for i in prange(x.size):
+        e[i] = math.exp(x[i] - a)
+    return e / e.sum()
+
+
+# ---- llsq: 0.5 * sum_i (s_i - sum_j x_j t_i^j)^2, t_i = -1 + 2i/(n-1), s_i = sign(t_i) ----
+
+def llsq(x, n, xp):
+    t = xp.linspace(-1.0, 1.0, n, dtype=x.dtype)
+    r = xp.sign(t) - (t[:, None] ** xp.arange(x.shape[0])) @ x
+    return 0.5 * xp.sum(r * r)
+
+
+@njit(cache=True, parallel=True)
+def llsq_numba(x, n):
+    m = x.size
+    g = np.zeros((n, m))
+    for i in prange(n):
+        t = -1.0 + i * 2.0 / (n - 1)
+        p, r = 1.0, (1.0 if t > 0 else (-1.0 if t < 0 else 0.0))
+        for j in range(m):
+            r -= x[j] * p
+            p *= t
+        p = 1.0
+        for j in range(m):
+            g[i, j] = -r * p
+            p *= t
+    return g.sum(axis=0)
+
+
+# ---- ode: s Runge-Kutta (RK4) steps over [0, 2] of y0' = x0, yi' = xi * y(i-1); y(0) = 0;
+# the gradient of the last element of y(2) ----
+
+def ode(x, s, xp):
+    h = 2.0 / s
+
+    def f(y):
+        return xp.concatenate([x[:1], x[1:] * y[:-1]])
+
+    y = xp.zeros_like(x)
+    for _ in range(s):
+        k1 = f(y)
+        k2 = f(y + h * k1 / 2)
+        k3 = f(y + h * k2 / 2)
+        k4 = f(y + h * k3)
+        y = y + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
+    return y[-1]
+
+
+# ---- kmeans: cost sum_i min_j |C_j - P_i|^2; "dir" = J / diag(H) with respect to C ----
+
+def kmeans(C, P, xp):
+    P = xp.asarray(P)
+    dists = xp.sum(P * P, axis=1)[None, :] + xp.sum(C * C, axis=1)[:, None] - 2 * (C @ P.T)
+    return xp.sum(xp.amin(dists, axis=0))
+
+
+@njit(cache=True)
+def kmeans_dir_numba(C, P):
+    k, d = C.shape
+    g, count = np.zeros((k, d)), np.zeros(k)
+    for i in range(P.shape[0]):
+        best, jbest = np.inf, 0
+        for j in range(k):
+            dist = 0.0
+            for a in range(d):
+                dist += (P[i, a] - C[j, a]) ** 2
+            if dist < best:
+                best, jbest = dist, j
+        count[jbest] += 1
+        for a in range(d):
+            g[jbest, a] += 2.0 * (C[jbest, a] - P[i, a])
+    return g / (2.0 * count[:, None])
+
+
+# ---- gmm: Gaussian mixture log-likelihood with a Wishart prior, over alpha, mu, q, l ----
+
+def tril_index(d):
+    """(d, d) positions in [0, l...]: Ls[:, r, c] = l[:, p] below the diagonal (GradBench's
+    order: column by column), the prepended zero elsewhere."""
+    idx, p = np.zeros((d, d), np.int64), 1
+    for c in range(d - 1):
+        for r in range(c + 1, d):
+            idx[r, c], p = p, p + 1
+    return idx
+
+
+def gmm(alpha, mu, q, l, x, m, gamma, xp):
+    n, d = x.shape
+    k = alpha.shape[0]
+    x = xp.asarray(x)
+    qdiags = xp.exp(q)
+    sum_qs = xp.sum(q, axis=1)
+    Ls = xp.concatenate([xp.zeros_like(l[:, :1]), l], axis=1)[:, xp.asarray(tril_index(d))]
+    xc = x[:, None, :] - mu[None, :, :]
+    Lxc = qdiags * xc + xp.einsum("ijk,mik->mij", Ls, xc)
+    inner = alpha + sum_qs - 0.5 * xp.sum(Lxc ** 2, axis=2)
+    slse = xp.sum(xp.logsumexp(inner, axis=1))
+    wishart_n = d + m + 1
+    out = xp.sum(0.5 * gamma * gamma * (xp.sum(qdiags ** 2, axis=1) + xp.sum(l ** 2, axis=1))
+                 - m * sum_qs)
+    prior_const = wishart_n * d * math.log(gamma / math.sqrt(2)) - multigammaln(0.5 * wishart_n, d)
+    return (-n * d * 0.5 * math.log(2 * math.pi) + slse - n * xp.logsumexp(alpha, axis=0)
+            - out + k * prior_const)
+
+
+# ---- the inputs, as GradBench's generators make them (seed 31337) ----
+
+def make(name, size):
+    """(objective(*wrt, xp), wrt arrays, hand-written Numba gradient or None) at one size."""
+    rng = np.random.default_rng(31337)
+    if name == "lse":
+        x = rng.random(size["n"])
+        return lse, [x], lse_numba
+    if name == "llsq":
+        n = size["n"]
+        return (lambda x, xp: llsq(x, n, xp)), [rng.random(size["m"])], \
+            (lambda x: llsq_numba(x, n))
+    if name == "ode":
+        s = size["s"]
+        return (lambda x, xp: ode(x, s, xp)), [rng.random(size["n"])], None
+    if name == "kmeans":
+        P = rng.random((size["n"], size["d"]))
+        C = P[-size["k"]:].copy()  # each cluster non-empty, as GradBench's generator ensures
+        return (lambda C, xp: kmeans(C, P, xp)), [C], (lambda C: kmeans_dir_numba(C, P))
+    if name == "gmm":
+        d, k, n = size["d"], size["k"], size["n"]
+        x = rng.normal(size=(n, d))
+        wrt = [rng.normal(size=k), rng.uniform(size=(k, d)), rng.normal(size=(k, d)),
+               rng.normal(size=(k, d * (d - 1) // 2))]
+        return (lambda a, mu, q, l, xp: gmm(a, mu, q, l, x, 0, 1.0, xp)), wrt, None
+    raise KeyError(name)
+
+
+def jax_namespace():
+    import jax.numpy as jnp
+    from jax.scipy.special import logsumexp
+
+    ns = types.SimpleNamespace(**{k: getattr(jnp, k) for k in dir(jnp) if not k.startswith("_")})
+    ns.logsumexp = logsumexp
+    return ns
+
+
+def torch_namespace():
+    """torch under numpy's names for the few calls above whose torch spelling differs."""
+    import torch
+
+    ns = types.SimpleNamespace(**{k: getattr(torch, k) for k in dir(torch)
+                                  if not k.startswith("_")})
+    ns.sum = lambda x, axis=None: x.sum() if axis is None else x.sum(dim=axis)
+    ns.amin = lambda x, axis: torch.amin(x, dim=axis)
+    ns.logsumexp = lambda x, axis: torch.logsumexp(x, dim=axis)
+    ns.concatenate = lambda xs, axis=0: torch.cat(xs, dim=axis)
+    ns.arange = lambda n: torch.arange(n, dtype=torch.float64)
+    tensors = {}  # each numpy constant becomes one tensor, made on the first (eager) call
+
+    def asarray(a):
+        if isinstance(a, np.ndarray):
+            if id(a) not in tensors:
+                tensors[id(a)] = (a, torch.from_numpy(a).clone())
+            return tensors[id(a)][1]
+        return torch.as_tensor(a)
+
+    ns.asarray = asarray
+    return ns
