@@ -154,7 +154,7 @@ def measure(name, size, no_compile):
         except ImportError as e:
             row[peer] = {"skipped": str(e)}
             continue
-        except Exception as e:  # a peer that cannot run this formulation: reported, not timed
+        except Exception as e:  # noqa: BLE001  (a peer that cannot run this formulation: reported)
             row[peer] = {"failed": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
             print(f"{name}: {peer} failed: {row[peer]['failed']}", file=sys.stderr)
             continue
@@ -163,7 +163,7 @@ def measure(name, size, no_compile):
         if not err <= 1e-8:
             raise AssertionError(f"{name} {size}: {peer} and adc disagree (relative error "
                                  f"{err:.2e})")
-        row[peer] = {"first_call_s": first, "grad_s": timeit(lambda: fn(*wrt)),
+        row[peer] = {"first_call_s": first, "grad_s": timeit(lambda fn=fn: fn(*wrt)),
                      "rel_err": float(err)}
     return row
 
