@@ -3,6 +3,7 @@
 pages in again on every call. Counted in page faults (getrusage), not time."""
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 from adc.lower import memory
 
 CHILD = """
-import resource, sys, numpy as np, adc
+import resource, numpy as np, adc
 import adc.numpy as anp
 f = adc.jit(lambda x: anp.sum(anp.sin(x @ x.T)))  # x @ x.T: a 4 MiB intermediate
 x = np.random.default_rng(0).standard_normal((1024, 64)).astype(np.float32)
@@ -25,8 +26,6 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
 
 
 def _faults_per_call(env_extra):
-    import os
-
     env = {k: v for k, v in os.environ.items() if k not in memory.GLIBC_VARIABLES}
     env.update(env_extra)
     out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
@@ -38,7 +37,7 @@ def _faults_per_call(env_extra):
 def test_a_compiled_call_reuses_the_memory_its_previous_call_freed():
     pages = (4 << 20) // resource.getpagesize()
     assert _faults_per_call({}) < pages // 10
-    # the user's own malloc settings are left alone (here: glibc's default policy)
+    # the user's own malloc settings are left alone (here: blocks over 128 KiB mapped afresh)
     assert _faults_per_call({"MALLOC_TRIM_THRESHOLD_": "131072",
                              "MALLOC_MMAP_THRESHOLD_": "131072"}) > pages // 2
 
