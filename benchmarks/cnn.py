@@ -6,15 +6,24 @@ torch's place), torch eager and torch.compile. (No JAX column: JAX is not instal
 machines, and an untested peer would be worse than none.)
 
     python benchmarks/cnn.py [--only NAME ...] [--json benchmarks/cnn.json] [--no-compile]
+                             [--threads N] [--profile]
 
 Prints a table (and, with --json PATH, writes JSON): steady-state median of each step,
 adc.grad's forward-only time and gradient/forward ratio, and the first call (trace + compile)
 of adc.grad. The Net runs without its dropout layers so that every library computes the same
 numbers (each step's loss is checked against torch's before timing).
+
+--threads N runs every library with N threads (OpenBLAS, Numba's pool, OpenMP, torch; by
+default all cores): on a shared machine the single-threaded comparison is the one that stays
+put, since a thread pool whose workers wait for a descheduled peer runs several times slower.
+--profile prints, instead of the table, where adc.grad's step spends its time: the step runs
+as split kernels under a Python driver, so each kernel, BLAS call and copy is one timed line.
 """
 from __future__ import annotations
 
 import argparse
+import collections
+import linecache
 import os
 import sys
 import time
@@ -166,16 +175,76 @@ def measure_lib(lib, name, params, inputs, compiled=False):
     return value, {"first_call_s": first, "step_s": timeit(step), "forward_s": timeit(forward)}
 
 
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")
+
+
+def limit_threads(n: int) -> None:
+    """Run this script again with every library's thread count set to n (they read it when
+    they load, and numpy has loaded)."""
+    if all(os.environ.get(v) == str(n) for v in THREAD_VARIABLES):
+        return
+    env = dict(os.environ, **{v: str(n) for v in THREAD_VARIABLES})
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+def profile(name, params, inputs, reps=10, lines=25):
+    """Print the time of each line of adc.grad's step, its driver compiled split."""
+    import adc
+    from adc.lower.cpu import runtime
+
+    runtime.SPLIT_MIN_NESTS = 1
+    step_fn = adc.value_and_grad(WORKLOADS[name][2], argnums=tuple(range(len(params))))
+    step_fn(*params, *inputs)
+    print(f"{name}: step {fmt(timeit(lambda: step_fn(*params, *inputs)))} (split)")
+    times, state = collections.Counter(), {}
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_name != "program":  # the driver's function
+            return None
+
+        def line(frame, event, arg):
+            now = time.perf_counter()
+            if state.get("at") is not None:
+                times[state["at"]] += now - state["t"]
+            state["at"] = (frame.f_code.co_filename, frame.f_lineno) if event == "line" else None
+            state["t"] = time.perf_counter()
+            return line
+        return line
+
+    sys.settrace(tracer)
+    try:
+        for _ in range(reps):
+            step_fn(*params, *inputs)
+    finally:
+        sys.settrace(None)
+    print(f"  traced: {fmt(sum(times.values()) / reps)} a step; the {lines} slowest lines:")
+    for (path, number), t in times.most_common(lines):
+        print(f"  {fmt(t / reps):>9}  {linecache.getline(path, number).strip()[:110]}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=list(WORKLOADS))
     add_json_option(parser, "cnn")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    parser.add_argument("--threads", type=int, help="threads for every library (default: all "
+                        "cores)")
+    parser.add_argument("--profile", action="store_true",
+                        help="print where adc.grad's step spends its time instead")
     opts = parser.parse_args()
+    if opts.threads:
+        limit_threads(opts.threads)
     import adc
     import torch
 
-    torch.set_num_threads(os.cpu_count())
+    torch.set_num_threads(opts.threads or os.cpu_count())
+    if opts.profile:
+        for name in opts.only:
+            make_params, make_inputs = WORKLOADS[name][:2]
+            rng = np.random.default_rng(0)
+            profile(name, make_params(rng), make_inputs(rng))
+        return
     rows = []
     for name in opts.only:
         make_params, make_inputs = WORKLOADS[name][:2]
@@ -210,7 +279,9 @@ def main():
         print(f"{row['workload']:<12}" + "".join(f"{c:>20}" for c in cells)
               + f"{fmt(a['forward_s']):>10}{a['step_s'] / a['forward_s']:>10.2f}"
               + f"{eager:>9.2f}x{comp:>12}")
-    write_json(opts.json, {"machine": machine(torch=torch.__version__), "rows": rows},
+    write_json(opts.json, {"machine": machine(torch=torch.__version__,
+                                             threads=opts.threads or os.cpu_count()),
+                           "rows": rows},
                "'vs eager' / 'vs compile' > 1 means the adc.grad step is faster than torch "
                "eager / torch.compile")
 

@@ -16,6 +16,7 @@ from ...ir import Graph
 from ...progress import Progress
 from .. import cache
 from ..fuse import Nest, plan
+from ..memory import keep_freed_memory
 from ..threads import start_pool
 from .codegen import CpuCodegen
 
@@ -59,6 +60,7 @@ class CompiledGraph:
     def _first_call(self, *args):
         if self._parallel:  # a serial kernel never needs Numba's threads
             start_pool()
+        keep_freed_memory()
         try:
             with Progress().counting("compiling", self.kernels) as done:
                 out = self._load_and_call(args, done)
