@@ -132,6 +132,7 @@ def _zeros_like(aval):
 def _scan_vjp(cts, ins, outs, needed, **p):
     body, nk, nc, ny, nx = _scan_parts(p)
     everything = tuple(range(nc))
+    ct_stack = dict(zip(p["residuals"], cts[nc + ny:]))  # cotangents of the stacked carries
     if p["residuals"] != everything:  # pruned away (a graph differentiated again): recompute
         outs = bind(scan_p, *ins, **dict(p, residuals=everything))
     stacks = outs[nc + ny:]
@@ -140,7 +141,7 @@ def _scan_vjp(cts, ins, outs, needed, **p):
     carries = [j for j in range(nc) if _float(avals[nk + j])]
     want_x = [j for j in range(nx) if needed[nk + nc + j] and _float(avals[nk + nc + j])]
     seeded_y = [k for k in range(ny) if cts[nc + k] is not None]
-    seeded_s = [j for j in carries if cts[nc + ny + j] is not None]
+    seeded_s = [j for j in carries if ct_stack.get(j) is not None]
 
     def backward_body(*a):
         a = list(a)
@@ -173,7 +174,7 @@ def _scan_vjp(cts, ins, outs, needed, **p):
             + [cts[j] if cts[j] is not None else _zeros_like(avals[nk + j]) for j in carries])
     res = bind(scan_p, *ins[:nk], *init, *stacks, *ins[nk + nc:],
                *[cts[nc + k] for k in seeded_y],
-               *[cts[nc + ny + j] for j in seeded_s],
+               *[ct_stack[j] for j in seeded_s],
                body=graph, num_consts=nk, num_carry=k, length=p["length"],
                reverse=not p["reverse"], residuals=tuple(range(k)))
     grads = [None] * len(ins)
