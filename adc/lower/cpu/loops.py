@@ -1,7 +1,7 @@
 """The CPU lowering of the control-flow primitives (adc.loops): each body Graph is compiled once,
-through the same code generator, as an njit function of its own, and a generated njit
-function runs the loop (or the branch) calling it; the graph's code calls that function (the
-whole-graph function directly; a split graph's driver as one kernel module of its own).
+through the same code generator, as an njit function of its own, and the loop (or the branch)
+calling it is generated inline in the whole-graph njit function, or, for a split graph, as the
+njit kernel of a module of its own that the driver calls (the loop never runs in Python).
 
 Stage: lower. Invariants: a body function and a loop function are named by the hash of what
 they compute, so a loop repeated in a graph is defined once and its source (hence the disk
@@ -12,6 +12,7 @@ be an input (a carry of a loop that ran no step) are marked as aliases.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 from ...ir import graph_key
@@ -51,48 +52,74 @@ class BodyCodegen(CpuCodegen):
             self.functions = nested
 
 
-def _body_function(gen, graph, functions: dict, prefix: str):
-    """Define `graph` as an njit function among `functions`; (its name, the parameter names of
-    the arrays it takes after its inputs, as the loop function names them)."""
-    name = f"{prefix}_{_digest(graph_key(graph), gen.fastmath)}"
-    body = BodyCodegen(graph, gen.fastmath, name)
-    source = body.generate()
-    functions.update(body.functions)
-    functions[name] = source
-    gen.parallel |= body.parallel
-    extra = []
-    for array in body.const_arrays():
-        local = gen.names.fresh("l")
-        gen.loop_consts.append((local, array))
-        extra.append(local)
-    return name, extra
+class _Scope:
+    """Where a loop is emitted: inline in the whole-graph njit function (names fresh in it,
+    body functions defined in its module, their arrays the graph's loop constants), or as the
+    njit function `kernel` of a kernel module of its own for a split graph's driver (names
+    local, its arrays parameters after the inputs)."""
+
+    def __init__(self, gen, eqn):
+        self.gen, self.inline = gen, not gen.split
+        self.functions = gen.functions if self.inline else {}
+        self.src = gen.src if self.inline else SourceBuilder(depth=1)
+        self._count = 0
+        self.params = [] if self.inline else [self.fresh("a") for _ in eqn.ins]
+        self.ins = [gen.c(v) for v in eqn.ins] if self.inline else list(self.params)
+        self.extra: list = []  # the graph's loop constants this loop passes (split)
+
+    def fresh(self, prefix: str) -> str:
+        if self.inline:
+            return self.gen.names.fresh(prefix)
+        self._count += 1
+        return f"{prefix}{self._count}"
+
+    def function(self, graph, prefix: str):
+        """Define `graph` as an njit function; (its name, the names of the arrays to pass it
+        after its inputs, for each output whether it may not be a fresh C-contiguous array)."""
+        gen = self.gen
+        name = f"{prefix}_{_digest(graph_key(graph), gen.fastmath)}"
+        body = BodyCodegen(graph, gen.fastmath, name)
+        source = body.generate()
+        self.functions.update(body.functions)
+        self.functions[name] = source
+        gen.parallel |= body.parallel
+        names = []
+        for array in body.const_arrays():
+            outer = gen.names.fresh("l")
+            gen.loop_consts.append((outer, array))
+            names.append(outer if self.inline else self.fresh("b"))
+            if not self.inline:
+                self.extra.append(outer)
+                self.params.append(names[-1])
+        foreign = [v in body.aliases or v not in body.contiguous for v in graph.outvars]
+        return name, names, foreign
+
+
+def _carry(scope, c, values, foreign) -> None:
+    """The carries `c` become `values`; a value that may be a view or another layout is
+    copied, so a carry keeps one Numba type (a C-contiguous array of its own) from step to
+    step and the body compiles for that type only."""
+    scope.src.line(f"{returned(c)} = {returned([f'{v}.copy()' if f else v for v, f in zip(values, foreign)])}")
 
 
 def _emit(gen, eqn, build) -> None:
-    """Emit the call of the loop function `build(functions) -> (lines of its body, its
-    parameters, the arrays passed after the inputs)` computing `eqn`."""
-    functions: dict = {}
-    body, params, extra = build(functions)
-    name = f"loop_{_digest(eqn.prim.name, eqn.params_key(), [str(v.aval) for v in eqn.ins])}"
-    split = gen.split
-    loop = gen.njit_def(False, params, "kernel" if split else name) + body.source()
-    outs = returned([gen.arr(v) for v in eqn.outs])
-    args = ", ".join([gen.c(v) for v in eqn.ins] + extra)
-    if split:
-        source = (gen.header("for a compiled loop") + "".join(functions.values()) + loop)
-        index = gen.kernel_sources.setdefault(source, len(gen.kernel_sources))
-        gen.src.line(f"{outs} = nest{index}({args})")
+    """Emit `eqn` by `build(scope, results)`, which writes into `scope.src` the code leaving
+    the loop's results in the names `results`."""
+    scope = _Scope(gen, eqn)
+    if scope.inline:
+        build(scope, [gen.arr(v) for v in eqn.outs])
     else:
-        gen.functions.update(functions)
-        gen.functions[name] = loop
-        gen.src.line(f"{outs} = {name}({args})")
+        results = [scope.fresh("o") for _ in eqn.outs]
+        build(scope, results)
+        scope.src.line(f"return {returned(results)}")
+        source = (gen.header("for a compiled loop") + "".join(scope.functions.values())
+                  + gen.njit_def(False, scope.params) + scope.src.source())
+        index = gen.kernel_sources.setdefault(source, len(gen.kernel_sources))
+        args = ", ".join([gen.c(v) for v in eqn.ins] + scope.extra)
+        gen.src.line(f"{returned([gen.arr(v) for v in eqn.outs])} = nest{index}({args})")
     for v in eqn.outs:
         for x in eqn.ins:
             gen.alias(x, v)
-
-
-def _names(prefix: str, n: int) -> list:
-    return [f"{prefix}{i}" for i in range(n)]
 
 
 def _row(array: str, aval, index: str) -> str:
@@ -100,40 +127,52 @@ def _row(array: str, aval, index: str) -> str:
     return f"{array}[{index}:{index} + 1]" if aval.shape == () else f"{array}[{index}]"
 
 
-def _store(array: str, aval, index: str, value: str) -> str:
-    return f"{array}[{index}] = {value}[0]" if aval.shape == () else f"{array}[{index}] = {value}"
+def _store(scope, array: str, aval, index: str, value: str) -> None:
+    """`array[index] = value` as loops over the elements: Numba's array-valued assignment
+    compiles a shape check whose error message formatting alone took 10 s to compile."""
+    if aval.shape == ():
+        scope.src.line(f"{array}[{index}] = {value}[0]")
+        return
+    axes = [scope.fresh("j") for _ in aval.shape]
+    with contextlib.ExitStack() as loops:
+        for j, d in zip(axes, aval.shape):
+            loops.enter_context(scope.src.block(f"for {j} in range({d}):"))
+        scope.src.line(f"{array}[{', '.join([index, *axes])}] = {value}[{', '.join(axes)}]")
 
 
 @cpu_rule(scan_p)
 def _scan(gen, eqn):
     p = eqn.params
     body, nk, nc = p["body"], p["num_consts"], p["num_carry"]
-    ny, nx, n = len(body.outvars) - nc, len(body.invars) - nk - nc, p["length"]
-    k, c, x, y, r = (_names(a, m) for a, m in (("k", nk), ("c", nc), ("x", nx), ("y", ny),
-                                                 ("r", len(p["residuals"]))))
+    ny, n = len(body.outvars) - nc, p["length"]
     y_avals = [v.aval for v in body.outvars[nc:]]
     c_avals = [v.aval for v in body.invars[nk:nk + nc]]
     x_avals = [v.aval for v in body.invars[nk + nc:]]
 
-    def build(functions):
-        bname, extra = _body_function(gen, body, functions, "body")
-        b = _names("b", len(extra))
-        src = SourceBuilder(depth=1)
-        stacks = [(r[m], c_avals[j]) for m, j in enumerate(p["residuals"])]
+    def build(scope, results):
+        src, ins = scope.src, scope.ins
+        bname, extra, foreign = scope.function(body, "body")
+        k, init, xs = ins[:nk], ins[nk:nk + nc], ins[nk + nc:]
+        c = [scope.fresh("c") for _ in range(nc)]
+        y, r = results[nc:nc + ny], results[nc + ny:]
+        _carry(scope, c, init, [True] * nc)
+        stacks = [(ri, c_avals[j]) for ri, j in zip(r, p["residuals"])]
         for name, aval in list(zip(y, y_avals)) + stacks:
             src.line(f"{name} = np.empty({returned([str(n), *map(str, aval.shape)])}, "
                      f"{np_dtype(aval.dtype)})")
+        i, t = scope.fresh("i"), [scope.fresh("t") for _ in range(ny)]
         steps = f"range({n} - 1, -1, -1)" if p["reverse"] else f"range({n})"
-        t = _names("t", ny)
-        with src.block(f"for i in {steps}:"):
+        with src.block(f"for {i} in {steps}:"):
             for (name, aval), j in zip(stacks, p["residuals"]):
-                src.line(_store(name, aval, "i", c[j]))
-            rows = [_row(xi, a, "i") for xi, a in zip(x, x_avals)]
-            src.line(f"{returned(c + t)} = {bname}({', '.join(k + c + rows + b)})")
+                _store(scope, name, aval, i, c[j])
+            rows = [_row(xi, a, i) for xi, a in zip(xs, x_avals)]
+            new = [scope.fresh("n") for _ in range(nc)]
+            src.line(f"{returned(new + t)} = {bname}({', '.join(k + c + rows + extra)})")
             for yi, ti, aval in zip(y, t, y_avals):
-                src.line(_store(yi, aval, "i", ti))
-        src.line(f"return {returned(c + y + r)}")
-        return src, k + c + x + b, extra
+                _store(scope, yi, aval, i, ti)
+            _carry(scope, c, new, foreign[:nc])
+        for out, ci in zip(results[:nc], c):
+            src.line(f"{out} = {ci}")
 
     _emit(gen, eqn, build)
 
@@ -142,19 +181,21 @@ def _scan(gen, eqn):
 def _while(gen, eqn):
     p = eqn.params
     cond, body, ncc = p["cond"], p["body"], p["cond_consts"]
-    nc = len(body.outvars)
-    nb = len(body.invars) - nc
-    kc, kb, c = _names("q", ncc), _names("k", nb), _names("c", nc)
+    nb = len(body.invars) - len(body.outvars)
 
-    def build(functions):
-        cname, cextra = _body_function(gen, cond, functions, "cond")
-        bname, bextra = _body_function(gen, body, functions, "body")
-        a, b = _names("a", len(cextra)), _names("b", len(bextra))
-        src = SourceBuilder(depth=1)
-        with src.block(f"while {cname}({', '.join(kc + c + a)})[0][0]:"):
-            src.line(f"{returned(c)} = {bname}({', '.join(kb + c + b)})")
-        src.line(f"return {returned(c)}")
-        return src, kc + kb + c + a + b, cextra + bextra
+    def build(scope, results):
+        src, ins = scope.src, scope.ins
+        cname, cextra, _ = scope.function(cond, "cond")
+        bname, bextra, foreign = scope.function(body, "body")
+        kc, kb, init = ins[:ncc], ins[ncc:ncc + nb], ins[ncc + nb:]
+        c = [scope.fresh("c") for _ in init]
+        new = [scope.fresh("n") for _ in init]
+        _carry(scope, c, init, [True] * len(init))
+        with src.block(f"while {cname}({', '.join(kc + c + cextra)})[0][0]:"):
+            src.line(f"{returned(new)} = {bname}({', '.join(kb + c + bextra)})")
+            _carry(scope, c, new, foreign)
+        for out, ci in zip(results, c):
+            src.line(f"{out} = {ci}")
 
     _emit(gen, eqn, build)
 
@@ -162,16 +203,14 @@ def _while(gen, eqn):
 @cpu_rule(cond_p)
 def _cond(gen, eqn):
     p = eqn.params
-    ops = _names("o", len(p["true"].invars))
 
-    def build(functions):
-        tname, textra = _body_function(gen, p["true"], functions, "then")
-        fname, fextra = _body_function(gen, p["false"], functions, "else")
-        a, b = _names("a", len(textra)), _names("b", len(fextra))
-        src = SourceBuilder(depth=1)
-        with src.block("if pred[0]:"):
-            src.line(f"return {tname}({', '.join(ops + a)})")
-        src.line(f"return {fname}({', '.join(ops + b)})")
-        return src, ["pred"] + ops + a + b, textra + fextra
+    def build(scope, results):
+        src, (pred, *ops) = scope.src, scope.ins
+        tname, textra, _ = scope.function(p["true"], "then")
+        fname, fextra, _ = scope.function(p["false"], "else")
+        with src.block(f"if {pred}[0]:"):
+            src.line(f"{returned(results)} = {tname}({', '.join(ops + textra)})")
+        with src.block("else:"):
+            src.line(f"{returned(results)} = {fname}({', '.join(ops + fextra)})")
 
     _emit(gen, eqn, build)
