@@ -253,3 +253,21 @@ def test_the_body_is_traced_and_compiled_once_whatever_the_length():
     # backward) in the graph's function, each calling its body's function
     assert counts[0] == counts[1]
     assert counts[0] == (1, counts[0][1], 2, 3, 1, 1)
+
+
+def test_a_split_graph_runs_its_loops_as_kernels_of_their_own():
+    from adc.lower.cpu import compile_cpu
+    from adc.opt import prepare
+
+    def f(h, xs, p):
+        (h, acc), (a, b) = scanned(h, xs)
+        halved = adc.while_loop(lambda c: c[0] > 1.0, lambda c: (c[0] / 2, c[1] * 0.5),
+                                (acc["s"], h))[1]
+        return adc.cond(p, lambda u: u * 2.0, lambda u: u - 1.0, halved) + anp.sum(a) * b[0]
+
+    args = (H0, XS, np.bool_(True))
+    graph = prepare(adc.make_ir(f)(*args), "cpu")
+    split = compile_cpu(graph, split=True)
+    assert "nest0(" in split.source and "def kernel(" in split.source
+    for ours, theirs in zip(split(*args), adc.eval_graph(graph, *args)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13)
