@@ -30,8 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from cpu import timeit  # noqa: E402
-from report import add_json_option, machine, write_json  # noqa: E402
+from cpu import timeit
+from report import add_json_option, machine, write_json
 
 HIDDEN, STEPS_LSTM, N_ODE, STEPS_ODE, DT = 16, 100, 8, 1000, 1e-3
 
@@ -192,7 +192,7 @@ def measure(name, timeout) -> list:
             g = ADC[name](variant == "unrolled")
             for ours, theirs in zip(g(*args), expected):
                 np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-10)
-            row["steady"] = timeit(lambda: g(*args))
+            row["steady"] = timeit(lambda g=g: g(*args))
         rows.append(row)
     rows.append({"objective": name, "impl": "torch eager", "first_cold": None,
                  "first_warm": None, "steady": timeit(lambda: reference(*args))})

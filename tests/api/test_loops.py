@@ -64,6 +64,7 @@ def test_scan_runs_eagerly_with_its_numpy_interpreter():
     (h, acc), (a, _) = scanned(H0, XS)
     (h2, acc2), (a2, _) = unrolled(H0, XS)
     np.testing.assert_allclose(h, h2, rtol=1e-13)
+    np.testing.assert_allclose(acc["s"], acc2["s"], rtol=1e-13)
     np.testing.assert_allclose(a, a2, rtol=1e-13)
 
 
@@ -121,6 +122,19 @@ def test_second_order_through_scan():
     ours = adc.hessian(f, backend="numpy")(H0)
     theirs = adc.hessian(unrolled_f, backend="numpy")(H0)
     np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-12)
+
+
+def test_forward_mode_through_scan_matches_the_unrolled_loop():
+    def f(h):
+        return scanned(h, XS)[1][1]
+
+    def unrolled_f(h):
+        return unrolled(h, XS)[1][1]
+
+    v = RNG.standard_normal(3)
+    ours = adc.jvp(f, (H0,), (v,), backend="numpy")[1]
+    np.testing.assert_allclose(ours, adc.jvp(unrolled_f, (H0,), (v,), backend="numpy")[1],
+                               rtol=1e-12)
 
 
 def test_scan_without_xs_runs_length_steps():
@@ -188,7 +202,7 @@ def test_while_loop_refuses_reverse_mode_naming_the_function():
     def halve(c):
         return c / 2
 
-    f = lambda x: adc.while_loop(lambda c: c > 1.0, halve, x)  # noqa: E731
+    f = lambda x: adc.while_loop(lambda c: c > 1.0, halve, x)
     np.testing.assert_allclose(adc.jit(f, backend="numpy")(np.float64(5.0)), 0.625)
     with pytest.raises(adc.GradientError, match="halve.*fori_loop.*scan"):
         adc.grad(f)(np.float64(5.0))
@@ -216,7 +230,9 @@ def test_a_carry_that_changes_shape_or_dtype_is_an_error_naming_both():
         adc.jit(lambda h: adc.scan(lambda c, x: ((c, c), None), h, XS))(H0)
 
 
-def test_scan_length_errors():
+def test_scan_length_and_result_errors():
+    with pytest.raises(adc.TraceError, match=r"pair \(carry, y\)"):
+        adc.scan(lambda c, x: c, 0.0, XS)
     with pytest.raises(adc.ShapeError, match="length"):
         adc.scan(lambda c, x: (c, None), 0.0, None)
     with pytest.raises(adc.ShapeError, match=r"\[5, 6\]"):
