@@ -17,6 +17,7 @@ import hashlib
 
 from ...ir import graph_key
 from ...loops.primitives import cond_p, scan_p, while_p
+from ...opt import prepare
 from ..nest import np_dtype
 from ..registry import cpu_rule
 from ..source import SourceBuilder, returned
@@ -77,6 +78,7 @@ class _Scope:
         """Define `graph` as an njit function; (its name, the names of the arrays to pass it
         after its inputs, for each output whether it may not be a fresh C-contiguous array)."""
         gen = self.gen
+        graph = prepare(graph, gen.TARGET)  # e.g. einsum expanded, as in the calling graph
         name = f"{prefix}_{_digest(graph_key(graph), gen.fastmath)}"
         body = BodyCodegen(graph, gen.fastmath, name)
         source = body.generate()
