@@ -1,8 +1,7 @@
 """Compiled loops benchmark: an LSTM-like recurrence over 100 steps and an explicit RK4 ODE
 integrator over 1,000 steps, their gradients with adc.scan / adc.fori_loop (cpu) against the
-same Python loop unrolled by adc's tracer (where it compiles within --unrolled-timeout seconds)
-and against torch eager; JAX is compared when installed (it is not on the machine these
-results were recorded on, so no JAX column is claimed).
+same Python loop unrolled by adc's tracer (where it compiles within --unrolled-timeout seconds),
+torch eager, and jax.jit(jax.grad) of the lax.scan version when jax is installed.
 
     python benchmarks/loops.py [--unrolled-timeout 120] [--json PATH]
 
@@ -34,6 +33,11 @@ from cpu import timeit
 from report import add_json_option, machine, write_json
 
 HIDDEN, STEPS_LSTM, N_ODE, STEPS_ODE, DT = 16, 100, 8, 1000, 1e-3
+try:
+    import jax  # noqa: F401
+    HAVE_JAX = True
+except ImportError:
+    HAVE_JAX = False
 
 
 def inputs(name):
@@ -157,6 +161,40 @@ def torch_grad(name):
     return grad
 
 
+# ---- jax: jax.jit(jax.grad) of the lax.scan / lax.fori_loop version ----
+
+def jax_grad(name):
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+
+    def lstm(w0, w1, b0, b1, chars):
+        def cell(w, b, x, h, c):
+            gates = jnp.concatenate([x, h]) @ w + b
+            i, f, o = (jax.nn.sigmoid(gates[k * HIDDEN:(k + 1) * HIDDEN]) for k in range(3))
+            c = f * c + i * jnp.tanh(gates[3 * HIDDEN:])
+            return o * jnp.tanh(c), c
+
+        def step(state, xy):
+            h0, c0, h1, c1 = state
+            x, target = xy
+            h0, c0 = cell(w0, b0, x, h0, c0)
+            h1, c1 = cell(w1, b1, h0, h1, c1)
+            return (h0, c0, h1, c1), jax.nn.logsumexp(h1) - jnp.sum(h1 * target)
+        zero = jnp.zeros(HIDDEN)
+        return jnp.sum(jax.lax.scan(step, (zero,) * 4, (chars[:-1], chars[1:]))[1])
+
+    def ode(y0, a):
+        y = jax.lax.fori_loop(0, STEPS_ODE, lambda i, y: _rk4(lambda y: a @ jnp.tanh(y), y, DT),
+                              y0)
+        return jnp.sum(y ** 2)
+
+    fn, k = {"lstm": (lstm, 4), "ode": (ode, 2)}[name]
+    g = jax.jit(jax.grad(fn, argnums=tuple(range(k))))
+    return lambda *args: [np.asarray(x) for x in jax.block_until_ready(g(*args))]
+
+
 def first_call(name, variant, cache_dir, timeout):
     """Seconds for the first adc gradient call in a fresh process using `cache_dir`, or None
     when it did not finish within `timeout` seconds."""
@@ -196,7 +234,26 @@ def measure(name, timeout) -> list:
         rows.append(row)
     rows.append({"objective": name, "impl": "torch eager", "first_cold": None,
                  "first_warm": None, "steady": timeit(lambda: reference(*args))})
+    if HAVE_JAX:
+        g = jax_grad(name)
+        t = time.perf_counter()
+        first = g(*args)
+        first_time = time.perf_counter() - t
+        for ours, theirs in zip(first, expected):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-10)
+        rows.append({"objective": name, "impl": "jax.jit(jax.grad)", "first_cold": first_time,
+                     "first_warm": None, "steady": timeit(lambda: g(*args))})
     return rows
+
+
+def step_overhead(steps=100_000) -> float:
+    """Seconds per step of a compiled scan whose body is one scalar addition: the cost of
+    the loop and the body function's call."""
+    import adc
+
+    f = adc.jit(lambda c, xs: adc.scan(lambda c, x: (c + x, None), c, xs)[0])
+    xs = np.ones(steps)
+    return timeit(lambda: f(np.float64(0.0), xs)) / steps
 
 
 def _cell(seconds) -> str:
@@ -214,20 +271,21 @@ def main(argv=None):
     opts = parser.parse_args(argv)
     if opts.first_call:
         return _first_call_child(*opts.first_call)
-    try:
-        import jax  # noqa: F401
-        jax_note = "jax is installed but not compared by this script"
-    except ImportError:
-        jax_note = "jax is not installed: no jax.jit(jax.grad) of lax.scan column"
+    jax_note = ("jax: jax.jit(jax.grad) of the lax.scan / lax.fori_loop version, first call "
+                "in this process (its compilation cache is not persistent)" if HAVE_JAX else
+                "jax is not installed: no jax.jit(jax.grad) of lax.scan row")
     rows = measure("lstm", opts.unrolled_timeout) + measure("ode", opts.unrolled_timeout)
+    overhead = step_overhead()
     print(f"{'objective':<8} {'impl':<22} {'first (cold)':>13} {'first (warm)':>13} "
           f"{'steady':>10}")
     for r in rows:
-        cold = _cell(r["first_cold"]) if r["impl"] == "torch eager" or r["first_cold"] else \
-            f">{opts.unrolled_timeout:.0f} s"
+        cold = _cell(r["first_cold"]) if not r["impl"].startswith("adc") or r["first_cold"] \
+            else f">{opts.unrolled_timeout:.0f} s"
         print(f"{r['objective']:<8} {r['impl']:<22} {cold:>13} {_cell(r['first_warm']):>13} "
               f"{_cell(r['steady']):>10}")
-    write_json(opts.json, {"machine": machine(jax=jax_note), "rows": rows},
+    print(f"per-step overhead of a compiled scan (body: one scalar add): {overhead * 1e9:.0f} ns")
+    write_json(opts.json, {"machine": machine(jax=jax_note), "rows": rows,
+                           "step_overhead_s": overhead},
                note=f"steady: median seconds per gradient call; {jax_note}")
 
 
