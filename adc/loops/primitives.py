@@ -144,8 +144,11 @@ def _scan_vjp(cts, ins, outs, needed, **p):
     seeded_s = [j for j in carries if ct_stack.get(j) is not None]
 
     def backward_body(*a):
-        a = list(a)
-        take = lambda n: [a.pop(0) for _ in range(n)]
+        rest = iter(a)
+
+        def take(n):
+            return [next(rest) for _ in range(n)]
+
         consts, acc, ct_carry = take(nk), take(len(want_k)), take(len(carries))
         carry, xs = take(nc), take(nx)
         ct_y, ct_s = take(len(seeded_y)), take(len(seeded_s))
