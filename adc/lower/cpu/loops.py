@@ -5,7 +5,9 @@ njit kernel of a module of its own that the driver calls (the loop never runs in
 
 Stage: lower. Invariants: a body function and a loop function are named by the hash of what
 they compute, so a loop repeated in a graph is defined once and its source (hence the disk
-cache key) does not depend on where it sits; their lengths are literal; arrays a body reads
+cache key) does not depend on where it sits; their lengths are literal (a whole function's
+number of steps is read from its lengths argument S, so another length finds it compiled); arrays
+a body reads
 besides its inputs (its constants) are passed down from the graph's code (`loop_consts`); a
 loop's carries keep the storage convention (0-d values as 1-element arrays); results that may
 be an input (a carry of a loop that ran no step) are marked as aliases.
@@ -65,8 +67,17 @@ class _Scope:
         self.src = gen.src if self.inline else SourceBuilder(depth=1)
         self._count = 0
         self.params = [] if self.inline else [self.fresh("a") for _ in eqn.ins]
-        self.ins = [gen.c(v) for v in eqn.ins] if self.inline else list(self.params)
+        self.ins = [self._contiguous(v) for v in eqn.ins] if self.inline else list(self.params)
         self.extra: list = []  # the graph's loop constants this loop passes (split)
+
+    def _contiguous(self, var) -> str:
+        """`var` as a C-contiguous array, made once before the loop, not at every step."""
+        text = self.gen.c(var)
+        if text == self.gen.arr(var):
+            return text
+        name = self.gen.names.fresh("a")
+        self.gen.src.line(f"{name} = {text}")
+        return name
 
     def fresh(self, prefix: str) -> str:
         if self.inline:
@@ -122,6 +133,8 @@ def _emit(gen, eqn, build) -> None:
     for v in eqn.outs:
         for x in eqn.ins:
             gen.alias(x, v)
+    if eqn.prim is not cond_p:  # a loop's carries are copies or fresh results, its stacks new
+        gen.contiguous.update(eqn.outs)
 
 
 def _row(array: str, aval, index: str) -> str:
@@ -146,13 +159,14 @@ def _store(scope, array: str, aval, index: str, value: str) -> None:
 def _scan(gen, eqn):
     p = eqn.params
     body, nk, nc = p["body"], p["num_consts"], p["num_carry"]
-    ny, n = len(body.outvars) - nc, p["length"]
+    ny = len(body.outvars) - nc
     y_avals = [v.aval for v in body.outvars[nc:]]
     c_avals = [v.aval for v in body.invars[nk:nk + nc]]
     x_avals = [v.aval for v in body.invars[nk + nc:]]
 
     def build(scope, results):
         src, ins = scope.src, scope.ins
+        n = gen.size(p["length"])  # the whole function reads it from S: one source per body
         bname, extra, foreign = scope.function(body, "body")
         k, init, xs = ins[:nk], ins[nk:nk + nc], ins[nk + nc:]
         c = [scope.fresh("c") for _ in range(nc)]
