@@ -29,9 +29,16 @@ def interpret(graph, args, apply, *, const=None) -> list:
     return [env[v] for v in graph.outvars]
 
 
+def outputs(eqn, value) -> tuple:
+    """One value per `eqn.outs` from what its primitive returned (a list when it has
+    `multiple_results`, else the one value)."""
+    return tuple(value) if eqn.prim.multiple_results else (value,)
+
+
 def evaluate(eqn, ins) -> tuple:
-    """Apply an equation with its primitive's numpy reference, in the output's dtype."""
-    return (np.asarray(eqn.prim.impl(*ins, **eqn.params), dtype=eqn.outs[0].aval.dtype),)
+    """Apply an equation with its primitive's numpy reference, in the outputs' dtypes."""
+    return tuple(np.asarray(value, dtype=v.aval.dtype) for value, v in
+                 zip(outputs(eqn, eqn.prim.impl(*ins, **eqn.params)), eqn.outs))
 
 
 def eval_graph(graph, *args) -> list:

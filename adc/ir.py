@@ -104,7 +104,25 @@ def _freeze(value):
         return ("ndarray", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, np.dtype):
         return value.str
+    if isinstance(value, Graph):
+        return ("graph", graph_key(value))
     return value
+
+
+def graph_key(graph) -> tuple:
+    """A hashable key of a Graph's structure: equal for graphs computing the same equations
+    on the same types and constants, whatever their Var objects (a loop body's parameter key)."""
+    index: dict = {}
+
+    def ix(v) -> int:
+        return index.setdefault(v, len(index))
+
+    return (tuple((ix(v), str(v.aval)) for v in graph.invars),
+            tuple((ix(v), _freeze(np.asarray(c))) for v, c in graph.consts.items()),
+            tuple((e.prim.name, tuple(ix(v) for v in e.ins),
+                   tuple((ix(v), str(v.aval)) for v in e.outs), e.params_key())
+                  for e in graph.eqns),
+            tuple(ix(v) for v in graph.outvars))
 
 
 @dataclass(eq=False)
@@ -139,6 +157,8 @@ class Graph:
 
 
 def _format_param(value) -> str:
+    if isinstance(value, Graph):  # a loop body: printed below its equation, indented
+        return "\n      " + format_graph(value).replace("\n", "\n      ")
     if isinstance(value, np.ndarray):
         return (
             f"array{list(value.shape)}" if value.size > 6 else np.array2string(value, separator=",")

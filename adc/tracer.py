@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ShapeError, TraceError, UnsupportedError, user_location, with_location
-from .interpret import interpret
+from .interpret import interpret, outputs
 from .ir import CONST_GROWTH_LIMIT, Aval, Eqn, Graph, Var, aval_of, check_dtype
 
 _STACK: list = []
@@ -150,10 +150,14 @@ def bind(prim, *args, **params):
     builder = _innermost_builder(args)
     if builder is None:
         args = [np.asarray(a) for a in args]
-        if not _STACK or not _grows_past_limit(prim, args, params):
+        if not _STACK or prim.multiple_results or not _grows_past_limit(prim, args, params):
             return prim.impl(*args, **params)
         builder = _STACK[-1]
     in_vars = [builder.var_of(a) for a in args]
+    if prim.multiple_results:
+        outs = tuple(Var(a) for a in _abstract_eval(prim, [v.aval for v in in_vars], params))
+        builder.eqns.append(Eqn(prim, tuple(in_vars), outs, params, user_location()))
+        return [Tracer(v, builder) for v in outs]
     aval = _abstract_eval(prim, [v.aval for v in in_vars], params)
     check_dtype(aval.dtype, f"the result of {prim.name} (shape {aval.shape})")
     out = Var(aval)
@@ -164,7 +168,7 @@ def bind(prim, *args, **params):
 def rebind(eqn, ins) -> tuple:
     """Apply an equation with `bind` (recorded when an input is traced, else evaluated): the
     interpreter's `apply` for replaying or inlining a graph."""
-    return (bind(eqn.prim, *ins, **eqn.params),)
+    return outputs(eqn, bind(eqn.prim, *ins, **eqn.params))
 
 
 def _grows_past_limit(prim, arrays, params) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import UnsupportedError
-from .interpret import interpret
+from .interpret import interpret, outputs
 from .tracer import as_aval, trace, tree_flatten
 
 TOLERANCES = {np.dtype(np.float64): (1e-7, 1e-9), np.dtype(np.float32): (1e-4, 1e-5)}
@@ -39,7 +39,7 @@ def run_torch(graph, *tensors):
     torch = import_torch()
 
     def apply(eqn, ins):
-        return (eqn.prim.torch_impl(torch, *ins, **eqn.params),)
+        return outputs(eqn, eqn.prim.torch_impl(torch, *ins, **eqn.params))
 
     return interpret(graph, tensors, apply, const=to_torch)
 

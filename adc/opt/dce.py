@@ -1,5 +1,7 @@
 """Dead-code elimination. Stage: optimize. Invariant: keeps every equation an output needs,
-in order, and the constants they read; inputs stay (the signature does not change)."""
+in order, and the constants they read; inputs stay (the signature does not change). An
+equation of several outputs of which some are dead is narrowed by its primitive's `prune`
+(a loop drops the results nobody reads and the work in its body that computed them)."""
 from __future__ import annotations
 
 from ..ir import Graph
@@ -10,6 +12,8 @@ def dce(graph: Graph) -> Graph:
     kept = []
     for eqn in reversed(graph.eqns):
         if any(v in live for v in eqn.outs):
+            if eqn.prim.multiple_results and not all(v in live for v in eqn.outs):
+                eqn = eqn.prim.prune(eqn, live)
             kept.append(eqn)
             live.update(eqn.ins)
     kept.reverse()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..interpret import evaluate
 from ..ir import CONST_GROWTH_LIMIT, Eqn, Graph
 
 
@@ -20,8 +21,7 @@ def fold_constants(graph: Graph) -> Graph:
         in_size = max([v.aval.size for v in ins] + [1])
         # Folding never grows constants: a broadcast of a scalar stays a (fusable) equation.
         if all(v in consts for v in ins) and out_size <= min(CONST_GROWTH_LIMIT, in_size):
-            result = eqn.prim.impl(*[consts[v] for v in ins], **eqn.params)
-            consts[eqn.outs[0]] = np.asarray(result, dtype=eqn.outs[0].aval.dtype)
+            consts.update(zip(eqn.outs, evaluate(eqn, [consts[v] for v in ins])))
             continue
         survivor = _identity_survivor(eqn, ins, consts, producer)
         if survivor is not None:

@@ -14,7 +14,10 @@ import numpy as np
 
 from ..errors import ShapeError
 
-REGISTRY: dict = {}
+REGISTRY: dict = {}  # primitives on arrays: the table-driven checker runs each over its cases
+# control-flow primitives (adc.loops): their params hold Graphs (a loop's body), they return
+# one value per output; tests/api/test_loops.py checks them, not the array-primitive table
+CONTROL: dict = {}
 
 # Sampling domains used by the validation suite, per primitive input.
 DOMAINS = ("real", "positive", "unit", "nonzero", "bool", "index")
@@ -55,6 +58,8 @@ class Primitive:
     """
 
     elementwise = False
+    multiple_results = False  # bind returns a list, one value per output Var
+    control = False  # params hold Graphs; registered in CONTROL (no `cases`)
 
     def __init__(self, name: str, *, shape_rule: Callable, impl: Callable, torch_impl: Callable,
                  vjp: Callable | None, domains: tuple, differentiable: bool = True,
@@ -89,9 +94,9 @@ class Primitive:
 
 
 def register(prim: Primitive) -> None:
-    if prim.name in REGISTRY:
+    if prim.name in REGISTRY or prim.name in CONTROL:
         raise ValueError(f"primitive {prim.name!r} registered twice")
-    REGISTRY[prim.name] = prim
+    (CONTROL if prim.control else REGISTRY)[prim.name] = prim
 
 
 def missing_facts(prim: Primitive) -> list:
@@ -102,7 +107,7 @@ def missing_facts(prim: Primitive) -> list:
         missing.append("vjp (or differentiable=False)")
     if any(d not in DOMAINS for d in prim.domains):
         missing.append(f"valid domains (got {prim.domains}; known: {DOMAINS})")
-    if not prim.cases:
+    if not prim.cases and not prim.control:
         missing.append("test cases")
     if prim.reduction not in (None,) + REDUCTIONS:
         missing.append(f"a known reduction kind (got {prim.reduction!r})")
@@ -111,7 +116,7 @@ def missing_facts(prim: Primitive) -> list:
 
 def check_registry() -> None:
     """Raise naming the first primitive that lacks one of its facts."""
-    for name, prim in REGISTRY.items():
+    for name, prim in (REGISTRY | CONTROL).items():
         missing = missing_facts(prim)
         if missing:
             raise TypeError(f"primitive {name!r} lacks {', '.join(missing)}")

@@ -3,9 +3,9 @@ one njit kernel per distinct fused nest under a generated Python driver (see cod
 
 Stage: lower. Modules: codegen (the target's hooks on lower.codegen.Codegen), nest (its side of
 fused loop nests), rules (one @cpu_rule per non-fused primitive), runtime (CompiledGraph and
-compile_cpu). Importing the package registers the rules.
+compile_cpu), loops (the compiled loops' rules). Importing the package registers the rules.
 """
-from . import rules  # noqa: F401 (registers the CPU lowering rules)
+from . import loops, rules  # noqa: F401 (registers the CPU lowering rules)
 from .codegen import PARALLEL_MIN_SIZE, CpuCodegen
 from .runtime import CompiledGraph, compile_cpu
 

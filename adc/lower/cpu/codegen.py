@@ -92,6 +92,10 @@ class CpuCodegen(Codegen):
         self.sizes: list = []  # whole: the lengths the function reads from its argument S
         self.preamble = SourceBuilder(depth=1)  # whole: lines before the body
         self.scalar_consts: dict = {}  # whole: size-1 float constant -> its local name
+        # compiled loops (cpu/loops.py): module-level njit functions the code calls (name ->
+        # source), and the arrays they read, passed after the constants (name, array)
+        self.functions: dict = {}
+        self.loop_consts: list = []
 
     def size(self, n) -> str:
         """Source for a length `n` the code takes from the graph's shapes. The whole function
@@ -124,7 +128,7 @@ class CpuCodegen(Codegen):
 
     def const_arrays(self) -> list:
         sizes = [np.array(self.sizes, np.int64)] if self.sizes else []
-        return super().const_arrays() + sizes
+        return super().const_arrays() + [a for _, a in self.loop_consts] + sizes
 
     def c(self, var) -> str:
         """The array as C-contiguous (Numba's reshape and BLAS calls need it)."""
@@ -159,20 +163,26 @@ class CpuCodegen(Codegen):
     def finish(self, outvars) -> None:
         self.src.line(f"return {returned([self.arr(v) for v in outvars])}")
 
-    def njit_def(self, parallel: bool, params: list) -> str:
+    def njit_def(self, parallel: bool, params: list, name: str = "kernel") -> str:
         head = SourceBuilder()
         head.line("")
         head.line("")
         head.line(f"@njit(cache=True, nogil=True, parallel={parallel}, "
                   f"fastmath={self.fastmath}, error_model='numpy')")
-        head.line(f"def kernel({', '.join(params)}):")
+        head.line(f"def {name}({', '.join(params)}):")
         return head.source()
 
+    def function_name(self) -> str:
+        """The name of the njit function the whole-graph module defines."""
+        return "kernel"
+
     def body(self, params: list) -> str:
+        params = params + [name for name, _ in self.loop_consts]
         if not self.split:
             params += ["S"] if self.sizes else []
-            return (self.njit_def(self.parallel, params) + self.preamble.source()
-                    + self.src.source())
+            return ("".join(self.functions.values())
+                    + self.njit_def(self.parallel, params, self.function_name())
+                    + self.preamble.source() + self.src.source())
         head = SourceBuilder()
         head.line("")
         head.line("")
