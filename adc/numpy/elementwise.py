@@ -20,9 +20,8 @@ from ..errors import UnsupportedError, with_location
 from ..prims import elementwise as E
 from ..tracer import Tracer, bind
 from . import (_as_operand, _dtype_of, _elementwise, _promote, add, arctan, astype, divide,
-               equal, greater_equal, less, less_equal, log, logaddexp, logical_and,
-               logical_or, maximum, multiply, not_equal, power, sign, sin, sqrt, stop_gradient,
-               subtract, where)
+               equal, greater_equal, less, less_equal, log, logaddexp, logical_or, maximum,
+               multiply, not_equal, power, sin, sqrt, stop_gradient, subtract, where)
 from . import abs as _abs
 
 __all__ = ["erfc", "arcsinh", "arccosh", "arctanh", "isnan", "isinf", "signbit", "log2",
@@ -81,20 +80,7 @@ def arccos(x):
     return subtract(np.pi / 2, arcsin(x))
 
 
-def arctan2(x1, x2):
-    """arctan(y / x) where |y| <= |x| and pi/2 - arctan(x / y) elsewhere (each ratio at most 1
-    in size, so neither divides by zero unless both are), turned by +-pi into the quadrant of
-    (x, y) from the signs of x and y (-0.0 counted negative, as atan2 does)."""
-    y, x = _floats(x1, x2)
-    both_inf = logical_and(isinf(x), isinf(y))
-    flat = less_equal(_abs(y), _abs(x))
-    num = where(both_inf, sign(y), where(flat, y, x))
-    den = where(both_inf, sign(x), where(flat, where(equal(x, 0), 1.0, x), y))
-    t = arctan(divide(num, den))
-    half_turn = astype(where(signbit(y), -np.pi, np.pi), _dtype_of(t))
-    turned = add(t, where(signbit(x), half_turn, 0.0))
-    steep = subtract(multiply(half_turn, 0.5), t)
-    return where(logical_or(flat, both_inf), turned, steep)
+arctan2 = _elementwise(E.arctan2_p)
 
 
 def hypot(x1, x2):

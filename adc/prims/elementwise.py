@@ -195,3 +195,7 @@ fmod_p = _binary("fmod", lambda x, y: S.Fmod(x, y), np.fmod, "fmod", ("real", "n
 floor_divide_p = Elementwise(
     "floor_divide", lambda x, y: S.FloorDivide(x, y), np.floor_divide,
     lambda t, a, b: t.div(a, b, rounding_mode="floor"), ("real", "nonzero"), cases=_few2, **_exact)
+# atan2 as one primitive: libm's quadrants, signed zeros and infinities, and torch's gradient
+# (x, -y) / (x**2 + y**2) (NaN at (0, 0) and wherever an argument is infinite but 0 / inf)
+arctan2_p = _binary("arctan2", lambda y, x: sp.atan2(y, x), np.arctan2, "atan2", cases=_few2,
+                    **_smooth)

@@ -231,11 +231,12 @@ class FloorDivide(_Step):
 
 
 class Remainder(sp.Function):
-    """x - y * floor(x / y) (the sign of y); torch's gradient: 1 and -floor(x / y)."""
+    """x - y * floor(x / y) (the sign of y); torch's gradient: 1 and -floor_divide(x, y), whose
+    NaN for an infinite x and -1 for -5 // inf (floor(x / y) gives inf and -0) torch's has."""
 
     def fdiff(self, argindex=1):
         x, y = self.args
-        return sp.S.One if argindex == 1 else -Floor(x / y)
+        return sp.S.One if argindex == 1 else -FloorDivide(x, y)
 
 
 class Fmod(sp.Function):

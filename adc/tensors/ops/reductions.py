@@ -243,10 +243,23 @@ def argmin(input, dim=None, keepdim=False):
 
 @op
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    d = dim % builtins.max(input.ndim, 1)
-    if not 0 <= k <= input.shape[d]:
+    """The k largest (smallest) along `dim`, NaN the largest, in order; of a 0-d tensor, for k
+    of 0 or 1, the element itself (torch's)."""
+    if input.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    d = _dim(dim, input.ndim)
+    if not 0 <= k <= (input.shape[d] if input.ndim else 1):
         raise RuntimeError("selected index k out of range")
-    order = np.argsort(-input._data if largest else input._data, axis=d, kind="stable")
+    if not input.ndim:
+        return topk_result(apply(_name("Topk"), _take_along, [input, np.zeros((), np.int64)],
+                                 (("axis", 0), ("keepdim", True))),
+                           Tensor._wrap(np.zeros((), np.int64)))
+    data = input._data
+    if largest:  # stable descending: ascending of the reversed line, reversed back
+        n = data.shape[d]
+        order = np.flip(n - 1 - np.argsort(np.flip(data, d), axis=d, kind="stable"), d)
+    else:
+        order = np.argsort(data, axis=d, kind="stable")
     idx = np.take(order, np.arange(k), axis=d)
     values = apply(_name("Topk"), _take_along, [input, idx], (("axis", d), ("keepdim", True)))
     return topk_result(values, Tensor._wrap(idx))
