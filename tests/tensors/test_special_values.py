@@ -170,6 +170,9 @@ SHAPED = {
     "cumprod_empty": (lambda L, x: L.cumprod(x, 0), (0,)),
     "norm_empty": (lambda L, x: x.norm(), (0,)),
     "mse_loss_empty": (lambda L, x: _f(L).mse_loss(x, x.detach()), (0,)),
+    "index_out_of_range": (lambda L, x: x[3], (3,)),
+    "index_array_out_of_range": (lambda L, x: x[:, [0, 2]], (3, 2)),
+    "index_negative_out_of_range": (lambda L, x: x[-4], (3,)),
 }
 
 FLOATS = ("float32", "float64")
