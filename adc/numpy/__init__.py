@@ -434,8 +434,12 @@ def softmax(x, axis=-1):
 
 
 def log_softmax(x, axis=-1):
+    """(x - max) - log(sum(exp(x - max))), as torch and jax.nn compute it: NaN along a line
+    whose max is infinite, as softmax is there."""
     (x,) = _promote(x, to_float=True)
-    return x - _logsumexp(x, _normalize_axes(axis, ndim(x), "log_softmax", ufunc=True))
+    axes = _normalize_axes(axis, ndim(x), "log_softmax", ufunc=True)
+    shifted = x - _shift(x, axes)
+    return shifted - log(sum(exp(shifted), axes, keepdims=True))
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):

@@ -20,9 +20,8 @@ from ..errors import UnsupportedError, with_location
 from ..prims import elementwise as E
 from ..tracer import Tracer, bind
 from . import (_as_operand, _dtype_of, _elementwise, _promote, add, arctan, astype, divide,
-               equal, greater_equal, less, less_equal, log, logaddexp, logical_and,
-               logical_or, maximum, multiply, not_equal, power, sign, sin, sqrt, stop_gradient,
-               subtract, where)
+               equal, greater_equal, less, less_equal, log, logaddexp, logical_or, multiply,
+               not_equal, power, sin, sqrt, subtract, where)
 from . import abs as _abs
 
 __all__ = ["erfc", "arcsinh", "arccosh", "arctanh", "isnan", "isinf", "signbit", "log2",
@@ -81,38 +80,17 @@ def arccos(x):
     return subtract(np.pi / 2, arcsin(x))
 
 
-def arctan2(x1, x2):
-    """arctan(y / x) where |y| <= |x| and pi/2 - arctan(x / y) elsewhere (each ratio at most 1
-    in size, so neither divides by zero unless both are), turned by +-pi into the quadrant of
-    (x, y) from the signs of x and y (-0.0 counted negative, as atan2 does)."""
-    y, x = _floats(x1, x2)
-    both_inf = logical_and(isinf(x), isinf(y))
-    flat = less_equal(_abs(y), _abs(x))
-    num = where(both_inf, sign(y), where(flat, y, x))
-    den = where(both_inf, sign(x), where(flat, where(equal(x, 0), 1.0, x), y))
-    t = arctan(divide(num, den))
-    half_turn = astype(where(signbit(y), -np.pi, np.pi), _dtype_of(t))
-    turned = add(t, where(signbit(x), half_turn, 0.0))
-    steep = subtract(multiply(half_turn, 0.5), t)
-    return where(logical_or(flat, both_inf), turned, steep)
+arctan2 = _elementwise(E.arctan2_p)
 
 
-def hypot(x1, x2):
-    """m * sqrt((x1/m)**2 + (x2/m)**2) with m = max(|x1|, |x2|) held constant (the result is
-    homogeneous in m, so its gradient is the same): no overflow of the squares; inf where
-    either is infinite, nan or not."""
-    x, y = _floats(x1, x2)
-    m = stop_gradient(maximum(_abs(x), _abs(y)))
-    safe = where(logical_or(equal(m, 0), isinf(m)), 1.0, m)
-    out = multiply(safe, sqrt(add(multiply(divide(x, safe), divide(x, safe)),
-                                  multiply(divide(y, safe), divide(y, safe)))))
-    return where(logical_or(isinf(x), isinf(y)), np.inf, out)
+hypot = _elementwise(E.hypot_p)
 
 
 def sinc(x):
-    """sin(pi x) / (pi x), 1 at 0 (where its derivative is 0)."""
+    """sin(pi x) / (pi x), 1 where pi x**2 is 0 (x 0 or so small that the quotient is 1), and
+    its derivative 0 there (torch's; the quotient's would be 0 / 0)."""
     (x,) = _floats(x)
-    zero = equal(x, 0)
+    zero = equal(multiply(multiply(x, x), np.pi), 0)
     px = multiply(where(zero, 1.0, x), np.pi)
     return where(zero, 1.0, divide(sin(px), px))
 

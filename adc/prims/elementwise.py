@@ -136,7 +136,7 @@ sub_p = _binary("sub", lambda x, y: x - y, np.subtract, "sub", identities=((0, 1
                 **_exact, **_smooth)
 mul_p = _binary("mul", lambda x, y: x * y, np.multiply, "mul",
                 identities=((0, 1, 1.0), (1, 0, 1.0)), **_exact, **_smooth)
-div_p = _binary("div", lambda x, y: x / y, np.divide, "div", ("real", "nonzero"),
+div_p = _binary("div", lambda x, y: S.Divide(x, y), np.divide, "div", ("real", "nonzero"),
                 identities=((0, 1, 1.0),), **_smooth)
 pow_p = _binary("pow", lambda x, y: S.Power(x, y), np.power, "pow", ("positive", "real"),
                 **_smooth)
@@ -177,7 +177,7 @@ _few2 = [case(s) for s in [((), ()), ((2, 3), (3,)), ((2, 1), (1, 3))]]
 erfc_p = _unary("erfc", lambda x: sp.erfc(x), lambda x: special.erfc(x), "erfc", cases=_few1,
                 **_smooth)
 arcsinh_p = _unary("arcsinh", lambda x: sp.asinh(x), np.arcsinh, "asinh", cases=_few1, **_smooth)
-arccosh_p = _unary("arccosh", lambda x: sp.acosh(x), np.arccosh, "acosh", "positive",
+arccosh_p = _unary("arccosh", lambda x: S.Acosh(x), np.arccosh, "acosh", "positive",
                    cases=[case((s,), values={0: uniform(1.1, 3.0, s)}) for s in [(), (2, 3)]],
                    **_smooth)
 arctanh_p = _unary("arctanh", lambda x: sp.atanh(x), np.arctanh, "atanh", "unit", cases=_few1,
@@ -195,3 +195,7 @@ fmod_p = _binary("fmod", lambda x, y: S.Fmod(x, y), np.fmod, "fmod", ("real", "n
 floor_divide_p = Elementwise(
     "floor_divide", lambda x, y: S.FloorDivide(x, y), np.floor_divide,
     lambda t, a, b: t.div(a, b, rounding_mode="floor"), ("real", "nonzero"), cases=_few2, **_exact)
+# atan2 as one primitive: libm's quadrants, signed zeros and infinities, and torch's gradient
+arctan2_p = _binary("arctan2", lambda y, x: S.Atan2(y, x), np.arctan2, "atan2", cases=_few2,
+                    **_smooth)
+hypot_p = _binary("hypot", lambda x, y: S.Hypot(x, y), np.hypot, "hypot", cases=_few2, **_smooth)

@@ -231,11 +231,12 @@ class FloorDivide(_Step):
 
 
 class Remainder(sp.Function):
-    """x - y * floor(x / y) (the sign of y); torch's gradient: 1 and -floor(x / y)."""
+    """x - y * floor(x / y) (the sign of y); torch's gradient: 1 and -floor_divide(x, y), whose
+    NaN for an infinite x and -1 for -5 // inf (floor(x / y) gives inf and -0) torch's has."""
 
     def fdiff(self, argindex=1):
         x, y = self.args
-        return sp.S.One if argindex == 1 else -Floor(x / y)
+        return sp.S.One if argindex == 1 else -FloorDivide(x, y)
 
 
 class Fmod(sp.Function):
@@ -244,3 +245,52 @@ class Fmod(sp.Function):
     def fdiff(self, argindex=1):
         x, y = self.args
         return sp.S.One if argindex == 1 else -Trunc(x / y)
+
+
+class Acosh(sp.acosh):
+    """acosh with torch's derivative 1 / sqrt(x**2 - 1) (the same on [1, inf); a number also
+    below -1, and 0 at -inf, where sympy's 1 / (sqrt(x - 1) sqrt(x + 1)) is NaN)."""
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return 1 / sp.sqrt(x * x - 1)
+
+    def _pythoncode(self, printer):
+        return f"math.acosh({printer._print(self.args[0])})"
+
+
+class Atan2(sp.Function):
+    """atan2(y, x); torch's gradient (x, -y) * r with r = 1 / (x**2 + y**2), and r = 0 where
+    that sum is 0 (so (0, 0) and arguments whose squares underflow get 0, not 0 * inf)."""
+
+    def fdiff(self, argindex=1):
+        y, x = self.args
+        s = x * x + y * y
+        r = sp.Piecewise((0, sp.Eq(s, 0)), (1 / s, True))
+        return x * r if argindex == 1 else -y * r
+
+    def _pythoncode(self, printer):
+        return f"math.atan2({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+
+class Hypot(sp.Function):
+    """sqrt(x**2 + y**2) without overflow (libm's hypot); torch's gradient x / hypot, y / hypot
+    (0 at (0, max), where a scaled composition's would be 0 / 0)."""
+
+    def fdiff(self, argindex=1):
+        return self.args[argindex - 1] / Hypot(*self.args)
+
+    def _pythoncode(self, printer):
+        return f"math.hypot({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+
+class Divide(sp.Function):
+    """x / y; the derivative in y is torch's -(x / y) / y (the output over y: no y**2 to
+    overflow or underflow)."""
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return 1 / y if argindex == 1 else -Divide(x, y) / y
+
+    def _pythoncode(self, printer):
+        return f"({printer._print(self.args[0])} / {printer._print(self.args[1])})"

@@ -49,6 +49,9 @@ def add(input, other, *, alpha=1):
 @op(inplace=True, out=True,
     numpy=lambda input, other, *, alpha=1: anp.subtract(input, _scaled(other, alpha)))
 def sub(input, other, *, alpha=1):
+    if dtypes.result_type(input, other).kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
     if alpha != 1:
         other = _mul(other, alpha)
     return _elementwise(_name("Sub"), anp.subtract, input, other)
@@ -145,6 +148,8 @@ def pow(input, exponent):
         return apply("PowBackward0", _power_by_number, [input],
                      (("dtype", dt.char), ("exponent", exponent)))
     dt = dtypes.result_type(input, exponent)
+    if dt.kind == "b":
+        raise NotImplementedError('"pow" not implemented for \'Bool\'')
     if dt.kind in "iu":  # integer ** integer tensor stays integer (no gradient to record)
         base, power = (np.asarray(x._data if isinstance(x, Tensor) else x, dt)
                        for x in (input, exponent))
@@ -184,8 +189,14 @@ logical_and = _comparison("logical_and", anp.logical_and)
 logical_or = _comparison("logical_or", anp.logical_or)
 
 
-def _unary(name, torch_name, fn, floating=True, inplace=False, alias=None):
+def _unary(name, torch_name, fn, floating=True, inplace=False, alias=None, on_bool=None):
+    """`on_bool`: what torch does with a bool tensor instead (an exception to raise, or a
+    function of the tensor), where it does not compute as on integers."""
     def unary(input):
+        if on_bool is not None and input.dtype.kind == "b":
+            if isinstance(on_bool, Exception):
+                raise on_bool
+            return on_bool(input)
         return _elementwise(_name(torch_name), fn, input, floating=floating)
     public = op(unary, name=name, inplace=inplace, numpy=fn, out=True)
     if alias is not None:
@@ -218,16 +229,24 @@ atan = _unary("atan", "Atan", anp.arctan, alias="arctan")
 erf = _unary("erf", "Erf", anp.erf, inplace=True)
 sigmoid = _unary("sigmoid", "Sigmoid", anp.sigmoid, inplace=True)
 reciprocal = _unary("reciprocal", "Reciprocal", anp.reciprocal, inplace=True)
-neg = _unary("neg", "Neg", anp.negative, floating=False, inplace=True, alias="negative")
-abs = _unary("abs", "Abs", anp.abs, floating=False, inplace=True, alias="absolute")
-relu = _unary("relu", "Relu", anp.relu, floating=False, inplace=True)
-sign = _unary("sign", "Sign", _sign, floating=False)
-square = _unary("square", "Pow", anp.square, floating=False)
+neg = _unary("neg", "Neg", anp.negative, floating=False, inplace=True, alias="negative",
+             on_bool=RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                                  "If you are trying to invert a mask, use the `~` or "
+                                  "`logical_not()` operator instead."))
+abs = _unary("abs", "Abs", anp.abs, floating=False, inplace=True, alias="absolute",
+             on_bool=NotImplementedError('"abs_cpu" not implemented for \'Bool\''))
+relu = _unary("relu", "Relu", anp.relu, floating=False, inplace=True,
+              on_bool=RuntimeError("Boolean inputs not supported for relu"))
+sign = _unary("sign", "Sign", _sign, floating=False, on_bool=lambda t: t.clone())
+square = _unary("square", "Pow", anp.square, floating=False,
+                on_bool=lambda t: t.to(np.dtype(np.int64)))
 logical_not = _unary("logical_not", "LogicalNot", anp.logical_not, floating=False)
 
 
 def _rounding(name, torch_name, fn):
     def rounding(input):
+        if input.dtype.kind == "b":
+            raise NotImplementedError(f'"{name}_vml_cpu" not implemented for \'Bool\'')
         if input.dtype.kind != "f":
             return input.clone()  # torch: an integer tensor rounds to itself
         return _elementwise(_name(torch_name), fn, input)
@@ -245,6 +264,8 @@ def _round(x, *, decimals=0):
 
 @op(inplace=True, out=True, numpy=_round)
 def round(input, *, decimals=0):
+    if input.dtype.kind == "b":
+        raise NotImplementedError('"round_vml_cpu" not implemented for \'Bool\'')
     if decimals == 0:
         return input.clone() if input.dtype.kind != "f" else apply(
             "RoundBackward0", anp.rint, [input])
@@ -336,6 +357,10 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 @op(inplace=True, numpy=_lerp, out=True)
 def lerp(input, end, weight):
+    dt = dtypes.result_type(input, end)
+    if dt.kind != "f":
+        raise NotImplementedError(f'"lerp_kernel_scalar" not implemented for '
+                                  f"'{dtypes.scalar_type(dt)}'")
     return _elementwise(_name("Lerp"), _lerp, input, end, weight)
 
 

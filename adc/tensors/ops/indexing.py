@@ -30,10 +30,21 @@ from .shapes import _dim
 
 def getitem(input, key):
     pattern, arrays = split_key(key)
+    if arrays or any(isinstance(p, int) for p in pattern):
+        _check_key(input.shape, rebuild_key(pattern, arrays))
     basic = not arrays
     name = ("Select" if basic and any(isinstance(p, int) for p in pattern) else
             "Slice" if basic else "Index")
     return apply(_name(name), getitem_traced, [input, *arrays], (("pattern", pattern),), view=basic)
+
+
+def _check_key(shape, key):
+    """torch's IndexError for an index outside its dimension (numpy's check, on a view of no
+    memory; adc.numpy's own error is a ShapeError)."""
+    try:
+        np.broadcast_to(np.False_, shape)[key]
+    except IndexError as e:
+        raise IndexError(str(e).replace("axis", "dimension")) from None
 
 
 def _write(name, input, value, pos, mask):

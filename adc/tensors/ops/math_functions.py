@@ -9,6 +9,8 @@ composition of adc.numpy calls, with torch's names, integer rules and grad_fn na
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ... import numpy as anp
 from .. import dtypes
 from ..dispatch import op
@@ -20,7 +22,7 @@ isnan = _unary("isnan", "IsNan", anp.isnan, floating=False)
 isinf = _unary("isinf", "IsInf", anp.isinf, floating=False)
 isfinite = _unary("isfinite", "IsFinite", anp.isfinite, floating=False)
 signbit = _unary("signbit", "Signbit", anp.signbit, floating=False)
-sgn = _unary("sgn", "Sgn", _sign, floating=False)
+sgn = _unary("sgn", "Sgn", _sign, floating=False, on_bool=lambda t: t.clone())
 log2 = _unary("log2", "Log2", anp.log2, inplace=True)
 log10 = _unary("log10", "Log10", anp.log10, inplace=True)
 exp2 = _unary("exp2", "Exp2", anp.exp2, inplace=True)
@@ -36,11 +38,11 @@ deg2rad = _unary("deg2rad", "Deg2Rad", anp.deg2rad, inplace=True)
 
 
 def _xlogy(x, y):
-    """0 where x is 0 (the log's argument replaced there, so no 0 * inf reaches a gradient),
-    nan where y is nan."""
-    zero = anp.equal(x, 0)
-    value = anp.where(zero, 0.0, anp.multiply(x, anp.log(anp.where(zero, 1.0, y))))
-    return anp.where(anp.isnan(y), y, value)
+    """0 where x is 0 (NaN where y is NaN), x * log(y) elsewhere; torch's gradients log(y) to x
+    (0 where also y <= 0: the log's argument is 1 there, so no inf reaches it) and x / y to y."""
+    masked = anp.logical_and(anp.equal(x, 0), anp.less_equal(y, 0))
+    product = anp.multiply(x, anp.log(anp.where(masked, 1.0, y)))
+    return anp.where(anp.logical_and(anp.equal(x, 0), anp.equal(y, np.inf)), 0.0, product)
 
 
 def _binary(name, torch_name, fn, floating=True, integers=True, scalar_names=False):
@@ -84,6 +86,9 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 def _logit(x, eps):
     if eps is not None:
         x = anp.clip(x, eps, 1.0 - eps)
+    else:  # torch's gradient: NaN outside [0, 1], +inf at both 0 and -0 (x + 0 is +0)
+        outside = anp.logical_or(anp.less(x, 0), anp.greater(x, 1))
+        x = anp.add(x, anp.where(outside, np.nan, anp.zeros_like(x)))
     return anp.subtract(anp.log(x), anp.log1p(anp.negative(x)))
 
 

@@ -64,6 +64,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
+    elif input.dtype.kind in "biu":  # torch multiplies bools and integers as int64
+        input = input.to(dtypes.int64)
     return _reduce(("ProdBackward0", "ProdBackward1"), anp.prod, input, dim, keepdim)
 
 
@@ -135,6 +137,7 @@ def cumprod(input, dim, *, dtype=None):
 @op(out=True, numpy=lambda input, dim, keepdim=False: anp.logsumexp(
     input, axis=_axis(dim), keepdims=keepdim))
 def logsumexp(input, dim, keepdim=False):
+    input = input.to(dtypes.float_result(input.dtype))  # integers: the default float dtype
     return _reduce(_name("Logsumexp"), anp.logsumexp, input, dim, keepdim)
 
 
@@ -219,6 +222,11 @@ def min(input, dim=None, keepdim=False):
     return _selected(input, dim, keepdim, np.argmin, _name("Min"), min_result)
 
 
+def _no_bools(name, input):
+    if input.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
+
+
 def _arg_extremum(input, dim, keepdim, fn):
     """The first index of the extremum (of a NaN, if any: torch's and numpy's)."""
     if dim is not None and anp.ndim(input) == 0:
@@ -230,6 +238,7 @@ def _arg_extremum(input, dim, keepdim, fn):
 @op(numpy=lambda input, dim=None, keepdim=False: _arg_extremum(input, dim, keepdim, anp.argmax))
 def argmax(input, dim=None, keepdim=False):
     _nonempty("argmax", input, dim)
+    _no_bools("argmax", input)
     return apply("", _arg_extremum, [input], (("dim", dim), ("fn", anp.argmax),
                                               ("keepdim", keepdim)))
 
@@ -237,16 +246,30 @@ def argmax(input, dim=None, keepdim=False):
 @op(numpy=lambda input, dim=None, keepdim=False: _arg_extremum(input, dim, keepdim, anp.argmin))
 def argmin(input, dim=None, keepdim=False):
     _nonempty("argmin", input, dim)
+    _no_bools("argmin", input)
     return apply("", _arg_extremum, [input], (("dim", dim), ("fn", anp.argmin),
                                               ("keepdim", keepdim)))
 
 
 @op
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    d = dim % builtins.max(input.ndim, 1)
-    if not 0 <= k <= input.shape[d]:
+    """The k largest (smallest) along `dim`, NaN the largest, in order; of a 0-d tensor, for k
+    of 0 or 1, the element itself (torch's)."""
+    if input.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    d = _dim(dim, input.ndim)
+    if not 0 <= k <= (input.shape[d] if input.ndim else 1):
         raise RuntimeError("selected index k out of range")
-    order = np.argsort(-input._data if largest else input._data, axis=d, kind="stable")
+    if not input.ndim:
+        return topk_result(apply(_name("Topk"), _take_along, [input, np.zeros((), np.int64)],
+                                 (("axis", 0), ("keepdim", True))),
+                           Tensor._wrap(np.zeros((), np.int64)))
+    data = input._data
+    if largest:  # stable descending: ascending of the reversed line, reversed back
+        n = data.shape[d]
+        order = np.flip(n - 1 - np.argsort(np.flip(data, d), axis=d, kind="stable"), d)
+    else:
+        order = np.argsort(data, axis=d, kind="stable")
     idx = np.take(order, np.arange(k), axis=d)
     values = apply(_name("Topk"), _take_along, [input, idx], (("axis", d), ("keepdim", True)))
     return topk_result(values, Tensor._wrap(idx))
@@ -281,15 +304,18 @@ def argsort(input, dim=-1, descending=False, *, stable=None):
 
 @op(numpy=lambda input, dim, dtype=None: anp.softmax(_cast(input, dtype), axis=dim))
 def softmax(input, dim, dtype=None):
-    return apply(_name("Softmax"), anp.softmax, [_float(input, dtype)],
+    return apply(_name("Softmax"), anp.softmax, [_float(input, dtype, "softmax")],
                  (("axis", _dims(dim, input.ndim)),))
 
 
 @op(numpy=lambda input, dim, dtype=None: anp.log_softmax(_cast(input, dtype), axis=dim))
 def log_softmax(input, dim, dtype=None):
-    return apply(_name("LogSoftmax"), anp.log_softmax, [_float(input, dtype)],
+    return apply(_name("LogSoftmax"), anp.log_softmax, [_float(input, dtype, "log_softmax")],
                  (("axis", _dims(dim, input.ndim)),))
 
 
-def _float(input, dtype):
+def _float(input, dtype, kernel):
+    if dtype is None and input.dtype.kind != "f":
+        raise NotImplementedError(f'"{kernel}_lastdim_kernel_impl" not implemented for '
+                                  f"'{dtypes.scalar_type(input.dtype)}'")
     return input.to(dtype) if dtype is not None else input.to(dtypes.float_result(input.dtype))

@@ -42,9 +42,12 @@ def _kth_index(data, axis, k, nan_wins):
 def _spread(value, x, weights):
     """`value` (computed eagerly) with the gradient `weights` w.r.t. x: the added sum is exactly
     0 (0 where x is infinite; NaN only where x has a NaN, and then `value` is NaN too), so the
-    value stays bit for bit."""
+    value stays bit for bit. An infinite value is the weighted sum of its ties instead (each that
+    infinity, so the sum is it exactly), which carries the gradient to them."""
     moved = anp.where(anp.not_equal(anp.abs(x), np.inf), anp.subtract(x, anp.stop_gradient(x)), 0)
-    return anp.add(value, anp.sum(anp.multiply(weights, moved)))
+    ties = anp.sum(anp.multiply(weights, anp.where(anp.greater(weights, 0), x, 0)))
+    return anp.where(anp.equal(anp.abs(value), np.inf), ties,
+                     anp.add(value, anp.sum(anp.multiply(weights, moved))))
 
 
 def _order_statistic(name, result, input, dim, keepdim, k, nan_wins=False):
@@ -52,22 +55,32 @@ def _order_statistic(name, result, input, dim, keepdim, k, nan_wins=False):
     data = input._data if input.ndim else input._data.reshape(1)
     idx = _kth_index(data, d, k(data.shape[d]), nan_wins)
     values = apply(name, _take_along, [input, idx], (("axis", d), ("keepdim", keepdim)))
-    return result(values, Tensor._wrap(idx if keepdim or not input.ndim else np.squeeze(idx, d)))
+    return result(values, Tensor._wrap(idx.reshape(()) if not input.ndim else
+                                       idx if keepdim else np.squeeze(idx, d)))
 
 
 @op
 def median(input, dim=None, keepdim=False):
-    """The lower median (torch's): the ((n - 1) // 2)-th smallest."""
+    """The lower median (torch's): the ((n - 1) // 2)-th smallest; of no elements NaN (the
+    smallest integer)."""
+    _no_bools(input, "median_cpu" if dim is None else "median_out")
     if dim is None:  # torch spreads the gradient evenly over the elements equal to it
         data = input._data.reshape(-1)
-        value = data[_kth_index(data, 0, (data.size - 1) // 2, True)[0]]
+        value = data[_kth_index(data, 0, (data.size - 1) // 2, True)[0]] if data.size else \
+            np.asarray(np.nan if data.dtype.kind == "f" else np.iinfo(data.dtype).min, data.dtype)
         if data.dtype.kind != "f":
             return Tensor._wrap(np.asarray(value))
         ties = np.isnan(input._data) if np.isnan(value) else input._data == value
         return apply("MedianBackward0", _spread,
-                     [np.asarray(value), input, (ties / ties.sum()).astype(data.dtype)])
+                     [np.asarray(value), input, (ties / builtins.max(ties.sum(), 1)).astype(
+                         data.dtype)])
     return _order_statistic("MedianBackward1", median_result, input, dim, keepdim,
                             lambda n: (n - 1) // 2, nan_wins=True)
+
+
+def _no_bools(input, kernel):
+    if input.dtype.kind == "b":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def _mode_index(data, axis):
@@ -98,6 +111,7 @@ def mode(input, dim=-1, keepdim=False):
 
 @op
 def kthvalue(input, k, dim=-1, keepdim=False):
+    _no_bools(input, "kthvalue_cpu")
     n = input.shape[_dim(dim, input.ndim)] if input.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")

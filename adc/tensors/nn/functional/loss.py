@@ -60,13 +60,20 @@ def _l1(x, t, *w, reduction):
 _WEIGHTED = {"mean": "DivBackward0", "sum": "SumBackward0", "none": "MulBackward0"}
 
 
-def _pointwise(public, names, kernel, fn):
-    """A loss of elementwise differences; `names` maps the reduction to torch's grad_fn."""
+def _pointwise(public, names, kernel, fn, integers=False):
+    """A loss of elementwise differences; `names` maps the reduction to torch's grad_fn; with
+    `integers`, integer inputs are computed (torch's l1_loss: their mean raises)."""
     def loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
              weight=None):
         _broadcast_warning(input, target)
         reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
-        floating(input, kernel)
+        dtype = np.dtype(getattr(input, "dtype", np.float64))
+        if not (integers and dtype.kind in "iu"):
+            floating(input, kernel)
+        elif reduction == "mean":
+            raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either "
+                               "a floating point or complex dtype. Got: "
+                               f"{torch_dtype_name(dtype)}")
         if weight is not None and _shape(weight) != _shape(input):
             raise ValueError("Weights and input must have the same size.")
         extra = [] if weight is None else [weight]
@@ -79,14 +86,18 @@ def _pointwise(public, names, kernel, fn):
 mse_loss = _pointwise("mse_loss", dict.fromkeys(("mean", "sum", "none"), "MseLossBackward0"),
                       "mse_cpu", _mse)
 l1_loss = _pointwise("l1_loss", {"mean": "MeanBackward0", "sum": "SumBackward0",
-                                 "none": "AbsBackward0"}, "abs", _l1)
+                                 "none": "AbsBackward0"}, "abs", _l1, integers=True)
 
 
 def _smooth_l1(x, t, *, beta, reduction):
     d = anp.abs(x - t)
     if beta == 0:
         return _reduce(d, reduction)
-    return _reduce(anp.where(d < beta, (0.5 / beta) * d * d, d - 0.5 * beta), reduction)
+    # torch's branches: the square unless |d| >= beta (NaN included, whose gradient is NaN); its
+    # operand is 0 elsewhere, so the unused branch's gradient is no 0 * inf
+    small = anp.logical_not(d >= beta)
+    near = anp.where(small, x - t, 0)
+    return _reduce(anp.where(small, (0.5 / beta) * near * near, d - 0.5 * beta), reduction)
 
 
 @op(function="functional", method=False, composite=True)
@@ -270,7 +281,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"input size ({_size(input)}) is deprecated. Please ensure they have "
                          "the same size.")
     floating(input, "binary_cross_entropy")
-    if isinstance(input, Tensor) and ((input._data < 0) | (input._data > 1)).any():
+    if isinstance(input, Tensor) and not ((input._data >= 0) & (input._data <= 1)).all():
         raise RuntimeError("all elements of input should be between 0 and 1")
     extra = [] if weight is None else [weight]
     return run("BinaryCrossEntropyBackward0", _bce, [input, target, *extra],
