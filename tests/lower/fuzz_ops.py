@@ -156,6 +156,12 @@ def _join(rng, a, sa, pool):
                      "array_split", "vsplit", "roll", "rot90", "flipud", "fliplr", "diff",
                      "kron", "cross", "select", "moveaxis", "atleast_3d", "r_"])
     k = _axis(rng, nd) if nd else 0
+    simple = {"flipud": (1, "anp.flipud({a})"), "fliplr": (2, "anp.fliplr({a})"),
+              "atleast_3d": (0, "anp.atleast_3d({a})"),
+              "select": (0, "anp.select([{a} > 0.5, {a} < -0.5], [{a}, {n} * 2.0], 0.25)")}
+    if op in simple:
+        least, template = simple[op]
+        return template.format(a=a, n=n) if nd >= least else None
     if op == "stack":
         return f"anp.stack([{a}, {n}], axis={int(rng.integers(-nd - 1, nd + 1))})"
     if op in ("vstack", "hstack", "dstack", "column_stack"):
@@ -180,10 +186,6 @@ def _join(rng, a, sa, pool):
     if op == "rot90" and nd >= 2:
         i, j = (int(x) for x in rng.choice(nd, 2, replace=False))
         return f"anp.rot90({a}, {int(rng.integers(-2, 4))}, axes=({i}, {j}))"
-    if op == "flipud" and nd:
-        return f"anp.flipud({a})"
-    if op == "fliplr" and nd >= 2:
-        return f"anp.fliplr({a})"
     if op == "diff" and nd:
         if rng.random() < 0.4:
             return f"anp.diff({a}, axis={k}, prepend=0.5)"
@@ -195,12 +197,8 @@ def _join(rng, a, sa, pool):
             return f"anp.cross({a}, {n}, axis={k})"
         return (f"anp.cross(anp.stack([{a}, anp.sin({a}), {n}], axis=-1), "
                 f"anp.stack([anp.cos({n}), {a} * 0.5, anp.tanh({a})], axis=-1))")
-    if op == "select":
-        return f"anp.select([{a} > 0.5, {a} < -0.5], [{a}, {n} * 2.0], 0.25)"
     if op == "moveaxis" and nd >= 2:
         return f"anp.moveaxis({a}, {k}, {_axis(rng, nd)})"
-    if op == "atleast_3d":
-        return f"anp.atleast_3d({a})"
     if op == "r_" and nd == 1:
         return f"anp.r_[{a}, {_pick(rng, [m for m, s, _ in pool if len(s) == 1])}]"
     return None
