@@ -216,10 +216,10 @@ def _order(rng, a, sa, pool):
         return f"anp.sort({a}, axis={along})"
     if op == "argsort":
         if not nd or rng.random() < 0.25:
-            return f"anp.argsort({a}, axis={along})"
+            return f"anp.argsort({a}, axis={along}, kind='stable')"
         key = _pick(rng, _same(pool, sa))
         key = f"-{key}" if rng.random() < 0.3 else key
-        return f"anp.take_along_axis({a}, anp.argsort({key}, axis={k}), axis={k})"
+        return f"anp.take_along_axis({a}, anp.argsort({key}, axis={k}, kind='stable'), axis={k})"
     if op == "partition" and nd:
         return f"anp.partition({a}, {int(rng.integers(0, sa[k]))}, axis={k})"
     if op == "median":
