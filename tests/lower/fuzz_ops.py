@@ -11,8 +11,9 @@ finite inputs only ever computes defined numbers; non-smooth points (ties, zeros
 relu, integers under rounding) are left in, since they are where torch's conventions are the
 comparison. Operations with no kernel on the cuda target (LAPACK's det/slogdet) are drawn only
 for the other backends, and inverses, solves and determinants only over finite inputs (Numba's
-LAPACK wrappers refuse NaN and ±inf with LinAlgError where numpy and torch return NaN). A draw may produce an expression its operand cannot take (a shape that
-does not fit); the generator evaluates each one and drops those that raise.
+LAPACK wrappers refuse NaN and ±inf with LinAlgError where numpy and torch return NaN). A draw
+may produce an expression its operand cannot take (a shape that does not fit); the generator
+evaluates each one and drops those that raise.
 """
 from __future__ import annotations
 
