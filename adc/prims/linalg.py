@@ -137,8 +137,15 @@ def _solve_vjp(cts, ins, outs, needed):
             gb if needed[1] else None)
 
 
+def _solve_torch(t, a, b):
+    """b is a (batch of) matrix(es) here; torch reads a b shaped as a without its last axis as
+    a batch of vectors, so b is given the broadcast batch axes first."""
+    batch = t.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return t.linalg.solve(a, b.expand(*batch, *b.shape[-2:]))
+
+
 solve_p = Primitive("solve", shape_rule=_solve_shape, impl=np.linalg.solve,
-                    torch_impl=lambda t, a, b: t.linalg.solve(a, b), vjp=_solve_vjp,
+                    torch_impl=_solve_torch, vjp=_solve_vjp,
                     domains=("real", "real"), blas=True, second_order=True,
                     cases=[case(((3, 3), (3, 2)), values={0: well_conditioned((3, 3))}),
                            case(((2, 3, 3), (3, 1)), values={0: well_conditioned((2, 3, 3))})])
