@@ -238,7 +238,8 @@ def tree_unflatten(treedef, leaves):
         if kind is dict:
             keys, inner = sub
             return dict(zip(keys, build(inner)))
-        return kind(build(s) for s in sub)
+        children = [build(s) for s in sub]
+        return kind(*children) if hasattr(kind, "_fields") else kind(children)  # namedtuples
 
     return build(treedef)
 

@@ -112,12 +112,44 @@ def _square_shape(a):
     return a
 
 
+def _finite_matrices(a):
+    """Per matrix of a batch (..., m, n): whether every entry is finite."""
+    return np.isfinite(a).all(axis=(-2, -1))
+
+
+def _nan_for_nonfinite(impl, fill=np.nan):
+    """impl over a batch of matrices, where a matrix with a NaN or infinite entry gives `fill`
+    (NaN; slogdet's [sign, log|det|] gives [0, NaN]) instead of what LAPACK makes of it: torch's
+    values for a NaN matrix, and what the cpu and cuda kernels give."""
+    def run(a):
+        good = _finite_matrices(a)
+        if good.all():
+            return impl(a)
+        safe = np.where(good[..., None, None], a, np.eye(a.shape[-2], a.shape[-1], dtype=a.dtype))
+        out = np.array(impl(safe))
+        out[~good] = fill
+        return out
+    return run
+
+
+def _solve_impl(a, b):
+    """np.linalg.solve; NaN for a non-finite matrix a and in each column of b holding a NaN or
+    infinity (the column alone, as torch's)."""
+    good = _finite_matrices(a)
+    bad_columns = ~np.isfinite(b).all(axis=-2)
+    if good.all() and not bad_columns.any():
+        return np.linalg.solve(a, b)
+    safe_a = np.where(good[..., None, None], a, np.eye(a.shape[-1], dtype=a.dtype))
+    x = np.linalg.solve(safe_a, np.where(bad_columns[..., None, :], 0.0, b))
+    return np.where(~good[..., None, None] | bad_columns[..., None, :], np.nan, x)
+
+
 def _inv_vjp(cts, ins, outs, needed):
     ans_t = lax.mT(outs[0])
     return (lax.neg(lax.matmul(lax.matmul(ans_t, cts[0]), ans_t)),)
 
 
-inv_p = Primitive("inv", shape_rule=_square_shape, impl=np.linalg.inv,
+inv_p = Primitive("inv", shape_rule=_square_shape, impl=_nan_for_nonfinite(np.linalg.inv),
                   torch_impl=lambda t, a: t.linalg.inv(a), vjp=_inv_vjp, domains=("real",),
                   blas=True, second_order=True,
                   cases=[case(((3, 3),), values={0: well_conditioned((3, 3))}),
@@ -144,7 +176,7 @@ def _solve_torch(t, a, b):
     return t.linalg.solve(a, b.expand(*batch, *b.shape[-2:]))
 
 
-solve_p = Primitive("solve", shape_rule=_solve_shape, impl=np.linalg.solve,
+solve_p = Primitive("solve", shape_rule=_solve_shape, impl=_solve_impl,
                     torch_impl=_solve_torch, vjp=_solve_vjp,
                     domains=("real", "real"), blas=True, second_order=True,
                     cases=[case(((3, 3), (3, 2)), values={0: well_conditioned((3, 3))}),
@@ -366,7 +398,7 @@ def _det_impl(a):
     return np.linalg.det(a) if a.shape[-1] else np.ones(a.shape[:-2], a.dtype)
 
 
-det_p = Primitive("det", shape_rule=_det_shape, impl=_det_impl,
+det_p = Primitive("det", shape_rule=_det_shape, impl=_nan_for_nonfinite(_det_impl),
                   torch_impl=lambda t, a: t.linalg.det(a), vjp=_det_vjp, domains=("real",),
                   blas=True, second_order=True,
                   cases=[case(((3, 3),), values={0: well_conditioned((3, 3))}),
@@ -397,7 +429,8 @@ def _negated(make):
     return lambda rng, dtype: -make(rng, dtype)
 
 
-slogdet_p = Primitive("slogdet", shape_rule=_slogdet_shape, impl=_slogdet_impl,
+slogdet_p = Primitive("slogdet", shape_rule=_slogdet_shape,
+                      impl=_nan_for_nonfinite(_slogdet_impl, np.array([0.0, np.nan])),
                       torch_impl=lambda t, a: t.stack(t.linalg.slogdet(a), -1),
                       vjp=_slogdet_vjp, domains=("real",), blas=True, second_order=True,
                       cases=[case(((3, 3),), values={0: _negated(well_conditioned((3, 3)))}),

@@ -18,15 +18,34 @@ def matmul2(a, b):
 
 
 # Numba's inv and solve return Fortran-ordered arrays; generated code treats every kernel
-# result as C-contiguous (its reshape needs that), so they are returned in C order.
+# result as C-contiguous (its reshape needs that), so they are returned in C order. A matrix
+# with a NaN or infinite entry gives NaN (torch's inv, solve and det of a NaN matrix; Numba's
+# LAPACK wrappers refuse such input), as do the columns of b holding one (adc/prims/linalg.py).
 @njit(cache=True)
 def inv2(a):
+    if not np.isfinite(a).all():
+        return np.full(a.shape, np.nan, a.dtype)
     return np.ascontiguousarray(np.linalg.inv(a))
 
 
 @njit(cache=True)
 def solve2(a, b):
-    return np.ascontiguousarray(np.linalg.solve(a, b))
+    if not np.isfinite(a).all():
+        return np.full(b.shape, np.nan, b.dtype)
+    if np.isfinite(b).all():
+        return np.ascontiguousarray(np.linalg.solve(a, b))
+    bad = np.zeros(b.shape[1], np.bool_)
+    safe = b.copy()
+    for i in range(b.shape[0]):
+        for j in range(b.shape[1]):
+            if not np.isfinite(b[i, j]):
+                bad[j] = True
+                safe[i, j] = 0.0
+    x = np.ascontiguousarray(np.linalg.solve(a, safe))
+    for j in range(b.shape[1]):
+        if bad[j]:
+            x[:, j] = np.nan
+    return x
 
 
 @njit(cache=True)
@@ -68,13 +87,18 @@ def matmul_int3(a, b, out):
 @njit(cache=True)
 def det3(a, out):
     for t in range(out.shape[0]):
-        out[t] = np.linalg.det(a[t]) if a.shape[1] else 1.0
+        if not np.isfinite(a[t]).all():
+            out[t] = np.nan
+        else:
+            out[t] = np.linalg.det(a[t]) if a.shape[1] else 1.0
 
 
 @njit(cache=True)
 def slogdet3(a, out):
     for t in range(out.shape[0]):
-        if a.shape[1]:
+        if not np.isfinite(a[t]).all():
+            out[t, 0], out[t, 1] = 0.0, np.nan  # torch's sign and log|det| of a NaN matrix
+        elif a.shape[1]:
             out[t, 0], out[t, 1] = np.linalg.slogdet(a[t])
         else:
             out[t, 0], out[t, 1] = 1.0, 0.0

@@ -49,8 +49,24 @@ def matmul3(a, b, out):
 
 @cuda.jit(device=True)
 def _gauss_jordan(a, rhs, t, err):
-    """Reduce a[t] to the identity in place, applying the same row operations to rhs[t]."""
+    """Reduce a[t] to the identity in place, applying the same row operations to rhs[t]. A
+    matrix with a NaN or infinite entry leaves rhs[t] NaN, and a column of rhs[t] holding one
+    is NaN throughout before the elimination, so it stays NaN (the cpu kernels' results)."""
     n = a.shape[1]
+    for r in range(n):
+        for q in range(n):
+            if not math.isfinite(a[t, r, q]):
+                for i in range(n):
+                    for j in range(rhs.shape[2]):
+                        rhs[t, i, j] = math.nan
+                return
+    for q in range(rhs.shape[2]):
+        finite = True
+        for r in range(n):
+            finite = finite and math.isfinite(rhs[t, r, q])
+        if not finite:
+            for r in range(n):
+                rhs[t, r, q] = math.nan
     for c in range(n):
         p = c
         for r in range(c + 1, n):

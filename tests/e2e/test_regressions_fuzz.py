@@ -24,3 +24,45 @@ def test_solve_of_a_stacked_matrix_by_a_matrix_runs_in_torch():
 
     report = adc.validate(f, x, backend="numpy")
     assert report.ok, str(report)
+
+
+NAN, INF = np.nan, np.inf
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu", "cuda"])
+def test_inv_and_solve_of_a_nonfinite_matrix_are_nan_on_every_backend(backend):
+    """A NaN or infinite entry: NaN (torch's inv and solve of a NaN matrix), in the solve only
+    the columns of b holding one. Before: the cpu kernels raised Numba's LinAlgError, the numpy
+    backend returned LAPACK's partial numbers and cuda reported a singular matrix."""
+    import torch
+
+    good = np.array([[2.0, 1.0], [1.0, 3.0]])
+    a = np.stack([good, [[1.0, NAN], [3.0, 4.0]], [[1.0, INF], [3.0, 4.0]]])
+    b = np.array([[1.0, NAN], [2.0, 3.0]])
+    inv = adc.jit(anp.linalg.inv, backend=backend)(a)
+    np.testing.assert_allclose(inv[0], np.linalg.inv(good), rtol=1e-12)
+    assert np.isnan(inv[1:]).all()
+    np.testing.assert_array_equal(np.isnan(inv[1]), np.isnan(torch.linalg.inv(
+        torch.from_numpy(a[1])).numpy()))
+    x = adc.jit(anp.linalg.solve, backend=backend)(a, b)
+    expected = torch.linalg.solve(torch.from_numpy(a[:2]),
+                                  torch.from_numpy(b).expand(2, 2, 2)).numpy()
+    np.testing.assert_allclose(x[:2], expected, rtol=1e-12)  # NaN where torch's is NaN
+    assert np.isnan(x[2]).all() and np.isfinite(x[0, :, 0]).all()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_det_and_slogdet_of_a_nonfinite_matrix_follow_torch(backend):
+    """det NaN and slogdet (sign 0, log|det| NaN) of a NaN matrix, as torch's; an infinite entry
+    gives the same (torch's LAPACK arithmetic on infinities makes numbers of it)."""
+    import torch
+
+    a = np.array([[[2.0, 1.0], [1.0, 3.0]], [[1.0, NAN], [3.0, 4.0]], [[1.0, INF], [3.0, 4.0]]])
+    det = adc.jit(anp.linalg.det, backend=backend)(a)
+    np.testing.assert_allclose(det[0], 5.0, rtol=1e-12)
+    assert np.isnan(det[1:]).all() and torch.linalg.det(torch.from_numpy(a[1])).isnan()
+    sign, logdet = adc.jit(anp.linalg.slogdet, backend=backend)(a)
+    t_sign, t_logdet = torch.linalg.slogdet(torch.from_numpy(a[1]))
+    assert sign[1] == t_sign.item() == 0 and np.isnan(logdet[1]) and np.isnan(t_logdet.item())
+    np.testing.assert_allclose([sign[0], logdet[0]], [1.0, np.log(5.0)], rtol=1e-12)
+    assert sign[2] == 0 and np.isnan(logdet[2])
