@@ -100,7 +100,9 @@ def torch_impl(name, f, wrt, compiled):
 def jax_impl(name, f, n_wrt):
     import jax
 
-    J = G.jax_namespace()
+    from workloads import jax_namespace
+
+    J = jax_namespace()
 
     def fn(*a):
         return f(*a, xp=J)

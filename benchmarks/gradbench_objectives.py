@@ -1,7 +1,7 @@
 """GradBench's objectives (https://github.com/gradbench/gradbench, evals/*/README.md and the
 C++ reference evals), written once in numpy style over a namespace `xp`: adc.numpy, jax.numpy
-(through `jax_namespace`) or torch (through `torch_namespace`), with the inputs GradBench's
-generators make, and hand-written Numba gradients where they are practical.
+(through `workloads.jax_namespace`) or torch (through `torch_namespace`), with the inputs
+GradBench's generators make, and hand-written Numba gradients where they are practical.
 
 Each objective is a scalar function of the differentiated arrays; everything else (sizes,
 GradBench's constants, as numpy arrays that each objective takes in with `xp.asarray`) is bound
@@ -160,15 +160,6 @@ def make(name, size):
                rng.normal(size=(k, d * (d - 1) // 2))]
         return (lambda a, mu, q, l, xp: gmm(a, mu, q, l, x, 0, 1.0, xp)), wrt, None
     raise KeyError(name)
-
-
-def jax_namespace():
-    import jax.numpy as jnp
-    from jax.scipy.special import logsumexp
-
-    ns = types.SimpleNamespace(**{k: getattr(jnp, k) for k in dir(jnp) if not k.startswith("_")})
-    ns.logsumexp = logsumexp
-    return ns
 
 
 def torch_namespace():

@@ -117,6 +117,11 @@ def _finite_matrices(a):
     return np.isfinite(a).all(axis=(-2, -1))
 
 
+def _identity_for_nonfinite(a, good):
+    """a with each matrix that is not `good` replaced by the identity, so LAPACK can run."""
+    return np.where(good[..., None, None], a, np.eye(a.shape[-2], a.shape[-1], dtype=a.dtype))
+
+
 def _nan_for_nonfinite(impl, fill=np.nan):
     """impl over a batch of matrices, where a matrix with a NaN or infinite entry gives `fill`
     (NaN; slogdet's [sign, log|det|] gives [0, NaN]) instead of what LAPACK makes of it: torch's
@@ -125,8 +130,7 @@ def _nan_for_nonfinite(impl, fill=np.nan):
         good = _finite_matrices(a)
         if good.all():
             return impl(a)
-        safe = np.where(good[..., None, None], a, np.eye(a.shape[-2], a.shape[-1], dtype=a.dtype))
-        out = np.array(impl(safe))
+        out = np.array(impl(_identity_for_nonfinite(a, good)))
         out[~good] = fill
         return out
     return run
@@ -139,8 +143,8 @@ def _solve_impl(a, b):
     bad_columns = ~np.isfinite(b).all(axis=-2)
     if good.all() and not bad_columns.any():
         return np.linalg.solve(a, b)
-    safe_a = np.where(good[..., None, None], a, np.eye(a.shape[-1], dtype=a.dtype))
-    x = np.linalg.solve(safe_a, np.where(bad_columns[..., None, :], 0.0, b))
+    x = np.linalg.solve(_identity_for_nonfinite(a, good),
+                        np.where(bad_columns[..., None, :], 0.0, b))
     return np.where(~good[..., None, None] | bad_columns[..., None, :], np.nan, x)
 
 
