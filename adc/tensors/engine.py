@@ -150,6 +150,9 @@ class Backward:
                     batch = []
                     self._finish_outputs(node)
                 if any(e is not None and self._needed(e) for e in node.edges):
+                    if node.refused:
+                        raise RuntimeError(f"derivative for aten::{node.refused} is not "
+                                           "implemented")
                     batch.append(node)
             self._flush(batch)
             if not self.retain_graph:

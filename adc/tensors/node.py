@@ -67,6 +67,7 @@ class Node:
         "graph",
         "hooks",
         "key",
+        "refused",
         "retained",
         "saved",
     )
@@ -79,9 +80,16 @@ class Node:
         self.saved = saved  # (inputs, outputs): tuples of (array, Version, version seen)
         self.hooks = None   # output index -> _HookDict of tensor hooks
         self.retained = None  # output index -> weakref of the tensor that retains its grad
+        self.refused = None  # the aten op, where torch has no derivative: backward raises
+
+    def refuse(self, aten: str) -> None:
+        """Record this node as torch records an op without a derivative (floor_divide): a
+        NotImplemented node, whose backward raises naming `aten`."""
+        self._name, self.refused = "NotImplemented", aten
 
     def name(self) -> str:
-        return self._name
+        # torch names the node of an op without a derivative by its C++ class
+        return "torch::autograd::NotImplemented" if self.refused else self._name
 
     @property
     def next_functions(self) -> tuple:

@@ -410,7 +410,7 @@ class Tensor:
         from .printing import tensor_repr
 
         return tensor_repr(self._data, requires_grad=self._requires_grad, grad_fn_name=(
-            None if self._grad_fn is None else self._grad_fn.name()))
+            None if self._grad_fn is None else self._grad_fn._name))
 
     # ---- conversions ----
     def to(self, *args, **kwargs) -> Tensor:
@@ -495,12 +495,14 @@ class Tensor:
         if result.dtype != self.dtype:  # torch's op computes in the result type, then casts
             from .ops import to_dtype
 
-            name = result._grad_fn and result._grad_fn.name()
+            name = result._grad_fn and result._grad_fn._name
             result = to_dtype(result, self.dtype)
             if name:
                 result._grad_fn._name = name
         if recording and result._grad_fn is not None:
             _keep_old_value(result._grad_fn, self._data)
+            if result._grad_fn.refused:
+                result._grad_fn.refuse(op)
         try:
             self._data[...] = result._data
         except ValueError as err:  # a read-only view (expand/broadcast)

@@ -209,13 +209,28 @@ def test_function_matches_torch(name):
     if name in FLOAT32:
         same_as_torch(fn, *arrays, rtol=3e-7)
         return
-    # torch refuses floor_divide's derivative (adc's is div(rounding_mode="floor")'s, zero)
+    # floor_divide's backward raises in both (test_floor_divide_records_a_node_whose_...)
     same_as_torch(fn, *arrays, grad=not name.startswith(("floor", "rfloor")))
 
 
-def test_floor_divide_differentiates_as_div_with_floor_rounding():
+@pytest.mark.parametrize("call", [lambda L, x, y: x // 2, lambda L, x, y: L.floor_divide(x, y),
+                                  lambda L, x, y: 3.0 // x, lambda L, x, y: (x * 1).floor_divide_(y)])
+def test_floor_divide_records_a_node_whose_backward_raises_as_torch(call):
+    """torch records floor_divide as NotImplemented: its repr, name() and the backward's error
+    are torch's; div with floor rounding (the same values) differentiates to zero."""
+    found = []
+    for lib in (adc, torch):
+        x = lib.tensor(SIGNED, requires_grad=True)
+        y = lib.tensor(SIGNED[::-1].copy() + 0.5)
+        out = call(lib, x, y)
+        with pytest.raises(RuntimeError) as info:
+            (out * 2 + x).sum().backward()
+        found.append((repr(out).split("grad_fn=")[1], out.grad_fn.name(), str(info.value),
+                      x.grad))
+    assert found[0] == found[1]
+    assert found[0][2].startswith("derivative for aten::floor_divide")
     x = adc.tensor(SIGNED, requires_grad=True)
-    (x // 2).sum().backward()
+    adc.div(x, 2, rounding_mode="floor").sum().backward()
     t = torch.tensor(SIGNED, requires_grad=True)
     torch.div(t, 2, rounding_mode="floor").sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())

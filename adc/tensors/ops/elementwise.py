@@ -102,21 +102,29 @@ def _integer_division(kernel, dt, divisor):
         raise RuntimeError("ZeroDivisionError")
 
 
-@op(inplace=True, numpy=_numpy_div, out=True)
-def div(input, other, *, rounding_mode=None):
-    if rounding_mode is None:
-        return _elementwise(_name("Div"), anp.divide, input, other, floating=True)
+def _rounded_division(name, input, other, rounding_mode):
     if rounding_mode not in _ROUNDED_QUOTIENTS:
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
     _integer_division(f"div_{rounding_mode}", dtypes.result_type(input, other), other)
-    return _elementwise("DivBackward2", _ROUNDED_QUOTIENTS[rounding_mode], input, other)
+    return _elementwise(name, _ROUNDED_QUOTIENTS[rounding_mode], input, other)
+
+
+@op(inplace=True, numpy=_numpy_div, out=True)
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return _elementwise(_name("Div"), anp.divide, input, other, floating=True)
+    return _rounded_division("DivBackward2", input, other, rounding_mode)
 
 
 @op(inplace=True, out=True)
 def floor_divide(input, other):
-    """torch's floor semantics; differentiated as div(rounding_mode="floor") is (zero)."""
-    return div(input, other, rounding_mode="floor")
+    """div(rounding_mode="floor"), recorded as torch records it: a NotImplemented node, whose
+    backward raises (div with floor rounding differentiates, to zero)."""
+    out = _rounded_division("DivBackward2", input, other, "floor")
+    if out._grad_fn is not None:
+        out._grad_fn.refuse("floor_divide")
+    return out
 
 
 true_divide = op(div, name="true_divide")
