@@ -35,6 +35,10 @@ def sigmoid(x):
     return 1 / (1 + e) if x >= 0 else e / (1 + e)
 
 
+def silu(x):
+    return x * sigmoid(x)
+
+
 def logaddexp(a, b):
     if a == b:
         return a + math.log(2.0)
@@ -44,6 +48,14 @@ def logaddexp(a, b):
 
 def softplus(x):
     return logaddexp(type(x)(0), x)
+
+
+def xlogy(x, y):
+    if y != y:
+        return y
+    if x == 0:
+        return type(x)(0)
+    return x * log(y)
 
 
 def sign(x):
@@ -132,7 +144,8 @@ def ifloor_divide(a, b):
 
 
 # In dependency order: each may call only those before it.
-HELPERS = ("maximum", "minimum", "clip", "relu", "sigmoid", "logaddexp", "softplus", "sign",
+HELPERS = ("maximum", "minimum", "clip", "relu", "sigmoid", "silu", "logaddexp", "softplus",
+           "xlogy", "sign",
            "floor", "ceil", "trunc", "rint", "fmod", "remainder", "floor_divide", "iremainder",
            "ifmod", "ifloor_divide")
 # Called unqualified by the helpers and by generated code; each target binds them (the CPU to

@@ -80,7 +80,8 @@ class _Printer(PythonCodePrinter):
         args = ", ".join(self._print(a) for a in expr.args)
         name = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos",
                 "log1p": "math.log1p", "expm1": "math.expm1", "Sigmoid": "sigmoid",
-                "Softplus": "softplus", "LogAddExp": "logaddexp", "Relu": "relu",
+                "Softplus": "softplus", "LogAddExp": "logaddexp", "Relu": "relu", "Silu": "silu",
+                "Xlogy": "xlogy",
                 "Maximum": "maximum", "Minimum": "minimum", "Clip": "clip", "Floor": "floor",
                 "Ceil": "ceil", "Trunc": "trunc", "Rint": "rint", "Remainder": "remainder",
                 "Fmod": "fmod", "FloorDivide": "floor_divide"}.get(type(expr).__name__)

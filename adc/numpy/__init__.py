@@ -88,6 +88,7 @@ tanh, arctan, sinh, cosh = map(_elementwise, (E.tanh_p, E.arctan_p, E.sinh_p, E.
 erf = _elementwise(E.erf_p)
 abs = absolute = _elementwise(E.abs_p)
 sign, sigmoid, softplus, relu = map(_elementwise, (E.sign_p, E.sigmoid_p, E.softplus_p, E.relu_p))
+silu, xlogy = _elementwise(E.silu_p), _elementwise(E.xlogy_p)  # torch's (and scipy's xlogy)
 maximum, minimum, logaddexp = map(_elementwise, (E.maximum_p, E.minimum_p, E.logaddexp_p))
 less, less_equal, greater = map(_elementwise, (E.less_p, E.less_equal_p, E.greater_p))
 greater_equal, equal, not_equal = map(_elementwise, (E.greater_equal_p, E.equal_p, E.not_equal_p))

@@ -182,6 +182,12 @@ def cumprod(a, axis=None, dtype=None):
         a = anp.astype(a, np.int64)
     x = anp.moveaxis(a, axis, -1)
     n = anp.shape(x)[-1]
+    if x.dtype.kind == "f":
+        # torch's gradient: none reaches the elements after a line's first zero (each product
+        # holding one holds the zero too: 0, also where another factor is infinite)
+        zero = anp.astype(anp.equal(x, 0), np.int64)
+        after_zero = anp.greater(anp.subtract(anp.cumsum(zero, axis=-1), zero), 0)
+        x = anp.where(after_zero, anp.stop_gradient(x), x)
     rows = anp.broadcast_to(anp.expand_dims(x, -2), anp.shape(x)[:-1] + (n, n))
     below = np.tril(np.ones((n, n), bool))
     out = anp.prod(anp.where(below, rows, np.ones((), x.dtype)), axis=-1)

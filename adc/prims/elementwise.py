@@ -198,4 +198,9 @@ floor_divide_p = Elementwise(
 # atan2 as one primitive: libm's quadrants, signed zeros and infinities, and torch's gradient
 arctan2_p = _binary("arctan2", lambda y, x: S.Atan2(y, x), np.arctan2, "atan2", cases=_few2,
                     **_smooth)
+# torch's silu and xlogy as primitives: their torch gradients are not a composition's
+silu_p = Elementwise("silu", lambda x: S.Silu(x), lambda x: x * _stable_sigmoid(x),
+                     lambda t, a: t.nn.functional.silu(a), ("real",), cases=_few1, **_smooth)
+xlogy_p = _binary("xlogy", lambda x, y: S.Xlogy(x, y), lambda x, y: special.xlogy(x, y),
+                  "xlogy", ("real", "positive"), cases=_few2, **_smooth)
 hypot_p = _binary("hypot", lambda x, y: S.Hypot(x, y), np.hypot, "hypot", cases=_few2, **_smooth)

@@ -36,6 +36,15 @@ class Softplus(sp.Function):
         return Sigmoid(self.args[0])
 
 
+class Silu(sp.Function):
+    """x * sigmoid(x); torch's derivative sigmoid(x) (1 + x (1 - sigmoid(x))), finite at the
+    largest floats (the product rule's x * sigmoid'(x) is inf * 0 there)."""
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return Sigmoid(x) * (1 + x * (1 - Sigmoid(x)))
+
+
 class LogAddExp(sp.Function):
     def fdiff(self, argindex=1):
         x, y = self.args
@@ -282,6 +291,17 @@ class Hypot(sp.Function):
 
     def _pythoncode(self, printer):
         return f"math.hypot({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+
+class Xlogy(sp.Function):
+    """x * log(y), 0 where x is 0 unless y is NaN (torch's and scipy's xlogy); torch's
+    gradient: log(y) to x (0 where also y <= 0, torch's masked xlogy(grad, y)), x / y to y."""
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        if argindex == 2:
+            return Divide(x, y)
+        return sp.Piecewise((0, sp.And(sp.Eq(x, 0), y <= 0)), (sp.log(y), True))
 
 
 class Divide(sp.Function):

@@ -219,7 +219,7 @@ DELIBERATE = {
     **{("binary", n, k): "torch multiplies the cotangent into its formula first, so g * x "
        "overflows where x is near the largest float (inf, or NaN times 0); adc multiplies the "
        "derivative by the cotangent, once for every elementwise primitive"
-       for n in ("atan2", "hypot") for k in FLOATS},
+       for n in ("atan2", "hypot", "xlogy") for k in FLOATS},
     **{("rowwise", "prod", k): "torch's gradient is prod / x unless the tensor holds a zero "
        "anywhere (then the product of the others, in every line), so at NaN, inf or an "
        "overflowed product it depends on other lines; adc's is prod / x along lines without "
@@ -238,16 +238,6 @@ DELIBERATE = {
     **{("rowwise", n, k): "the gradient over a line that contains NaN goes to its NaNs (README)"
        for n in ("amax", "amin") for k in FLOATS},
 }
-# differences found and not yet fixed (issue #13): each fails today (strict xfail)
-KNOWN = {
-    ("binary", "xlogy"): "the gradient to x at (0, inf) (NaN, torch inf) and to y at (0, 0) "
-                         "(0, torch NaN) and (0, subnormal) (NaN, torch 0)",
-    ("unary", "silu"): "the gradient at the largest floats is NaN (x * sigmoid(x)'s "
-                       "0 * inf); torch's is finite",
-    ("rowwise", "cumprod"): "gradient after an overflow to inf",
-}
-
-
 def _flat(out):
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
@@ -347,14 +337,7 @@ def numpy_backward(monkeypatch):
     monkeypatch.setattr(autograd, "_BACKEND", "numpy")
 
 
-def _marked(family, name):
-    reason = KNOWN.get((family, name))
-    return pytest.param(family, name, marks=pytest.mark.xfail(reason=reason, strict=True)) \
-        if reason else (family, name)
-
-
-@pytest.mark.parametrize("family,name", [_marked(f, n) for f, n in
-                                         sorted({(f, n) for f, n, _ in CASES})])
+@pytest.mark.parametrize("family,name", sorted({(f, n) for f, n, _ in CASES}))
 def test_same_as_torch(family, name, numpy_backward):
     found = [d for kind in kinds(family) if (family, name, kind) not in DELIBERATE
              for d in differences(family, name, kind)]
@@ -374,16 +357,22 @@ _Q = np.array([0.0, 1e-45, 3.0e38, inf, inf, -inf, 1.0, 2.0, 1.0, -3.0], np.floa
 _ACOSH = np.array([-inf, -2.5, -1.0, 1.0, 3.0, inf], np.float32)
 FUNCTIONAL = [(anp.arctan2, torch.atan2, [_P, _Q]), (anp.hypot, torch.hypot, [_P, _Q]),
               (anp.remainder, torch.remainder, [_P, _Q]), (anp.divide, torch.div, [_P, _Q]),
-              (anp.arccosh, torch.acosh, [_ACOSH])]
+              (anp.arccosh, torch.acosh, [_ACOSH]), (anp.xlogy, torch.xlogy, [_P, _Q]),
+              (anp.silu, torch.nn.functional.silu, [_Q])]
+
+
+# the simulator's Python math raises where a device gives NaN: acosh below 1, log at 0 and below
+_SIMULATOR_SAFE = {anp.arccosh: lambda x: x >= 1, anp.xlogy: lambda x, y: y > 0}
 
 
 @pytest.mark.parametrize("backend", ["numpy", "cpu", "cuda"])
 def test_functional_gradients(backend):
-    """All of FUNCTIONAL in one program (one compilation per backend); arccosh's negative
-    arguments not on the simulator, whose Python math raises where a device gives NaN."""
+    """All of FUNCTIONAL in one program (one compilation per backend); on the simulator without
+    the arguments of _SIMULATOR_SAFE."""
     if backend == "cuda":
         pytest.importorskip("numba.cuda")
-    cases = [(f, t, [a[a >= 1] if backend == "cuda" and f is anp.arccosh else a for a in arrays])
+    cases = [(f, t, [a[_SIMULATOR_SAFE[f](*arrays)] for a in arrays]
+              if backend == "cuda" and f in _SIMULATOR_SAFE else arrays)
              for f, t, arrays in FUNCTIONAL]
     flat = [a for _, _, arrays in cases for a in arrays]
     spans = np.cumsum([0] + [len(arrays) for _, _, arrays in cases])

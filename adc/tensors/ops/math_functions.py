@@ -37,14 +37,6 @@ rad2deg = _unary("rad2deg", "Rad2Deg", anp.rad2deg, inplace=True)
 deg2rad = _unary("deg2rad", "Deg2Rad", anp.deg2rad, inplace=True)
 
 
-def _xlogy(x, y):
-    """0 where x is 0 (NaN where y is NaN), x * log(y) elsewhere; torch's gradients log(y) to x
-    (0 where also y <= 0: the log's argument is 1 there, so no inf reaches it) and x / y to y."""
-    masked = anp.logical_and(anp.equal(x, 0), anp.less_equal(y, 0))
-    product = anp.multiply(x, anp.log(anp.where(masked, 1.0, y)))
-    return anp.where(anp.logical_and(anp.equal(x, 0), anp.equal(y, np.inf)), 0.0, product)
-
-
 def _binary(name, torch_name, fn, floating=True, integers=True, scalar_names=False):
     def binary(input, other):
         if not integers:
@@ -66,7 +58,7 @@ atan2 = _binary("atan2", "Atan2", anp.arctan2)
 arctan2 = op(atan2, name="arctan2")
 hypot = _binary("hypot", "Hypot", anp.hypot, integers=False)
 logaddexp = _binary("logaddexp", "Logaddexp", anp.logaddexp, integers=False)
-xlogy = _binary("xlogy", "Xlogy", _xlogy, scalar_names=True)
+xlogy = _binary("xlogy", "Xlogy", anp.xlogy, scalar_names=True)
 fmax = _binary("fmax", "Fmax", anp.fmax, floating=False)
 fmin = _binary("fmin", "Fmin", anp.fmin, floating=False)
 

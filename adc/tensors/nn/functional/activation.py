@@ -60,14 +60,10 @@ def gelu(input, approximate: str = "none"):
     return run("GeluBackward0", _gelu, [input], approximate=approximate)
 
 
-def _silu(x):
-    return x * anp.sigmoid(x)
-
-
 @op(function="functional", method=False, composite=True)
 def silu(input, inplace: bool = False):
     floating(input, "silu_cpu")
-    return in_place(input, run("SiluBackward0", _silu, [input]), inplace, "silu")
+    return in_place(input, run("SiluBackward0", anp.silu, [input]), inplace, "silu")
 
 
 def _softplus(x, *, beta, threshold):
