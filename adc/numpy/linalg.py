@@ -259,7 +259,8 @@ def _symmetric_from_triangle(a, lower=True):
     (a + a^T)/2: a matrix function defined on symmetric matrices gets the symmetric gradient."""
     triangle = anp.tril if lower else anp.triu
     value = triangle(a) + anp.swapaxes(triangle(a, -1 if lower else 1), -1, -2)
-    mean = (a + anp.swapaxes(a, -1, -2)) * 0.5
+    finite = anp.where(anp.isfinite(a), a, 0.0)  # a NaN in the other triangle stays unread
+    mean = (finite + anp.swapaxes(finite, -1, -2)) * 0.5
     return anp.stop_gradient(value) + (mean - anp.stop_gradient(mean))
 
 

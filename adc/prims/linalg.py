@@ -267,13 +267,24 @@ def _svd_shape(a):
     return Aval(a.shape[:-2] + (m + 1 + n, min(m, n)), a.dtype)
 
 
-def _svd_impl(a):
+# numpy's and torch's svd raise for a NaN entry (LAPACK does not converge); so does every backend
+SVD_OF_NAN = ("svd: the matrix holds a NaN, for which the SVD does not converge (numpy and "
+              "torch raise too); an infinite entry gives NaN results")
+
+
+def _svd_packed(a):
     m, n = a.shape[-2:]
     if min(m, n) == 0:
         return np.zeros(a.shape[:-2] + (m + 1 + n, 0), a.dtype)
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     u, v = canonical_signs(u, np.swapaxes(vh, -1, -2))
     return np.concatenate([u, s[..., None, :], v], axis=-2)
+
+
+def _svd_impl(a):
+    if np.isnan(a).any():
+        raise np.linalg.LinAlgError(SVD_OF_NAN)
+    return _nan_for_nonfinite(_svd_packed)(a)
 
 
 def _svd_torch(t, a):
@@ -372,7 +383,7 @@ def _eigh_vjp(cts, ins, outs, needed):
     return (lax.matmul(lax.matmul(v, inner), lax.mT(v)),)
 
 
-eigh_p = Primitive("eigh", shape_rule=_eigh_shape, impl=_eigh_impl, torch_impl=_eigh_torch,
+eigh_p = Primitive("eigh", shape_rule=_eigh_shape, impl=_nan_for_nonfinite(_eigh_impl), torch_impl=_eigh_torch,
                    vjp=_eigh_vjp, domains=("real",), blas=True, second_order=True,
                    cases=[case(((3, 3),), values={0: separated_eigenvalues((3, 3))}),
                           case(((2, 4, 4),), values={0: separated_eigenvalues((2, 4, 4), 0.3)}),

@@ -8,6 +8,8 @@ code instead of compiling its dot/inv/solve implementations into every new modul
 import numpy as np
 from numba import njit
 
+from ...prims.linalg import SVD_OF_NAN  # the numpy reference's error, word for word
+
 __all__ = ["matmul2", "inv2", "solve2", "matmul3", "inv3", "solve3", "matmul_int2",
            "matmul_int3", "det3", "slogdet3", "svd3", "eigh3"]
 
@@ -119,11 +121,17 @@ def _canonical_signs(u, v):
 
 @njit(cache=True)
 def svd3(a, out):
-    """out[t] = [U; S; V] (m + 1 + n rows, k = min(m, n) columns) of a[t]."""
+    """out[t] = [U; S; V] (m + 1 + n rows, k = min(m, n) columns) of a[t]; NaN for a matrix
+    with an infinite entry, LinAlgError for one with a NaN (as the numpy reference)."""
     m, n = a.shape[1], a.shape[2]
     if min(m, n) == 0:
         return
     for t in range(out.shape[0]):
+        if not np.isfinite(a[t]).all():
+            if np.isnan(a[t]).any():
+                raise np.linalg.LinAlgError(SVD_OF_NAN)
+            out[t] = np.nan
+            continue
         u, s, vh = np.linalg.svd(a[t], full_matrices=False)
         u, v = np.ascontiguousarray(u), np.ascontiguousarray(vh.T)
         _canonical_signs(u, v)
@@ -134,10 +142,14 @@ def svd3(a, out):
 
 @njit(cache=True)
 def eigh3(a, out):
-    """out[t] = [w; V] (n + 1 rows) of the symmetric part of a[t], w ascending."""
+    """out[t] = [w; V] (n + 1 rows) of the symmetric part of a[t], w ascending; NaN for a
+    matrix with a NaN or infinite entry."""
     if a.shape[1] == 0:
         return
     for t in range(out.shape[0]):
+        if not np.isfinite(a[t]).all():
+            out[t] = np.nan
+            continue
         w, v = np.linalg.eigh((a[t] + a[t].T) * 0.5)
         v = np.ascontiguousarray(v)
         _canonical_signs(v, v[:0])  # no second matrix: an empty view

@@ -66,3 +66,26 @@ def test_det_and_slogdet_of_a_nonfinite_matrix_follow_torch(backend):
     assert sign[1] == t_sign.item() == 0 and np.isnan(logdet[1]) and np.isnan(t_logdet.item())
     np.testing.assert_allclose([sign[0], logdet[0]], [1.0, np.log(5.0)], rtol=1e-12)
     assert sign[2] == 0 and np.isnan(logdet[2])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_svd_and_eigh_of_a_nonfinite_matrix_agree_across_backends(backend):
+    """svd of a NaN matrix raises LinAlgError (numpy's and torch's do; before, cpu raised
+    Numba's 'Array must not contain infs or NaNs' and the numpy backend numpy's words), of an
+    infinite one gives NaN (as numpy and torch); eigh of either gives NaN (cpu raised)."""
+    from adc.prims.linalg import SVD_OF_NAN
+
+    good = np.array([[2.0, 1.0], [1.0, 3.0]])
+    svdvals = adc.jit(anp.linalg.svdvals, backend=backend)
+    with pytest.raises(np.linalg.LinAlgError, match="holds a NaN") as info:
+        svdvals(np.stack([good, [[1.0, NAN], [3.0, 4.0]]]))
+    assert str(info.value) == SVD_OF_NAN
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.svd(np.array([[1.0, NAN], [3.0, 4.0]]))
+    s = svdvals(np.stack([good, [[1.0, INF], [3.0, 4.0]]]))
+    np.testing.assert_allclose(s[0], np.linalg.svd(good, compute_uv=False), rtol=1e-12)
+    assert np.isnan(s[1]).all()
+    w = adc.jit(anp.linalg.eigvalsh, backend=backend)(
+        np.stack([good, [[1.0, 2.0], [NAN, 4.0]], [[1.0, 2.0], [INF, 4.0]]]))
+    np.testing.assert_allclose(w[0], np.linalg.eigvalsh(good), rtol=1e-12)
+    assert np.isnan(w[1:]).all()

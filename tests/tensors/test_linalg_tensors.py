@@ -238,3 +238,22 @@ def test_adc_linalg_is_one_importable_module():
             "assert adc.linalg is adc.tensors.linalg and solve is adc.linalg.solve")
     subprocess.run([sys.executable, "-c", code], check=True)
     assert adc.linalg.norm is not adc.norm and not hasattr(adc.Tensor, "vector_norm")
+
+
+NAN_MATRIX = np.array([[1.0, np.nan], [2.0, 3.0]])
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, a: L.linalg.svd(a), lambda L, a: L.linalg.svdvals(a), lambda L, a: L.svd(a),
+    lambda L, a: L.linalg.matrix_norm(a, 2), lambda L, a: L.linalg.norm(a, "nuc"),
+    lambda L, a: L.linalg.matrix_rank(a), lambda L, a: L.linalg.pinv(a)])
+def test_svd_based_functions_of_a_nan_matrix_raise_torchs_error(call):
+    raises_like_torch(call, NAN_MATRIX, match="linalg.svd: The algorithm failed to converge "
+                      "because the input matrix contained non-finite values.")
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_does_not_read_a_nan_in_the_other_triangle(uplo):
+    """torch reads one triangle only; adc's gradient trick once let the other's NaN in."""
+    a = NAN_MATRIX if uplo == "L" else NAN_MATRIX.T.copy()
+    same_as_torch(lambda L, x: L.linalg.eigvalsh(x, UPLO=uplo), a, grad=False)

@@ -11,6 +11,7 @@ LAPACK primitive each); their named tuples are torch's.
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -20,7 +21,9 @@ from ...errors import UnsupportedError, with_location
 from ...numpy import linalg as anl
 from .. import dtypes
 from ..dispatch import op
-from ..tensor import Tensor, apply
+from ...prims.linalg import SVD_OF_NAN
+from ..tensor import Tensor
+from ..tensor import apply as _apply
 from .common import _as_tensor, _axis, _dims, _name, return_type
 from .linalg import _cross, cross_product
 from .shapes import transpose
@@ -36,6 +39,24 @@ lstsq_result = return_type("linalg_lstsq", ["solution", "residuals", "rank",
 
 class LinAlgError(RuntimeError, np.linalg.LinAlgError):
     """torch.linalg.LinAlgError: a matrix the operation is not defined for."""
+
+
+@contextlib.contextmanager
+def _svd_of_nan():
+    """numpy's (and adc's) error for the SVD of a NaN matrix raised as torch's LinAlgError."""
+    try:
+        yield
+    except np.linalg.LinAlgError as e:
+        if str(e) not in (SVD_OF_NAN, "SVD did not converge"):
+            raise
+        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                          "matrix contained non-finite values.") from None
+
+
+def apply(name, fn, operands, params=()):
+    """tensor.apply, for every matrix function here: SVD-based ones raise torch's error."""
+    with _svd_of_nan():
+        return _apply(name, fn, operands, params)
 
 
 def _floating(input, what):
@@ -286,7 +307,8 @@ def qr(A, mode="reduced"):
 def _full_rank(A, what, tol=None):
     """The rank of each matrix (int64), refusing a rank-deficient one: its solution needs
     singular values (torch's default tolerance, numpy's: max(m, n) * eps * largest)."""
-    rank = np.linalg.matrix_rank(A._data, tol=tol)
+    with _svd_of_nan():
+        rank = np.linalg.matrix_rank(A._data, tol=tol)
     if np.any(rank < min(A.shape[-2:])):
         raise UnsupportedError(with_location(
             f"adc.linalg.{what}: the matrix is rank-deficient (rank {np.min(rank)} < "
