@@ -17,7 +17,7 @@ from ..prims import elementwise as E
 from ..prims import lax
 from ..prims.base import broadcast_shapes
 from ..prims.index import scatter_add_p
-from ..prims.linalg import einsum_p, matmul_p
+from ..prims.linalg import matmul_p
 from ..prims.reduce import cumsum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
 from ..prims.select import convert_p, stop_gradient_p, where_p
 from ..prims.shape import broadcast_to_p, concatenate_p, pad_p, transpose_p
@@ -489,37 +489,6 @@ def full_like(x, fill_value, dtype=None):
 empty_like = zeros_like
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _sublist_spec(args):
-    """numpy's sublist form einsum(a, [0, 1], b, [1, 2], [0, 2]) as (spec, operands)."""
-    def letters(sub):
-        if not isinstance(sub, (list, tuple)) or not builtins.all(
-                isinstance(i, numbers.Integral) and 0 <= i < len(_LETTERS) for i in sub):
-            raise UnsupportedError(with_location(
-                f"einsum: a sublist must be a list of integers in [0, {len(_LETTERS)}), got "
-                f"{sub!r} (Ellipsis is not supported)"))
-        return "".join(_LETTERS[i] for i in sub)
-
-    operands, subs = list(args[0::2]), [letters(s) for s in args[1::2]]
-    out = letters(operands.pop()) if len(operands) > len(subs) else None
-    if len(operands) != len(subs):
-        raise ShapeError(with_location("einsum: the sublist form takes operand, sublist pairs"))
-    spec = ",".join(subs)
-    return (spec if out is None else f"{spec}->{out}"), operands
-
-
-def einsum(subscripts, *operands):
-    if not isinstance(subscripts, str):
-        subscripts, operands = _sublist_spec((subscripts,) + operands)
-    spec = subscripts.replace(" ", "")
-    if "->" not in spec and "..." not in spec:  # implicit mode: indices seen once, sorted
-        letters = spec.replace(",", "")
-        spec += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    return bind(einsum_p, *_promote(*operands), spec=spec)
-
-
 def matmul(a, b):
     a, b = _promote(a, b)
     if ndim(a) == 0 or ndim(b) == 0:
@@ -612,6 +581,7 @@ def triu(x, k=0):
 
 from . import linalg  # noqa: E402,F401  (adc.numpy.linalg)
 from .linalg import tensordot  # noqa: E402,F401
+from .einsum import einsum  # noqa: E402,F401
 from .ordering import *  # noqa: E402,F401,F403  (sort, median, argmax, any, cumprod, ...)
 from . import nn  # noqa: E402,F401  (adc.numpy.nn)
 from .indexing import getitem, take, take_along_axis  # noqa: E402,F401

@@ -46,19 +46,18 @@ matmul_p = Primitive("matmul", shape_rule=_matmul_shape, impl=np.matmul,
 
 
 def parse_einsum(spec: str, ndims):
+    # adc.numpy.einsum reduces every numpy form to this one (adc/numpy/einsum.py)
     if "..." in spec or "->" not in spec:
-        raise UnsupportedError(f"einsum {spec!r}: write the output explicitly ('ij,jk->ik'); "
-                               "ellipsis is not supported")
+        raise UnsupportedError(f"einsum_p {spec!r}: an explicit output and no ellipsis")
     ins, out = spec.replace(" ", "").split("->")
     ins = ins.split(",")
     if len(ins) != len(ndims) or len(ins) > 2:
-        raise UnsupportedError(f"einsum {spec!r}: one or two operands are supported")
+        raise UnsupportedError(f"einsum_p {spec!r}: one or two operands")
     for sub, nd in zip(ins, ndims):
         if len(sub) != nd:
             raise ShapeError(f"subscripts {spec!r}: subscript {sub!r} for an operand of rank {nd}")
         if len(set(sub)) != len(sub):
-            raise UnsupportedError(f"einsum {spec!r}: repeated index within one operand; use "
-                                   "adc.numpy.diagonal/trace")
+            raise UnsupportedError(f"einsum_p {spec!r}: an index repeated within one operand")
     return ins, out
 
 

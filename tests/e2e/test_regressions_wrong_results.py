@@ -86,8 +86,10 @@ def test_einsum_sublist_form(backend):
     np.testing.assert_array_equal(got, np.einsum(a, [0, 1], [1, 0]))
     got = adc.jit(lambda a, b: np.einsum(a, [0, 1], b, [1, 2]), backend=backend)(a, b)
     np.testing.assert_allclose(got, a @ b, rtol=1e-13)
+    got = adc.jit(lambda a: anp.einsum(a, [Ellipsis, 1], [Ellipsis]), backend=backend)(a)
+    np.testing.assert_allclose(got, a.sum(axis=1), rtol=1e-13)
     with pytest.raises(adc.UnsupportedError, match="sublist"):
-        adc.jit(lambda a: anp.einsum(a, [0, Ellipsis]))(a)
+        adc.jit(lambda a: anp.einsum(a, [0, "x"]))(a)
 
 
 INNER_SHAPES = [((2, 3), (2, 3)), ((2, 3), (4, 3)), ((3,), (4, 3)), ((2, 2, 3), (3,)),

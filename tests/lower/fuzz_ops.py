@@ -319,9 +319,16 @@ def _contract(rng, a, sa, pool, b):
     if op == "einsum" and nd >= 1 and inners:
         n, s = _pick(rng, inners)
         la = "abcde"[:nd]
+        form = rng.choice(["pair", "three", "ellipsis", "diagonal"])
         if s == sa:  # the same subscripts on both operands
             keep = "".join(c for c in la if rng.random() < 0.5)
+            if form == "three":  # contracted pairwise
+                return f"anp.einsum('{la},{la},{la}->{keep}', {a}, {n}, {a})"
+            if form == "ellipsis":
+                return f"anp.einsum('...{la[-1]},...{la[-1]}->...', {a}, {n})"
             return f"anp.einsum('{la},{la}->{keep}', {a}, {n})"
+        if form == "diagonal" and nd == 2 and sa[0] == sa[1]:
+            return f"anp.einsum('aa->a', {a})"
         lb = "fghi"[:len(s) - 1] + la[-1]
         return f"anp.einsum('{la},{lb}->{la[:-1] + lb[:-1]}', {a}, {n})"
     if op == "outer":

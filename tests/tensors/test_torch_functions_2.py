@@ -213,8 +213,9 @@ def test_function_matches_torch(name):
     same_as_torch(fn, *arrays, grad=not name.startswith(("floor", "rfloor")))
 
 
-@pytest.mark.parametrize("call", [lambda L, x, y: x // 2, lambda L, x, y: L.floor_divide(x, y),
-                                  lambda L, x, y: 3.0 // x, lambda L, x, y: (x * 1).floor_divide_(y)])
+@pytest.mark.parametrize("call", [
+    lambda L, x, y: x // 2, lambda L, x, y: L.floor_divide(x, y), lambda L, x, y: 3.0 // x,
+    lambda L, x, y: (x * 1).floor_divide_(y)])
 def test_floor_divide_records_a_node_whose_backward_raises_as_torch(call):
     """torch records floor_divide as NotImplemented: its repr, name() and the backward's error
     are torch's; div with floor rounding (the same values) differentiates to zero."""
@@ -352,7 +353,9 @@ def test_meshgrid_warns_as_torch_when_indexing_is_omitted():
 
 @pytest.mark.parametrize("equation,shapes", [
     ("ij,kj->ik", [(3, 4), (2, 4)]), ("bij,bjk->bik", [(2, 3, 2), (2, 2, 4)]),
-    ("i,i->", [(4,), (4,)]), ("ij,jk", [(3, 4), (4, 2)])])
+    ("i,i->", [(4,), (4,)]), ("ij,jk", [(3, 4), (4, 2)]),
+    ("...ij,...jk->...ik", [(2, 3, 4), (4, 2)]), ("ii->i", [(3, 3)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("bii", [(2, 3, 3)])])
 def test_einsum_matches_torch(equation, shapes):
     arrays = [RNG.standard_normal(s) for s in shapes]
     got = []
