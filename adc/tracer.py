@@ -154,15 +154,14 @@ def bind(prim, *args, **params):
             return prim.impl(*args, **params)
         builder = _STACK[-1]
     in_vars = [builder.var_of(a) for a in args]
-    if prim.multiple_results:
-        outs = tuple(Var(a) for a in _abstract_eval(prim, [v.aval for v in in_vars], params))
-        builder.eqns.append(Eqn(prim, tuple(in_vars), outs, params, user_location()))
-        return [Tracer(v, builder) for v in outs]
-    aval = _abstract_eval(prim, [v.aval for v in in_vars], params)
-    check_dtype(aval.dtype, f"the result of {prim.name} (shape {aval.shape})")
-    out = Var(aval)
-    builder.eqns.append(Eqn(prim, tuple(in_vars), (out,), params, user_location()))
-    return Tracer(out, builder)
+    avals = _abstract_eval(prim, [v.aval for v in in_vars], params)
+    avals = tuple(avals) if prim.multiple_results else (avals,)
+    for aval in avals:
+        check_dtype(aval.dtype, f"the result of {prim.name} (shape {aval.shape})")
+    outs = tuple(Var(a) for a in avals)
+    builder.eqns.append(Eqn(prim, tuple(in_vars), outs, params, user_location()))
+    tracers = [Tracer(v, builder) for v in outs]
+    return tracers if prim.multiple_results else tracers[0]
 
 
 def rebind(eqn, ins) -> tuple:
