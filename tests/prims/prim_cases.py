@@ -50,3 +50,19 @@ def compiled_case_ids():
     offset = {name: i % ROTATION for i, name in enumerate(rotating)}
     return [(name, k) for name, k in case_ids()
             if name not in offset or (k + offset[name]) % ROTATION == 0]
+
+
+def compiled_dtypes(name, k, dtypes) -> list:
+    """The dtypes a compiled backend runs case k of `name` in: one, alternating along the
+    primitive's compiled cases (so each primitive is still compiled in every dtype), or all of
+    them for a primitive with a single compiled case."""
+    ks = [j for n, j in compiled_case_ids() if n == name]
+    return list(dtypes) if len(ks) == 1 else [dtypes[ks.index(k) % len(dtypes)]]
+
+
+def second_order_backend(name, k) -> str:
+    """cpu for a primitive's first compiled case, the numpy reference for its others: the math
+    of every second-order graph is checked, and its lowering once per primitive (its operations
+    are primitives whose lowering the first-order checks cover case by case)."""
+    first = min(j for n, j in compiled_case_ids() if n == name)
+    return "cpu" if k == first else "numpy"

@@ -15,7 +15,8 @@ from adc.prims.cases import case
 from adc.tracer import bind
 from adc.validate import TOLERANCES, compare, run_torch, to_torch
 
-from prim_cases import CASES, SECOND_ORDER, case_ids, compiled_case_ids, make_inputs
+from prim_cases import (CASES, SECOND_ORDER, case_ids, compiled_case_ids, compiled_dtypes,
+                        make_inputs, second_order_backend)
 
 torch = pytest.importorskip("torch")
 DTYPES = [np.float64, np.float32]
@@ -25,11 +26,13 @@ COMPILED = compiled_case_ids()
 
 
 def _per_backend():
-    """(name, k, dtype, backend) for every case on numpy and the compiled cases elsewhere."""
+    """(name, k, dtype, backend): every case in every dtype on numpy, the compiled cases in
+    the dtypes of `compiled_dtypes` elsewhere."""
     return [pytest.param(name, k, dtype, backend,
                          id=f"{name}-{k}-{np.dtype(dtype).name}-{backend}")
             for name, k in case_ids() for dtype in DTYPES for backend in BACKENDS
-            if backend == "numpy" or (name, k) in COMPILED]
+            if backend == "numpy" or (
+                (name, k) in COMPILED and dtype in compiled_dtypes(name, k, DTYPES))]
 
 
 def _fn(prim, params):
@@ -150,13 +153,13 @@ def test_vjp_matches_finite_differences(name, k):
                    **wide)
 
 
-def _hvp_adc(f, args, nums, seed, dirs):
+def _hvp_adc(f, args, nums, seed, dirs, backend):
     def inner(*xs):
         _, vjp_fn = adc.vjp(lambda *ys: f(*_merge(xs, nums, ys)), *[xs[i] for i in nums])
         cts = vjp_fn(seed)
         return sum(adc.numpy.sum(c * d) for c, d in zip(cts, dirs))
 
-    return adc.grad(inner, argnums=nums)(*args)
+    return adc.grad(inner, argnums=nums, backend=backend)(*args)
 
 
 def _merge(args, nums, xs):
@@ -175,7 +178,7 @@ def test_second_order_matches_torch(name, k, record_property):
     out_shape = adc.jit(f, backend="numpy")(*args).shape
     seed = rng.standard_normal(out_shape)
     dirs = [rng.standard_normal(np.shape(args[i])) for i in nums]
-    ours = _hvp_adc(f, args, nums, seed, dirs)
+    ours = _hvp_adc(f, args, nums, seed, dirs, second_order_backend(name, k))
 
     graph = adc.make_ir(f)(*args)
     inputs = [to_torch(a).requires_grad_(i in nums) for i, a in enumerate(args)]
