@@ -191,22 +191,33 @@ def _scan_vjp(cts, ins, outs, needed, **p):
 
 
 def _scan_prune(eqn, live):
+    """The scan narrowed to its live results: a carry stays while it is live, stacked, or read
+    by the body for something that stays (a fixed point); a y or a stack while it is live."""
     p = eqn.params
     body, nk, nc, ny, nx = _scan_parts(p)
     outs = eqn.outs
     keep_y = [k for k in range(ny) if outs[nc + k] in live]
     keep_r = [r for r, v in zip(p["residuals"], outs[nc + ny:]) if v in live]
-    b = _closed(body, body.invars, body.outvars[:nc] + [body.outvars[nc + k] for k in keep_y])
-    read = _read(b)
+    keep_c = {j for j in range(nc) if outs[j] in live} | set(keep_r)
+    while True:
+        b = _closed(body, body.invars, [body.outvars[j] for j in sorted(keep_c)]
+                    + [body.outvars[nc + k] for k in keep_y])
+        read = _read(b)
+        more = {j for j in range(nc) if body.invars[nk + j] in read} - keep_c
+        if not more:
+            break
+        keep_c |= more
+    keep_c = sorted(keep_c)
     keep_k = [i for i in range(nk) if body.invars[i] in read]
     keep_x = [j for j in range(nx) if body.invars[nk + nc + j] in read]
-    b.invars = ([body.invars[i] for i in keep_k] + body.invars[nk:nk + nc]
+    b.invars = ([body.invars[i] for i in keep_k] + [body.invars[nk + j] for j in keep_c]
                 + [body.invars[nk + nc + j] for j in keep_x])
-    ins = ([eqn.ins[i] for i in keep_k] + list(eqn.ins[nk:nk + nc])
+    ins = ([eqn.ins[i] for i in keep_k] + [eqn.ins[nk + j] for j in keep_c]
            + [eqn.ins[nk + nc + j] for j in keep_x])
-    new_outs = (list(outs[:nc]) + [outs[nc + k] for k in keep_y]
+    new_outs = ([outs[j] for j in keep_c] + [outs[nc + k] for k in keep_y]
                 + [v for r, v in zip(p["residuals"], outs[nc + ny:]) if r in keep_r])
-    params = dict(p, body=b, num_consts=len(keep_k), residuals=tuple(keep_r))
+    params = dict(p, body=b, num_consts=len(keep_k), num_carry=len(keep_c),
+                  residuals=tuple(keep_c.index(r) for r in keep_r))
     return Eqn(eqn.prim, tuple(ins), tuple(new_outs), params, eqn.src)
 
 

@@ -293,3 +293,39 @@ def test_a_split_graph_runs_its_loops_as_kernels_of_their_own():
     assert "nest0(" in split.source and "def kernel(" in split.source
     for ours, theirs in zip(split(*args), adc.eval_graph(graph, *args)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_dead_carries_are_dropped_from_the_loop(backend):
+    """A carry nothing live reads (b and the step counter) leaves the scan, forward and in the
+    gradient's forward scan; with every carry dead the loop still runs for its ys."""
+    x0 = np.array([0.5, -0.2])
+
+    def f(x):
+        def step(c, _):
+            a, b, n = c
+            return (anp.sin(a) * 1.1 + x, b * 2.0 + a, n + 1), a * a
+        (a, _, _), ys = adc.scan(step, (x, x, 0), length=5)
+        return anp.sum(a) + anp.sum(ys)
+
+    def carries(fn):
+        return [e.params["num_carry"] for e in adc.make_ir(fn)(x0).eqns if e.prim is scan_p]
+
+    assert carries(f) == [1]
+    assert carries(adc.grad(f))[0] == 1  # the forward scan of the gradient
+    t = torch.tensor(x0, requires_grad=True)
+    a, total = t, 0.0
+    for _ in range(5):
+        total = total + (a * a).sum()
+        a = torch.sin(a) * 1.1 + t
+    (a.sum() + total).backward()
+    np.testing.assert_allclose(adc.jit(f, backend=backend)(x0), (a.sum() + total).item(),
+                               rtol=1e-12)
+    np.testing.assert_allclose(adc.grad(f, backend=backend)(x0), t.grad.numpy(), rtol=1e-12)
+
+    def ys_only(x):
+        _, ys = adc.scan(lambda c, xi: (c + 1.0, xi * x), 0.0, xs=np.arange(4.0))
+        return anp.sum(ys)
+
+    assert carries(ys_only) == [0]
+    np.testing.assert_allclose(adc.grad(ys_only, backend=backend)(x0), [6.0, 6.0])
