@@ -255,8 +255,36 @@ def _while_vjp(cts, ins, outs, needed, *, cond, body, cond_consts, name):
         "stored; use adc.fori_loop (bounds known when tracing) or adc.scan")
 
 
+def _while_prune(eqn, live):
+    """The loop narrowed to the carries the condition or a live result needs (a fixed point over
+    the body, as scan's) and the loop invariants those read."""
+    p = eqn.params
+    cond, body, ncc = p["cond"], p["body"], p["cond_consts"]
+    nc = len(body.outvars)
+    nb = len(body.invars) - nc
+    cond_reads = _read(dce(cond))
+    keep = {j for j in range(nc) if eqn.outs[j] in live or cond.invars[ncc + j] in cond_reads}
+    while True:
+        b = _closed(body, body.invars, [body.outvars[j] for j in sorted(keep)])
+        read = _read(b)
+        more = {j for j in range(nc) if body.invars[nb + j] in read} - keep
+        if not more:
+            break
+        keep |= more
+    keep = sorted(keep)
+    keep_cc = [i for i in range(ncc) if cond.invars[i] in cond_reads]
+    keep_bc = [i for i in range(nb) if body.invars[i] in read]
+    c = _closed(cond, [cond.invars[i] for i in keep_cc] + [cond.invars[ncc + j] for j in keep],
+                cond.outvars)
+    b.invars = [body.invars[i] for i in keep_bc] + [body.invars[nb + j] for j in keep]
+    ins = ([eqn.ins[i] for i in keep_cc] + [eqn.ins[ncc + i] for i in keep_bc]
+           + [eqn.ins[ncc + nb + j] for j in keep])
+    return Eqn(eqn.prim, tuple(ins), tuple(eqn.outs[j] for j in keep),
+               dict(p, cond=c, body=b, cond_consts=len(keep_cc)), eqn.src)
+
+
 while_p = ControlPrimitive("while_loop", shape_rule=_while_shape, impl=_while_impl,
-                           torch_impl=_while_torch, vjp=_while_vjp, prune=lambda eqn, live: eqn)
+                           torch_impl=_while_torch, vjp=_while_vjp, prune=_while_prune)
 
 
 # ---- cond ----

@@ -329,3 +329,25 @@ def test_dead_carries_are_dropped_from_the_loop(backend):
 
     assert carries(ys_only) == [0]
     np.testing.assert_allclose(adc.grad(ys_only, backend=backend)(x0), [6.0, 6.0])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_a_while_loop_keeps_only_the_carries_its_condition_or_results_need(backend):
+    """i (the condition's) and a (the result) stay; b and k, read by nothing live, leave the
+    loop with the loop invariant only they read."""
+    from adc.loops.primitives import while_p
+
+    def f(x, w):
+        def body(c):
+            i, a, b, k = c
+            return i + 1, anp.tanh(a @ W + x), b * w + anp.sum(a), k + 1.0
+        _, a, _, _ = adc.while_loop(lambda c: c[0] < 7, body, (0, x, 1.0, 0.0))
+        return anp.sum(a)
+
+    x = np.array([0.3, -0.4, 0.1])
+    loops = [e for e in adc.make_ir(f)(x, 2.0).eqns if e.prim is while_p]
+    assert [(len(e.ins), len(e.outs)) for e in loops] == [(3, 2)]  # x, 0 and x; i and a
+    a = x
+    for _ in range(7):
+        a = np.tanh(a @ W + x)
+    np.testing.assert_allclose(adc.jit(f, backend=backend)(x, 2.0), a.sum(), rtol=1e-13)
