@@ -190,6 +190,19 @@ def _scan_vjp(cts, ins, outs, needed, **p):
     return grads
 
 
+def _live_carries(body, n_before, nc, keep, other_outs):
+    """(sorted carries, body narrowed to them and `other_outs`): the carries in `keep` and those
+    the body reads, step after step, to compute them (a fixed point); the body's carries are
+    invars n_before.. and outvars ..nc."""
+    while True:
+        b = _closed(body, body.invars, [body.outvars[j] for j in sorted(keep)] + other_outs)
+        read = _read(b)
+        more = {j for j in range(nc) if body.invars[n_before + j] in read} - keep
+        if not more:
+            return sorted(keep), b
+        keep = keep | more
+
+
 def _scan_prune(eqn, live):
     """The scan narrowed to its live results: a carry stays while it is live, stacked, or read
     by the body for something that stays (a fixed point); a y or a stack while it is live."""
@@ -198,16 +211,9 @@ def _scan_prune(eqn, live):
     outs = eqn.outs
     keep_y = [k for k in range(ny) if outs[nc + k] in live]
     keep_r = [r for r, v in zip(p["residuals"], outs[nc + ny:]) if v in live]
-    keep_c = {j for j in range(nc) if outs[j] in live} | set(keep_r)
-    while True:
-        b = _closed(body, body.invars, [body.outvars[j] for j in sorted(keep_c)]
-                    + [body.outvars[nc + k] for k in keep_y])
-        read = _read(b)
-        more = {j for j in range(nc) if body.invars[nk + j] in read} - keep_c
-        if not more:
-            break
-        keep_c |= more
-    keep_c = sorted(keep_c)
+    keep_c, b = _live_carries(body, nk, nc, {j for j in range(nc) if outs[j] in live}
+                              | set(keep_r), [body.outvars[nc + k] for k in keep_y])
+    read = _read(b)
     keep_k = [i for i in range(nk) if body.invars[i] in read]
     keep_x = [j for j in range(nx) if body.invars[nk + nc + j] in read]
     b.invars = ([body.invars[i] for i in keep_k] + [body.invars[nk + j] for j in keep_c]
@@ -263,15 +269,9 @@ def _while_prune(eqn, live):
     nc = len(body.outvars)
     nb = len(body.invars) - nc
     cond_reads = _read(dce(cond))
-    keep = {j for j in range(nc) if eqn.outs[j] in live or cond.invars[ncc + j] in cond_reads}
-    while True:
-        b = _closed(body, body.invars, [body.outvars[j] for j in sorted(keep)])
-        read = _read(b)
-        more = {j for j in range(nc) if body.invars[nb + j] in read} - keep
-        if not more:
-            break
-        keep |= more
-    keep = sorted(keep)
+    keep, b = _live_carries(body, nb, nc, {j for j in range(nc) if eqn.outs[j] in live
+                                           or cond.invars[ncc + j] in cond_reads}, [])
+    read = _read(b)
     keep_cc = [i for i in range(ncc) if cond.invars[i] in cond_reads]
     keep_bc = [i for i in range(nb) if body.invars[i] in read]
     c = _closed(cond, [cond.invars[i] for i in keep_cc] + [cond.invars[ncc + j] for j in keep],
