@@ -391,7 +391,10 @@ def assemble_jacobian(tree, outs, wrt, argnums, axis, pieces):
         per_arg = []
         for k, a in enumerate(wrt):
             parts, shape = pieces(j, k), o.shape + a.shape
-            per_arg.append(anp.reshape(anp.stack(parts, axis=axis), shape) if parts
+            # numpy itself for values (adc.numpy's eager path costs ~10 us a call), adc.numpy
+            # where the Jacobian is itself being traced
+            xp = anp if any(isinstance(p, Tracer) for p in parts) else np
+            per_arg.append(xp.reshape(xp.stack(parts, axis=axis), shape) if parts
                            else np.zeros(shape, a.dtype))
         per_out.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
     return tree_unflatten(tree, per_out)

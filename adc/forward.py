@@ -136,9 +136,9 @@ def jacfwd(f, argnums=0, *, backend=None):
         if out is None:
             out = push(args, _zeros(wrt))[0]
         leaves, tree = tree_flatten(out)
-        outs = [as_aval(np.asarray(leaf)) for leaf in leaves]
+        outs = [as_aval(_as_input(leaf)) for leaf in leaves]
         return assemble_jacobian(tree, outs, [aval for aval, _ in columns], argnums, axis=-1,
-                                 pieces=lambda j, k: [np.asarray(e[j]) for e in columns[k][1]])
+                                 pieces=lambda j, k: [_as_input(e[j]) for e in columns[k][1]])
 
     wrapped.__name__ = f"jacfwd({_fn_name(f)})"
     return wrapped

@@ -121,3 +121,16 @@ def test_errors_name_the_mismatch():
         adc.jvp(anp.sin, (np.ones(4),), (np.ones(4), np.ones(4)))
     with pytest.raises(adc.GradientError, match="floating-point"):
         adc.jvp(lambda n: n * 2.0, (np.arange(3),), (np.ones(3),))
+
+
+@pytest.mark.parametrize("jac", [adc.jacfwd, adc.jacobian])
+def test_a_jacobian_differentiated_again_matches_torch(jac):
+    """jacfwd inside adc.grad once converted its traced columns with np.asarray (TraceError)."""
+    a = np.array([[1.0, 2.0], [0.5, -1.0]])
+    x = np.array([0.3, 0.2])
+    got = adc.grad(lambda x: anp.sum(jac(lambda y: anp.tanh(a @ y))(x) ** 2))(x)
+    t = torch.tensor(x, requires_grad=True)
+    jt = torch.autograd.functional.jacobian(lambda y: torch.tanh(torch.from_numpy(a) @ y), t,
+                                            create_graph=True)
+    (jt ** 2).sum().backward()
+    np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-12)
