@@ -478,8 +478,8 @@ class Tensor:
         """Write an out-of-place `result` of `op` into this tensor's buffer (torch's `op_`)."""
         recording = is_grad_enabled() and (self._requires_grad or result._requires_grad)
         if recording and self._grad_fn is None and self._requires_grad:
-            raise RuntimeError(f"a leaf Variable that requires grad is being used in an "
-                               f"in-place operation ({op}).")
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
         if recording and (self._base is not None or any(
                 t is not self and t._requires_grad for t in self._version.sharing())):
             raise UnsupportedError(
