@@ -153,10 +153,26 @@ _CPU = device("cpu")
 
 
 class Size(tuple):
-    """A tensor's shape: a tuple that prints as torch's does."""
+    """A tensor's shape: a tuple that prints as torch's does; slicing, concatenating and
+    repeating it give a Size, as torch's do."""
 
     def __repr__(self) -> str:
         return f"torch.Size({list(self)})"
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, other)) if isinstance(other, tuple) else NotImplemented
+
+    def __radd__(self, other):
+        return Size(tuple.__add__(other, self)) if isinstance(other, tuple) else NotImplemented
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def numel(self) -> int:
         return int(np.prod(self, dtype=np.int64))
@@ -227,6 +243,8 @@ class Tensor:
     def device(self) -> device:
         return _CPU
 
+    is_cuda, is_cpu = False, True
+
     def is_contiguous(self) -> bool:
         return self._data.flags.c_contiguous
 
@@ -237,9 +255,16 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        self.requires_grad_(flag)
+        self._set_requires_grad(flag, "only Tensors of floating point and complex dtype can "
+                                      "require gradients")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        return self._set_requires_grad(requires_grad, "only Tensors of floating point dtype "
+                                                      "can require gradients")
+
+    def _set_requires_grad(self, requires_grad: bool, dtype_error: str) -> Tensor:
+        """requires_grad_ and the setter; torch words the error for an integer tensor
+        differently on each path (`dtype_error`)."""
         if self._grad_fn is not None:
             if requires_grad:
                 return self
@@ -247,9 +272,7 @@ class Tensor:
                                "you want to use a computed variable in a subgraph that doesn't "
                                "require differentiation use var_no_grad = var.detach().")
         if requires_grad and self.dtype.kind != "f":
-            raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
-                               f"(this tensor has dtype {self.dtype}); convert it first, e.g. "
-                               "x.float()")
+            raise RuntimeError(dtype_error)
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -382,11 +405,16 @@ class Tensor:
     def tolist(self):
         return self._data.tolist()
 
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
 
     def __index__(self):
         if self.dtype.kind not in "iu" or self._data.size != 1:
@@ -396,7 +424,9 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError(f"Boolean value of Tensor with "
+                               f"{'no values' if not self._data.size else 'more than one value'}"
+                               " is ambiguous")
         return bool(self.item())
 
     def __iter__(self):

@@ -273,6 +273,12 @@ def test_type_promotion_matches_torch():
         lambda L: L.exp(L.tensor([1, 2])),
         lambda L: L.arange(5),
         lambda L: L.arange(0, 1, 0.25),
+        # numpy scalars count as Python numbers (torch wraps them so), not as 0-d float64
+        lambda L: L.tensor([3]) + np.float64(0.5),
+        lambda L: np.float64(0.5) * L.tensor([3]),
+        lambda L: L.tensor(3.0) - np.float64(0.5),
+        lambda L: L.tensor([3], dtype=L.int32) + np.int64(5),
+        lambda L: L.tensor([True]) + np.int32(1),
     ]
     for case in cases:
         a, t = both(case)

@@ -47,7 +47,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 def _require_float(input, what):
     if input.dtype.kind != "f":
         raise RuntimeError(f"{what}(): could not infer output dtype. Input dtype must be either "
-                           f"a floating point or complex dtype. Got: {input.dtype}")
+                           f"a floating point or complex dtype. Got: {dtypes.scalar_type(input.dtype)}")
 
 
 @op(out=True, numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.mean(
