@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from ..backends import compile_graph
-from ..errors import UnsupportedError
+from ..errors import ShapeError, UnsupportedError
 from ..ir import Aval, eval_graph
 from ..staging import LRU
 from ..tracer import trace, tree_unflatten
@@ -28,6 +28,12 @@ from .grad_mode import is_grad_enabled
 from .node import AccumulateGrad, Node, RemovableHandle, Version, _HookDict
 
 _OP_GRAPHS = LRU()  # (fn, params, avals) -> op_graph's entry
+
+
+class TensorShapeError(ShapeError, RuntimeError):
+    """Incompatible shapes in a tensor operation: adc's ShapeError (its message names the
+    operation and the shapes) that is also the RuntimeError torch raises, so the tutorials'
+    `except RuntimeError` catches it."""
 
 
 def op_graph(fn, params, avals):
@@ -41,8 +47,13 @@ def op_graph(fn, params, avals):
     except KeyError:
         pass
     kwargs = dict(params)
-    traced = trace(lambda *xs: fn(*xs, **kwargs),
-                   [Aval(s, np.dtype(d)) for s, d in avals])
+    try:
+        traced = trace(lambda *xs: fn(*xs, **kwargs),
+                       [Aval(s, np.dtype(d)) for s, d in avals])
+    except ShapeError as e:
+        if isinstance(e, RuntimeError):
+            raise
+        raise TensorShapeError(str(e)) from None
     graph = traced.graph
     entry = _OP_GRAPHS[key] = (graph, traced.out_tree, key, _runner(graph))
     return entry
