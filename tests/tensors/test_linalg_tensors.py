@@ -238,3 +238,14 @@ def test_adc_linalg_is_one_importable_module():
             "assert adc.linalg is adc.tensors.linalg and solve is adc.linalg.solve")
     subprocess.run([sys.executable, "-c", code], check=True)
     assert adc.linalg.norm is not adc.norm and not hasattr(adc.Tensor, "vector_norm")
+
+
+def test_slogdet_result_names_as_torch():
+    """torch.slogdet and Tensor.slogdet give torch.return_types.slogdet, torch.linalg.slogdet
+    linalg_slogdet (printed by tutorials), from the same op and backward."""
+    def names(L):
+        a = L.tensor(A, requires_grad=True)
+        results = (L.slogdet(a), a.slogdet(), L.linalg.slogdet(a))
+        return [(type(r).__name__, r.logabsdet.grad_fn.name()) for r in results]
+    assert names(adc) == names(torch)
+    assert type(adc.linalg.slogdet(A)).__name__ == "linalg_slogdet"

@@ -25,6 +25,8 @@ from .common import _as_tensor, _axis, _dims, _name, return_type
 from .linalg import _cross, cross_product
 from .shapes import transpose
 
+# torch.slogdet / Tensor.slogdet and torch.linalg.slogdet: one op, two result names
+torch_slogdet_result = return_type("slogdet", ["sign", "logabsdet"])
 slogdet_result = return_type("linalg_slogdet", ["sign", "logabsdet"])
 svd_result = return_type("linalg_svd", ["U", "S", "Vh"])
 torch_svd_result = return_type("svd", ["U", "S", "V"])
@@ -104,10 +106,10 @@ def _slogdet(a):
     return tuple(anl.slogdet(a))
 
 
-@op(numpy=lambda input: slogdet_result(*anl.slogdet(input)))
+@op(numpy=lambda input: torch_slogdet_result(*anl.slogdet(input)))
 def slogdet(input):
     _square(input, "linalg.slogdet")
-    return slogdet_result(*apply(_name("LinalgSlogdet"), _slogdet, [input]))
+    return torch_slogdet_result(*apply(_name("LinalgSlogdet"), _slogdet, [input]))
 
 
 def _logdet(a):
