@@ -30,6 +30,12 @@ from .node import AccumulateGrad, Node, RemovableHandle, Version, _HookDict
 _OP_GRAPHS = LRU()  # (fn, params, avals) -> op_graph's entry
 
 
+# the C++ type names torch's error messages give some dtypes
+_C_TYPE_NAMES = {dtypes.float16: "c10::Half", dtypes.float32: "float", dtypes.float64: "double",
+                 dtypes.int8: "signed char", dtypes.int16: "short int", dtypes.int32: "int",
+                 dtypes.int64: "long int", dtypes.uint8: "unsigned char", dtypes.bool_: "bool"}
+
+
 class TensorShapeError(ShapeError, RuntimeError):
     """Incompatible shapes in a tensor operation: adc's ShapeError (its message names the
     operation and the shapes) that is also the RuntimeError torch raises, so the tutorials'
@@ -307,10 +313,18 @@ class Tensor:
 
     @grad.setter
     def grad(self, value) -> None:
-        if value is not None and (not isinstance(value, Tensor) or value.shape != self.shape):
-            raise RuntimeError("assigned grad has data of a different size"
-                               if isinstance(value, Tensor) else
-                               "assigned grad expected to be a Tensor or None")
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                            f"type {type(value).__name__}")
+        if value is not None and value.shape != self.shape:
+            raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' "
+                               f"to a tensor of size '{list(self.shape)}'. Please ensure that "
+                               "the gradient and the tensor are the same size")
+        if value is not None and value.dtype != self.dtype:
+            raise RuntimeError(f"attempting to assign a gradient with dtype "
+                               f"'{_C_TYPE_NAMES[value.dtype]}' to a tensor with grad_dtype "
+                               f"'{dtypes.scalar_type(self.dtype)}'. The gradient must match "
+                               "the tensor's grad_dtype (defaults to the tensor's dtype).")
         self._grad = value
 
     def _edge(self):

@@ -163,9 +163,8 @@ def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input.ndim}D")
-    if input.ndim < 2:
-        return input.view(input.shape)
-    return apply(_name("T"), anp.transpose, [input], (("axes", (1, 0)),), view=True)
+    axes = (1, 0) if input.ndim == 2 else tuple(range(input.ndim))
+    return apply(_name("T"), anp.transpose, [input], (("axes", axes),), view=True)
 
 
 @op(function=False)

@@ -62,10 +62,14 @@ def run(torch):
     unused = torch.tensor([5.], requires_grad=True)
     gr, gu = torch.autograd.grad((r * r).sum(), [r, unused], allow_unused=True)
     print(gr, gu)
-    try:
-        torch.autograd.grad((r * r).sum(), [r, unused])
-    except RuntimeError as e:
-        print(type(e).__name__, e)
+    print(torch.autograd.grad((r * r).sum(), [r, unused], materialize_grads=True))
+    for bad in (lambda: torch.autograd.grad((r * r).sum(), [r, unused]),
+                lambda: torch.autograd.grad((r * r).sum(), torch.ones(2)),
+                lambda: (r * 2).backward(torch.ones(3))):
+        try:
+            bad()
+        except RuntimeError as e:
+            print(type(e).__name__, e)
 
     z = (r * r).sum()
     z.backward()

@@ -21,6 +21,7 @@ def run(torch):
     print(torch.kron(torch.eye(2, dtype=f64), B[:2]))
     la = torch.linalg
     print(la.inv(A), la.solve(A, v), la.det(A).round(decimals=8), la.slogdet(-A))
+    print(torch.slogdet(A).sign, type(A.slogdet()).__name__, type(la.slogdet(A)).__name__)
     sign, logabs = la.slogdet(A)
     print(sign, round(float(logabs), 8), A.inverse().round(decimals=6), round(A.det().item(), 8))
     print(la.norm(A), la.norm(v), la.vector_norm(v, ord=1), la.vector_norm(v, ord=float("inf")))
