@@ -249,3 +249,21 @@ def test_slogdet_result_names_as_torch():
         return [(type(r).__name__, r.logabsdet.grad_fn.name()) for r in results]
     assert names(adc) == names(torch)
     assert type(adc.linalg.slogdet(A)).__name__ == "linalg_slogdet"
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.linalg.inv(L.tensor([[1.0, 2.0], [2.0, 4.0]])),
+    lambda L: L.tensor([[0.0, 0.0], [0.0, 1.0]], dtype=L.float64).inverse(),
+    lambda L: L.inverse(L.stack([L.eye(2), L.zeros(2, 2)])),
+    lambda L: L.linalg.solve(L.tensor([[1.0, 2.0], [2.0, 4.0]]), L.ones(2)),
+    lambda L: L.linalg.solve(L.zeros(2, 2, 2), L.ones(2, 2))])
+def test_singular_matrix_raises_torchs_linalg_error(call):
+    """An exactly singular matrix: torch's LinAlgError (a RuntimeError) and message, not
+    numpy's LinAlgError (a ValueError that `except RuntimeError` misses)."""
+    messages = []
+    for lib in (torch, adc):
+        with pytest.raises(RuntimeError) as err:
+            call(lib)
+        assert isinstance(err.value, lib.linalg.LinAlgError)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
