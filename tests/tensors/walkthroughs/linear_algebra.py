@@ -60,7 +60,10 @@ def run(torch):
     logdet = 2 * la.cholesky(X).diagonal().log().sum()
     logdet.backward()
     print(round(logdet.item(), 8), X.grad.round(decimals=6), la.inv(A).round(decimals=6))
-    try:
-        la.inv(torch.ones(2, 3, dtype=f64))
-    except RuntimeError as e:
-        print(type(e).__name__)
+    singular = torch.tensor([[1., 2.], [2., 4.]], dtype=f64)
+    for bad in (lambda: la.inv(torch.ones(2, 3, dtype=f64)), lambda: la.inv(singular),
+                lambda: la.solve(singular, v[:2]), lambda: la.cholesky(-A)):
+        try:
+            bad()
+        except RuntimeError as e:
+            print(isinstance(e, la.LinAlgError), e)
