@@ -30,8 +30,7 @@ def _seeds(outputs, grad_outputs) -> list:
             g = Tensor._wrap(np.asarray(g, out.dtype))
         if g.shape != out.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
-                               f"{list(g.shape)} and output[{i}] has a shape of "
-                               f"{list(out.shape)}.")
+                               f"{g.shape} and output[{i}] has a shape of {out.shape}.")
         if g.dtype != out.dtype:
             g = g.to(out.dtype)
         seeds.append(g)
@@ -75,16 +74,19 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
-    """torch.autograd.grad: the gradients of `outputs` w.r.t. `inputs`, as a tuple."""
+         allow_unused=None, *, materialize_grads=False):
+    """torch.autograd.grad: the gradients of `outputs` w.r.t. `inputs`, as a tuple (zeros for
+    unused inputs with `materialize_grads`, None with `allow_unused`)."""
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     grad_outputs = (_as_list(grad_outputs) if grad_outputs is not None
                     else [None] * len(outputs))
-    for i, t in enumerate(inputs):
-        if not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad "
-                               f"(input {i})")
     seeds = _seeds(outputs, grad_outputs)
+    if not all(t.requires_grad for t in inputs):
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
     retain = create_graph if retain_graph is None else retain_graph
     edges = [t._edge() for t in inputs]
     engine = Backward(outputs, seeds, set(edges), retain_graph=retain,
@@ -97,7 +99,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
                                "been used in the graph. Set allow_unused=True if this is the "
                                "desired behavior.")
-        if g is not None and not create_graph:
+        if g is None and materialize_grads:
+            g = Tensor._wrap(np.zeros(inputs[i].shape, inputs[i].dtype))
+        elif g is not None and not create_graph:
             g = g.detach()
         result.append(g)
     return tuple(result)

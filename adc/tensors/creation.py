@@ -32,7 +32,10 @@ def _finish(array, dtype, requires_grad, device=None) -> Tensor:
     if device is not None:
         _check_device(device)
     t = Tensor._wrap(np.asarray(array, dtype=dtype, order="C"))
-    return t.requires_grad_() if requires_grad else t
+    if requires_grad:
+        t._set_requires_grad(True, "Only Tensors of floating point and complex dtype can "
+                                   "require gradients")
+    return t
 
 
 def _infer_dtype(data) -> np.dtype:

@@ -104,6 +104,8 @@ def as_dtype(dtype) -> np.dtype | None:
 
 
 def scalar_dtype(x) -> np.dtype:
+    if isinstance(x, np.generic):
+        x = x.item()
     if isinstance(x, bool):
         return bool_
     if isinstance(x, numbers.Integral):
@@ -138,7 +140,8 @@ def can_cast(source: np.dtype, target: np.dtype) -> bool:
 
 
 def result_type(*operands) -> np.dtype:
-    """torch.result_type over Tensors (objects with .dtype and .ndim) and Python numbers."""
+    """torch.result_type over Tensors (objects with .dtype and .ndim) and Python numbers;
+    numpy scalars (np.float64(0.5)) count as Python numbers, as torch counts them."""
     first = operands[0]
     dt = getattr(first, "dtype", None)
     if dt is not None and dt.kind == "f" and first.ndim and all(
@@ -146,7 +149,7 @@ def result_type(*operands) -> np.dtype:
         return dt  # the common case: a float tensor with others of its dtype or numbers
     best: dict = {}
     for x in operands:
-        if hasattr(x, "dtype"):
+        if hasattr(x, "dtype") and not isinstance(x, np.generic):
             category, dt = (2 if x.ndim else 1), x.dtype
         else:
             category, dt = 0, scalar_dtype(x)

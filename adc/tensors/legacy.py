@@ -22,8 +22,9 @@ from .tensor import Size, Tensor, _check_device
 ALIASES = {"float": dtypes.float32, "double": dtypes.float64, "long": dtypes.int64,
            "int": dtypes.int32, "short": dtypes.int16, "bool": dtypes.bool_,
            "half": dtypes.float16}
-_TYPE_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor",
-               dtypes.int64: "LongTensor", dtypes.int32: "IntTensor", dtypes.bool_: "BoolTensor"}
+_TYPE_NAMES = {d: dtypes.scalar_type(d) + "Tensor" for d in (
+    dtypes.float32, dtypes.float64, dtypes.float16, dtypes.int64, dtypes.int32, dtypes.int16,
+    dtypes.int8, dtypes.uint8, dtypes.bool_)}
 _BY_TYPE_NAME = {f"torch.{name}": dtype for dtype, name in _TYPE_NAMES.items()}
 
 
@@ -77,7 +78,7 @@ def _type(self, dtype=None):
     """`t.type()` is torch's type name ('torch.FloatTensor'); `t.type(dtype)` converts, with
     dtype a dtype, a typed constructor or such a name."""
     if dtype is None:
-        return "torch." + _TYPE_NAMES.get(self.dtype, self.dtype.name)
+        return "torch." + _TYPE_NAMES[self.dtype]
     if isinstance(dtype, str):
         if dtype not in _BY_TYPE_NAME:
             raise ValueError(f"invalid type: {dtype!r}")
@@ -102,13 +103,14 @@ def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
 
 
 def _format(self, spec):
-    """f"{loss:.4f}" formats a 0-d tensor's value; f"{t}" is str(t)."""
+    """torch's: a 0-d tensor formats as its value (f"{loss:.4f}", and f"{loss}" prints the
+    number, not `tensor(...)`); any other tensor takes only the empty format (str(t))."""
+    if not self._data.ndim:
+        return format(self.item(), spec)
     if not spec:
         return repr(self)
-    if self._data.ndim:
-        raise TypeError(f"unsupported format string {spec!r} passed to a Tensor of shape "
-                        f"{tuple(self.shape)} (as in torch, only 0-d tensors take a format)")
-    return format(self.item(), spec)
+    raise TypeError(f"unsupported format string {spec!r} passed to a Tensor of shape "
+                    f"{tuple(self.shape)} (as in torch, only 0-d tensors take a format)")
 
 
 def install() -> None:

@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from ..backends import compile_graph
-from ..errors import UnsupportedError
+from ..errors import ShapeError, UnsupportedError
 from ..ir import Aval, eval_graph
 from ..staging import LRU
 from ..tracer import trace, tree_unflatten
@@ -28,6 +28,18 @@ from .grad_mode import is_grad_enabled
 from .node import AccumulateGrad, Node, RemovableHandle, Version, _HookDict
 
 _OP_GRAPHS = LRU()  # (fn, params, avals) -> op_graph's entry
+
+
+# the C++ type names torch's error messages give some dtypes
+_C_TYPE_NAMES = {dtypes.float16: "c10::Half", dtypes.float32: "float", dtypes.float64: "double",
+                 dtypes.int8: "signed char", dtypes.int16: "short int", dtypes.int32: "int",
+                 dtypes.int64: "long int", dtypes.uint8: "unsigned char", dtypes.bool_: "bool"}
+
+
+class TensorShapeError(ShapeError, RuntimeError):
+    """Incompatible shapes in a tensor operation: adc's ShapeError (its message names the
+    operation and the shapes) that is also the RuntimeError torch raises, so the tutorials'
+    `except RuntimeError` catches it."""
 
 
 def op_graph(fn, params, avals):
@@ -41,8 +53,13 @@ def op_graph(fn, params, avals):
     except KeyError:
         pass
     kwargs = dict(params)
-    traced = trace(lambda *xs: fn(*xs, **kwargs),
-                   [Aval(s, np.dtype(d)) for s, d in avals])
+    try:
+        traced = trace(lambda *xs: fn(*xs, **kwargs),
+                       [Aval(s, np.dtype(d)) for s, d in avals])
+    except ShapeError as e:
+        if isinstance(e, RuntimeError):
+            raise
+        raise TensorShapeError(str(e)) from None
     graph = traced.graph
     entry = _OP_GRAPHS[key] = (graph, traced.out_tree, key, _runner(graph))
     return entry
@@ -153,10 +170,26 @@ _CPU = device("cpu")
 
 
 class Size(tuple):
-    """A tensor's shape: a tuple that prints as torch's does."""
+    """A tensor's shape: a tuple that prints as torch's does; slicing, concatenating and
+    repeating it give a Size, as torch's do."""
 
     def __repr__(self) -> str:
         return f"torch.Size({list(self)})"
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, other)) if isinstance(other, tuple) else NotImplemented
+
+    def __radd__(self, other):
+        return Size(tuple.__add__(other, self)) if isinstance(other, tuple) else NotImplemented
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def numel(self) -> int:
         return int(np.prod(self, dtype=np.int64))
@@ -227,6 +260,8 @@ class Tensor:
     def device(self) -> device:
         return _CPU
 
+    is_cuda, is_cpu = False, True
+
     def is_contiguous(self) -> bool:
         return self._data.flags.c_contiguous
 
@@ -237,9 +272,16 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        self.requires_grad_(flag)
+        self._set_requires_grad(flag, "only Tensors of floating point and complex dtype can "
+                                      "require gradients")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        return self._set_requires_grad(requires_grad, "only Tensors of floating point dtype "
+                                                      "can require gradients")
+
+    def _set_requires_grad(self, requires_grad: bool, dtype_error: str) -> Tensor:
+        """requires_grad_ and the setter; torch words the error for an integer tensor
+        differently on each path (`dtype_error`)."""
         if self._grad_fn is not None:
             if requires_grad:
                 return self
@@ -247,9 +289,7 @@ class Tensor:
                                "you want to use a computed variable in a subgraph that doesn't "
                                "require differentiation use var_no_grad = var.detach().")
         if requires_grad and self.dtype.kind != "f":
-            raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
-                               f"(this tensor has dtype {self.dtype}); convert it first, e.g. "
-                               "x.float()")
+            raise RuntimeError(dtype_error)
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -273,10 +313,18 @@ class Tensor:
 
     @grad.setter
     def grad(self, value) -> None:
-        if value is not None and (not isinstance(value, Tensor) or value.shape != self.shape):
-            raise RuntimeError("assigned grad has data of a different size"
-                               if isinstance(value, Tensor) else
-                               "assigned grad expected to be a Tensor or None")
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                            f"type {type(value).__name__}")
+        if value is not None and value.shape != self.shape:
+            raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' "
+                               f"to a tensor of size '{list(self.shape)}'. Please ensure that "
+                               "the gradient and the tensor are the same size")
+        if value is not None and value.dtype != self.dtype:
+            raise RuntimeError(f"attempting to assign a gradient with dtype "
+                               f"'{_C_TYPE_NAMES[value.dtype]}' to a tensor with grad_dtype "
+                               f"'{dtypes.scalar_type(self.dtype)}'. The gradient must match "
+                               "the tensor's grad_dtype (defaults to the tensor's dtype).")
         self._grad = value
 
     def _edge(self):
@@ -382,11 +430,16 @@ class Tensor:
     def tolist(self):
         return self._data.tolist()
 
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
 
     def __index__(self):
         if self.dtype.kind not in "iu" or self._data.size != 1:
@@ -396,7 +449,9 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError(f"Boolean value of Tensor with "
+                               f"{'no values' if not self._data.size else 'more than one value'}"
+                               " is ambiguous")
         return bool(self.item())
 
     def __iter__(self):
@@ -478,8 +533,8 @@ class Tensor:
         """Write an out-of-place `result` of `op` into this tensor's buffer (torch's `op_`)."""
         recording = is_grad_enabled() and (self._requires_grad or result._requires_grad)
         if recording and self._grad_fn is None and self._requires_grad:
-            raise RuntimeError(f"a leaf Variable that requires grad is being used in an "
-                               f"in-place operation ({op}).")
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
         if recording and (self._base is not None or any(
                 t is not self and t._requires_grad for t in self._version.sharing())):
             raise UnsupportedError(

@@ -257,3 +257,32 @@ def test_eigh_does_not_read_a_nan_in_the_other_triangle(uplo):
     """torch reads one triangle only; adc's gradient trick once let the other's NaN in."""
     a = NAN_MATRIX if uplo == "L" else NAN_MATRIX.T.copy()
     same_as_torch(lambda L, x: L.linalg.eigvalsh(x, UPLO=uplo), a, grad=False)
+
+
+def test_slogdet_result_names_as_torch():
+    """torch.slogdet and Tensor.slogdet give torch.return_types.slogdet, torch.linalg.slogdet
+    linalg_slogdet (printed by tutorials), from the same op and backward."""
+    def names(L):
+        a = L.tensor(A, requires_grad=True)
+        results = (L.slogdet(a), a.slogdet(), L.linalg.slogdet(a))
+        return [(type(r).__name__, r.logabsdet.grad_fn.name()) for r in results]
+    assert names(adc) == names(torch)
+    assert type(adc.linalg.slogdet(A)).__name__ == "linalg_slogdet"
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.linalg.inv(L.tensor([[1.0, 2.0], [2.0, 4.0]])),
+    lambda L: L.tensor([[0.0, 0.0], [0.0, 1.0]], dtype=L.float64).inverse(),
+    lambda L: L.inverse(L.stack([L.eye(2), L.zeros(2, 2)])),
+    lambda L: L.linalg.solve(L.tensor([[1.0, 2.0], [2.0, 4.0]]), L.ones(2)),
+    lambda L: L.linalg.solve(L.zeros(2, 2, 2), L.ones(2, 2))])
+def test_singular_matrix_raises_torchs_linalg_error(call):
+    """An exactly singular matrix: torch's LinAlgError (a RuntimeError) and message, not
+    numpy's LinAlgError (a ValueError that `except RuntimeError` misses)."""
+    messages = []
+    for lib in (torch, adc):
+        with pytest.raises(RuntimeError) as err:
+            call(lib)
+        assert isinstance(err.value, lib.linalg.LinAlgError)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]

@@ -107,3 +107,52 @@ def test_numpy_of_a_tensor_requiring_grad_under_no_grad(lib):
         assert r.numpy().tolist() == [1.0, 1.0] and y.numpy().tolist() == [2.0, 2.0]
     with pytest.raises(RuntimeError, match="requires grad"):
         r.numpy()
+
+
+_OUT_OF_RANGE = [
+    lambda L: L.ones(2, 3).transpose(0, 4), lambda L: L.ones(2, 3).swapaxes(2, 0),
+    lambda L: L.ones(2, 3).permute(0, 5), lambda L: L.ones(2, 3).squeeze(3),
+    lambda L: L.ones(2, 1, 3).squeeze((0, 3)), lambda L: L.ones(2, 3).unsqueeze(3),
+    lambda L: L.ones(2, 3).unsqueeze(-4), lambda L: L.ones(2, 3).flatten(2),
+    lambda L: L.ones(2, 3).flatten(1, 0), lambda L: L.ones(2, 3).max(2),
+    lambda L: L.ones(2, 3).min(-3), lambda L: L.ones(2, 3).argmax(2),
+    lambda L: L.ones(2, 3).index_select(2, L.tensor([0])),
+    lambda L: L.ones(2, 3).index_add(2, L.tensor([0]), L.ones(2, 1)),
+    lambda L: L.ones(2, 3).repeat(2), lambda L: L.ones(2, 3).select(1, 3),
+    lambda L: L.ones(()).select(0, 0), lambda L: L.ones(2, 3).permute(1, 0, 2),
+    lambda L: L.ones(2, 3).permute(0, 0)]
+
+
+@pytest.mark.parametrize("make", _OUT_OF_RANGE)
+def test_dim_out_of_range_raises_as_torch(make):
+    """These wrapped the dim around (transpose(0, 4) of a matrix was transpose(0, 0)) or
+    ignored the extra axis; torch raises."""
+    errors = []
+    for lib in (torch, adc):
+        with pytest.raises((IndexError, RuntimeError)) as err:
+            make(lib)
+        errors.append((issubclass(err.type, IndexError), str(err.value)))
+    assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.ones(2, 3).transpose(-1, -2), lambda L: L.ones(2, 1, 3).squeeze((0, 1)),
+    lambda L: L.ones(()).transpose(0, -1), lambda L: L.ones(()).unsqueeze(-1),
+    lambda L: L.ones(()).squeeze(0), lambda L: L.arange(6).reshape(2, 3).select(1, -1),
+    lambda L: L.select(L.arange(6).reshape(2, 3), 0, 1), lambda L: L.ones(2, 3).flatten(-1)])
+def test_dims_in_range_as_torch(make):
+    _same(make(adc), make(torch))
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.ones(2) + L.ones(3), lambda L: L.ones(2, 3) @ L.ones(2, 3),
+    lambda L: L.ones(6).view(4, -1), lambda L: L.cat([L.ones(2, 3), L.ones(2, 2)]),
+    lambda L: L.ones(2, 3).expand(3, 3), lambda L: L.ones(2, 3).reshape(5),
+    lambda L: L.nn.functional.mse_loss(L.ones(2), L.ones(3)),
+    lambda L: L.nn.Linear(3, 2)(L.ones(4, 2))])
+def test_shape_mismatch_is_the_runtime_error_tutorials_catch(make):
+    for lib in (torch, adc):
+        with pytest.raises(RuntimeError):
+            make(lib)
+    with pytest.raises(adc.ShapeError):  # adc's own type (and message naming the shapes) too
+        make(adc)

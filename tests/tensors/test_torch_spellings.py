@@ -23,6 +23,9 @@ def test_size_is_a_tuple_that_prints_as_torch():
         assert isinstance(s, tuple) and s == (3, 4) and s.numel() == 12
         assert repr(s) == "torch.Size([3, 4])" and lib.ones(3, 4).size() == s
         assert lib.ones(3, 4).size(1) == 4
+        made = [s[1:], s[::-1], s + (1,), (1,) + s, s * 2, 2 * s, s + s]
+        assert all(type(m) is type(s) for m in made) and type(s[0]) is int
+        assert [list(m) for m in made] == [[4], [4, 3], [3, 4, 1], [1, 3, 4]] + [[3, 4] * 2] * 3
 
 
 @pytest.mark.parametrize("make", [
@@ -58,8 +61,12 @@ def test_dtype_aliases(name):
 def test_type_names_and_conversion():
     for data in ([1.5], [1], [True]):
         assert adc.tensor(data).type() == torch.tensor(data).type()
+    for name in ("float16", "int16", "int8", "uint8"):
+        assert (adc.ones(1, dtype=getattr(adc, name)).type()
+                == torch.ones(1, dtype=getattr(torch, name)).type())
     t = adc.tensor([1.5, 2.5])
-    for target in ("torch.DoubleTensor", "torch.LongTensor"):
+    for target in ("torch.DoubleTensor", "torch.LongTensor", "torch.ByteTensor",
+                   "torch.ShortTensor", "torch.CharTensor"):
         _same(t.type(target), torch.tensor([1.5, 2.5]).type(target))
     assert t.type(adc.LongTensor).dtype == np.int64 and t.type(adc.double).dtype == np.float64
     with pytest.raises(ValueError):
@@ -82,7 +89,29 @@ def test_format_of_one_element_tensors():
         assert f"{loss:.4f}" == "0.1235" and f"{loss.sum() * 2:.1f}" == "0.2"
         with pytest.raises(TypeError):
             f"{lib.tensor([2.5]):.2f}"
-    assert f"{adc.tensor([1.0, 2.0])}" == "tensor([1., 2.])"
+        assert f"{lib.tensor(1.5)}" == "{}".format(lib.tensor(1.5)) == "1.5"  # noqa: UP032
+        assert f"{lib.tensor(3)}|{lib.tensor(True)}" == "3|True"
+        assert f"{lib.tensor([1.0, 2.0])}" == "tensor([1., 2.])"
+
+
+def test_python_number_conversions_raise_as_torch():
+    def messages(lib):
+        found = []
+        for convert, value in ((float, [1.0, 2.0]), (int, [1, 2]), (bool, [1, 2]), (bool, []),
+                               (lambda t: t.item(), [1.0, 2.0])):
+            with pytest.raises((ValueError, RuntimeError)) as err:
+                convert(lib.tensor(value))
+            found.append((err.type, str(err.value)))
+        for make_grad in (lambda t: t.requires_grad_(), lambda t: setattr(t, "requires_grad", True),
+                          lambda t: lib.ones_like(t, requires_grad=True),
+                          lambda t: t.mean()):
+            with pytest.raises(RuntimeError) as err:
+                make_grad(lib.tensor([1, 2], dtype=lib.int32))
+            found.append(str(err.value))
+        return found
+    assert messages(adc) == messages(torch)
+    for lib in (adc, torch):
+        assert not lib.ones(1).is_cuda and lib.ones(1).is_cpu
 
 
 def test_cuda_queries():

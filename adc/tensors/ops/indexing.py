@@ -199,7 +199,7 @@ def scatter_add(input, dim, index, src):
 
 def _index_positions(input, dim, index):
     """The flat positions of the slices index[i] of `input` along `dim`, stacked along it."""
-    d = dim % builtins.max(input.ndim, 1)
+    d = _dim(dim, input.ndim)
     index = _as_tensor(index)._data.astype(np.int64).reshape(-1)
     n = input.shape[d] if input.ndim else 1
     _check_range(index, d, n, low=-n)
@@ -278,7 +278,7 @@ def take_along_dim(input, indices, dim=None):
 @op(numpy=lambda input, dim, index: anp.take(input, index, axis=dim), out=True)
 def index_select(input, dim, index):
     return apply(_name("IndexSelect"), anp.take, [input, _as_tensor(index)._data.astype(np.int64)],
-                 (("axis", dim % builtins.max(input.ndim, 1)),))
+                 (("axis", _dim(dim, input.ndim)),))
 
 
 @op

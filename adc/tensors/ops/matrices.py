@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import warnings
 
 import numpy as np
 
@@ -28,6 +29,8 @@ from .common import _as_tensor, _axis, _dims, _name, return_type
 from .linalg import _cross, cross_product
 from .shapes import transpose
 
+# torch.slogdet / Tensor.slogdet and torch.linalg.slogdet: one op, two result names
+torch_slogdet_result = return_type("slogdet", ["sign", "logabsdet"])
 slogdet_result = return_type("linalg_slogdet", ["sign", "logabsdet"])
 svd_result = return_type("linalg_svd", ["U", "S", "Vh"])
 torch_svd_result = return_type("svd", ["U", "S", "V"])
@@ -81,10 +84,37 @@ def _same_dtypes(A, B, message):
                                           dtypes.scalar_type(B.dtype)))
 
 
+def _nonsingular(run, A, what):
+    """`run()`, with torch's LinAlgError (a RuntimeError) for a singular matrix instead of
+    numpy's: the test is LAPACK's getrf, an exactly zero pivot, in all three libraries, and
+    torch names the first such pivot of the first such matrix."""
+    try:
+        return run()
+    except np.linalg.LinAlgError:
+        pass
+    from scipy.linalg import lu_factor
+
+    flat = A._data.reshape((-1,) + A.shape[-2:])
+    for b, m in enumerate(flat):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scipy's own "singular matrix" warning
+            zero = np.flatnonzero(np.diag(lu_factor(m, check_finite=False)[0]) == 0)
+        if zero.size:
+            break
+    batch = f"(Batch element {b}): " if A.ndim > 2 else ""
+    if what == "inv":
+        pivot = zero[0] + 1 if zero.size else 1
+        raise LinAlgError(f"linalg.inv: {batch}The diagonal element {pivot} is zero, the "
+                          "inversion could not be completed because the input matrix is "
+                          "singular.") from None
+    raise LinAlgError(f"torch.linalg.solve: {batch}The solver failed because the input matrix "
+                      "is singular.") from None
+
+
 @op(numpy=anl.inv, out=True)
 def inverse(input):
     _square(input, "linalg.inv")
-    return apply(_name("LinalgInvEx"), anl.inv, [input])
+    return _nonsingular(lambda: apply(_name("LinalgInvEx"), anl.inv, [input]), input, "inv")
 
 
 inv = op(inverse, name="inv", function="linalg", method=False)
@@ -111,8 +141,8 @@ def solve(A, B, *, left=True):
     _same_dtypes(A, B, "linalg.solve: Expected A and B to have the same dtype, but found A of "
                  "type {} and B of type {} instead")
     vector = _is_vector(A, B) and left
-    return apply(_name("LinalgSolveEx"), _solve, [A, B],
-                 (("left", left), ("vector", vector)))
+    return _nonsingular(lambda: apply(_name("LinalgSolveEx"), _solve, [A, B],
+                                      (("left", left), ("vector", vector))), A, "solve")
 
 
 @op(numpy=anl.det, out=True)
@@ -125,10 +155,10 @@ def _slogdet(a):
     return tuple(anl.slogdet(a))
 
 
-@op(numpy=lambda input: slogdet_result(*anl.slogdet(input)))
+@op(numpy=lambda input: torch_slogdet_result(*anl.slogdet(input)))
 def slogdet(input):
     _square(input, "linalg.slogdet")
-    return slogdet_result(*apply(_name("LinalgSlogdet"), _slogdet, [input]))
+    return torch_slogdet_result(*apply(_name("LinalgSlogdet"), _slogdet, [input]))
 
 
 def _logdet(a):

@@ -47,7 +47,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 def _require_float(input, what):
     if input.dtype.kind != "f":
         raise RuntimeError(f"{what}(): could not infer output dtype. Input dtype must be either "
-                           f"a floating point or complex dtype. Got: {input.dtype}")
+                           f"a floating point or complex dtype. Got: {dtypes.scalar_type(input.dtype)}")
 
 
 @op(out=True, numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.mean(
@@ -153,7 +153,7 @@ def _nonempty(name, input, dim):
                                "argument.")
         return
     for d in (dim,) if isinstance(dim, numbers.Integral) else dim:
-        if input.ndim and input.shape[d % input.ndim] == 0:
+        if input.ndim and input.shape[_dim(d, input.ndim)] == 0:
             shown = d % input.ndim if name.startswith("arg") else d  # as torch prints it
             raise IndexError(f"{name}(): Expected reduction dim {shown} to have non-zero size.")
 
@@ -173,7 +173,7 @@ amin = _extremum("amin", anp.amin)
 
 
 def _selected(input, dim, keepdim, pick, name, result):
-    d = dim % builtins.max(input.ndim, 1)
+    d = _dim(dim, input.ndim)
     data = input._data if input.ndim else input._data.reshape(1)
     idx = np.expand_dims(pick(data, axis=d), d)
     values = apply(name, _take_along, [input, idx], (("axis", d), ("keepdim", keepdim)))

@@ -47,8 +47,9 @@ def view(input, *shape):
 
 @op(composite=True)
 def flatten(input, start_dim=0, end_dim=-1):
-    nd = builtins.max(input.ndim, 1)
-    s, e = start_dim % nd, end_dim % nd
+    s, e = _dim(start_dim, input.ndim), _dim(end_dim, input.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input.shape[:s] + (-1,) + input.shape[e + 1:] if input.ndim else (1,)
     return reshape(input, shape)
 
@@ -56,7 +57,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 @op(numpy=anp.expand_dims)
 def unsqueeze(input, dim):
     return apply(_name("Unsqueeze"), anp.expand_dims, [input],
-                 (("axis", dim % (input.ndim + 1)),), view=True)
+                 (("axis", _dim(dim, input.ndim + 1)),), view=True)
 
 
 def _numpy_squeeze(input, dim=None):
@@ -69,10 +70,9 @@ def _numpy_squeeze(input, dim=None):
 @op(numpy=_numpy_squeeze)
 def squeeze(input, dim=None):
     if dim is not None:
-        d = dim % builtins.max(input.ndim, 1)
-        if input.ndim == 0 or input.shape[d] != 1:
+        dims = tuple(d for d in _dims(dim, input.ndim) if input.shape[d] == 1)
+        if not dims:
             return input.view(input.shape)
-        dims = (d,)
     else:
         dims = tuple(i for i, n in enumerate(input.shape) if n == 1)
     return apply(_name("Squeeze"), anp.squeeze, [input], (("axis", dims),), view=True)
@@ -80,15 +80,22 @@ def squeeze(input, dim=None):
 
 @op(numpy=lambda input, *dims: anp.transpose(input, _shape_args(dims)))
 def permute(input, *dims):
-    dims = tuple(d % input.ndim for d in _shape_args(dims))
+    dims = _shape_args(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {input.ndim} is not equal to len(dims) = {len(dims)}")
+    dims = tuple(_dim(d, input.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
     return apply(_name("Permute"), anp.transpose, [input], (("axes", dims),), view=True)
 
 
 @op(numpy=anp.swapaxes)
 def transpose(input, dim0, dim1):
     axes = list(range(input.ndim))
+    d0, d1 = _dim(dim0, input.ndim), _dim(dim1, input.ndim)
     if input.ndim:
-        d0, d1 = dim0 % input.ndim, dim1 % input.ndim
         axes[d0], axes[d1] = axes[d1], axes[d0]
     return apply(_name("Transpose"), anp.transpose, [input], (("axes", tuple(axes)),), view=True)
 
@@ -156,9 +163,8 @@ def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input.ndim}D")
-    if input.ndim < 2:
-        return input.view(input.shape)
-    return apply(_name("T"), anp.transpose, [input], (("axes", (1, 0)),), view=True)
+    axes = (1, 0) if input.ndim == 2 else tuple(range(input.ndim))
+    return apply(_name("T"), anp.transpose, [input], (("axes", axes),), view=True)
 
 
 @op(function=False)
@@ -181,6 +187,9 @@ def broadcast_to(input, size):
 
 @op(function=False)
 def repeat(input, *sizes):
+    if len(_shape_args(sizes)) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
     return apply(_name("Repeat"), anp.tile, [input], (("reps", _shape_args(sizes)),))
 
 
@@ -260,6 +269,18 @@ def _split(input, bounds, dim, name):
 
 def _size(x, d):
     return anp.shape(x)[d] if not isinstance(x, Tensor) else x.shape[d]
+
+
+@op(composite=True)
+def select(input, dim, index):
+    if not anp.ndim(input):
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _dim(dim, anp.ndim(input))
+    n, index = _size(input, d), int(index)
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(anp.shape(input))} at dimension {d}")
+    return input[(slice(None),) * d + (index,)]
 
 
 @op(composite=True)
