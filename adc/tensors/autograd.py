@@ -105,3 +105,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+from . import autograd_functional as functional  # noqa: E402 (torch.autograd.functional)

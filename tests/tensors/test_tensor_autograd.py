@@ -418,3 +418,33 @@ def test_materialize_grads_gives_zeros_for_unused_inputs():
 def test_t_of_a_vector_records_t_backward():
     for lib in (adc, torch):
         assert lib.ones(2, requires_grad=True).t().grad_fn.name() == "TBackward0"
+
+
+def _functional_results(L):
+    """torch.autograd.functional.jacobian/hessian over single and tuple inputs and outputs,
+    constant outputs, create_graph, scalar outputs; every block as a numpy array."""
+    x = L.tensor([1.0, 2.0, 3.0], dtype=L.float64)
+    y = L.tensor([0.5, -1.0], dtype=L.float64)
+    F = L.autograd.functional
+    pair = F.jacobian(lambda a, b: (a.sum() * b, a * 2), (x, y))
+    mixed = F.hessian(lambda a, b: (a ** 2).sum() * b.sum(), (x, y))
+    graph = F.jacobian(lambda a: a ** 2, x, create_graph=True)
+    blocks = [F.jacobian(lambda a: a ** 2, x), *pair[0], *pair[1],
+              F.jacobian(lambda a: a * 0 + 3.0, x), F.hessian(lambda a: (a ** 3).sum(), x),
+              *mixed[0], *mixed[1], F.jacobian(lambda a: a ** 2, (x,))[0], graph,
+              F.jacobian(lambda a: a.sum(), x), F.hessian(lambda a: a.sum(), x)]
+    structure = (type(pair).__name__, len(pair), len(pair[0]), len(mixed), len(mixed[0]),
+                 type(F.jacobian(lambda a: a, (x,))).__name__, graph.requires_grad,
+                 blocks[0].requires_grad)
+    return structure, [b.detach().numpy() for b in blocks]
+
+
+def test_autograd_functional_jacobian_and_hessian_match_torch():
+    (ours, got), (theirs, expected) = _functional_results(adc), _functional_results(torch)
+    assert ours == theirs
+    for a, b in zip(got, expected):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    for lib in (adc, torch):
+        with pytest.raises(RuntimeError, match="should contain a single element"):
+            lib.autograd.functional.hessian(lambda a: a ** 3, lib.ones(2))
