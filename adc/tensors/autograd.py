@@ -107,4 +107,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-from . import autograd_functional as functional  # noqa: E402,F401 (torch.autograd.functional)
+from . import autograd_functional as functional  # noqa: F401 (torch.autograd.functional)
