@@ -220,7 +220,9 @@ def _rematerialize(items, home, ready, outputs) -> None:
     for item in items:
         if id(item) not in plans:
             continue
-        chains, cloned, eqns = plans[id(item)], set(), []
+        chains = {v: chain for v, chain in plans[id(item)].items()
+                  if not _read_misaligned(item, chain)}
+        cloned, eqns = set(), []
         for eqn in item.eqns:
             for v in eqn.ins:
                 for e in chains.get(v, ()):
@@ -230,6 +232,15 @@ def _rematerialize(items, home, ready, outputs) -> None:
             eqns.append(eqn)
         item.eqns = eqns
         item.recomputed = cloned
+
+
+def _read_misaligned(item: Nest, chain) -> bool:
+    """Whether an equation of `item` reads a value the chain would recompute at another
+    position than the recomputed scalar's (a broadcast read: minimum(d, reshape(d)) reads d
+    along the other axis): that read needs the stored array, and the scalar would stand in
+    for it, so the chain stays in its home nest."""
+    values = {e.outs[0] for e in chain}
+    return any(v in values and not aligned(v, eqn) for eqn in item.eqns for v in eqn.ins)
 
 
 def _drop_unused(nest: Nest) -> None:

@@ -89,3 +89,21 @@ def test_svd_and_eigh_of_a_nonfinite_matrix_agree_across_backends(backend):
         np.stack([good, [[1.0, 2.0], [NAN, 4.0]], [[1.0, 2.0], [INF, 4.0]]]))
     np.testing.assert_allclose(w[0], np.linalg.eigvalsh(good), rtol=1e-12)
     assert np.isnan(w[1:]).all()
+
+
+@pytest.mark.parametrize("first", [anp.fix, anp.sin])
+def test_a_value_recomputed_in_a_nest_that_also_reads_it_broadcast(first):
+    """d feeds e (recomputed in the consumer's nest) and minimum(d, reshape(d)), which reads d
+    along the other axis: the recomputation stays in d's nest and d is stored (cpu named an
+    array it never wrote: NameError in Numba's typing; found by fuzz seed 103401)."""
+    def f(v0):
+        d = first(v0)
+        e = anp.remainder(d, 3.904)  # traced before the broadcast read (the order matters)
+        return anp.logaddexp2(anp.minimum(d, anp.atleast_3d(d)), e)
+
+    x = np.array([[1.077683579074813], [0.7262824361848823], [0.1861787800634227]])
+    np.testing.assert_allclose(adc.jit(f, backend="cpu")(x), adc.jit(f, backend="numpy")(x),
+                               rtol=1e-14)
+    g = adc.grad(lambda v: anp.sum(anp.sin(f(v))), backend="cpu")(x)
+    np.testing.assert_allclose(g, adc.grad(lambda v: anp.sum(anp.sin(f(v))),
+                                           backend="numpy")(x), rtol=1e-12)
