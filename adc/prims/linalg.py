@@ -280,10 +280,13 @@ def _svd_packed(a):
     return np.concatenate([u, s[..., None, :], v], axis=-2)
 
 
+_svd_of_finite = _nan_for_nonfinite(_svd_packed)
+
+
 def _svd_impl(a):
     if np.isnan(a).any():
         raise np.linalg.LinAlgError(SVD_OF_NAN)
-    return _nan_for_nonfinite(_svd_packed)(a)
+    return _svd_of_finite(a)
 
 
 def _svd_torch(t, a):
@@ -382,8 +385,8 @@ def _eigh_vjp(cts, ins, outs, needed):
     return (lax.matmul(lax.matmul(v, inner), lax.mT(v)),)
 
 
-eigh_p = Primitive("eigh", shape_rule=_eigh_shape, impl=_nan_for_nonfinite(_eigh_impl), torch_impl=_eigh_torch,
-                   vjp=_eigh_vjp, domains=("real",), blas=True, second_order=True,
+eigh_p = Primitive("eigh", shape_rule=_eigh_shape, impl=_nan_for_nonfinite(_eigh_impl),
+                   torch_impl=_eigh_torch, vjp=_eigh_vjp, domains=("real",), blas=True, second_order=True,
                    cases=[case(((3, 3),), values={0: separated_eigenvalues((3, 3))}),
                           case(((2, 4, 4),), values={0: separated_eigenvalues((2, 4, 4), 0.3)}),
                           case(((1, 1),), values={0: separated_eigenvalues((1, 1))})])

@@ -52,12 +52,10 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         rows = [[] for _ in leaves]
         flat = out.reshape(-1)
         for i in range(out.numel()):
-            grads = (None,) * len(leaves)
-            if flat.requires_grad:
-                grads = grad(flat[i], leaves, retain_graph=True, create_graph=create_graph,
-                             allow_unused=True)
-            for j, (g, x) in enumerate(zip(grads, leaves)):
-                rows[j].append(Tensor._wrap(np.zeros(x.shape, x.dtype)) if g is None else g)
+            grads = (grad(flat[i], leaves, retain_graph=True, create_graph=create_graph,
+                          materialize_grads=True) if flat.requires_grad else _zeros(leaves))
+            for j, g in enumerate(grads):
+                rows[j].append(g)
         per_input = []
         for j, x in enumerate(leaves):
             block = (_stack(rows[j]) if rows[j]
@@ -66,6 +64,11 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             per_input.append(block if create_graph else block.detach())
         blocks.append(tuple(per_input) if in_tuple else per_input[0])
     return tuple(blocks) if out_tuple else blocks[0]
+
+
+def _zeros(tensors) -> tuple:
+    """The gradients of an output that does not require grad: zeros."""
+    return tuple(Tensor._wrap(np.zeros(x.shape, x.dtype)) for x in tensors)
 
 
 def _stack(tensors):
@@ -90,10 +93,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
             raise RuntimeError("The Tensor returned by the function given to hessian should "
                                "contain a single element")
         if not out.requires_grad:
-            return tuple(Tensor._wrap(np.zeros(x.shape, x.dtype)) for x in xs)
-        gs = grad(out.reshape(()), xs, create_graph=True, allow_unused=True)
-        return tuple(Tensor._wrap(np.zeros(x.shape, x.dtype)) if g is None else g
-                     for g, x in zip(gs, xs))
+            return _zeros(xs)
+        return grad(out.reshape(()), xs, create_graph=True, materialize_grads=True)
 
     result = jacobian(gradient, inputs if in_tuple else inputs[0], create_graph=create_graph,
                       strict=strict, vectorize=vectorize, strategy=outer_jacobian_strategy)

@@ -313,18 +313,21 @@ class Tensor:
 
     @grad.setter
     def grad(self, value) -> None:
-        if value is not None and not isinstance(value, Tensor):
-            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
-                            f"type {type(value).__name__}")
-        if value is not None and value.shape != self.shape:
-            raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' "
-                               f"to a tensor of size '{list(self.shape)}'. Please ensure that "
-                               "the gradient and the tensor are the same size")
-        if value is not None and value.dtype != self.dtype:
-            raise RuntimeError(f"attempting to assign a gradient with dtype "
-                               f"'{_C_TYPE_NAMES[value.dtype]}' to a tensor with grad_dtype "
-                               f"'{dtypes.scalar_type(self.dtype)}'. The gradient must match "
-                               "the tensor's grad_dtype (defaults to the tensor's dtype).")
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(value.shape)}' to a tensor of size "
+                                   f"'{list(self.shape)}'. Please ensure that the gradient and "
+                                   "the tensor are the same size")
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"'{_C_TYPE_NAMES[value.dtype]}' to a tensor with grad_dtype "
+                                   f"'{dtypes.scalar_type(self.dtype)}'. The gradient must "
+                                   "match the tensor's grad_dtype (defaults to the tensor's "
+                                   "dtype).")
         self._grad = value
 
     def _edge(self):
