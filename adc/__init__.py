@@ -10,7 +10,7 @@ from .forward import hvp, jacfwd, jvp, linearize
 from .check import check_grad
 from .errors import AdcError, ArgumentError, GradientError, ShapeError, TraceError, UnsupportedError
 from .ir import Graph, eval_graph
-from .loops import cond, fori_loop, scan, while_loop
+from .loops import checkpoint, cond, fori_loop, remat, scan, while_loop
 from .numpy import stop_gradient
 from .validate import validate
 from . import tensors  # noqa: I001  (tensors after the functional API)
@@ -47,6 +47,8 @@ __all__ = [
     "fori_loop",
     "while_loop",
     "cond",
+    "checkpoint",
+    "remat",
     "stop_gradient",
     "make_ir",
     "show_source",

@@ -1,5 +1,6 @@
 """Compiled loops and branches, traced once: `scan`, `fori_loop`, `while_loop`, `cond` (JAX's
-semantics, pytrees of arrays as carries and operands).
+semantics, pytrees of arrays as carries and operands), and `checkpoint` (a one-step scan, so
+its gradient recomputes the function's intermediates instead of storing them).
 
 Stage: trace (a user function's body → the Graph a control-flow primitive holds). Invariants:
 a body is traced once, whatever the number of iterations, into a closed Graph (the traced
@@ -8,6 +9,8 @@ and dtypes of the initial carry (else a ShapeError naming both); an eager call (
 value) runs the same primitive with its numpy interpreter.
 """
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -172,6 +175,47 @@ def cond(pred, true_fn, false_fn, *operands):
     return tree_unflatten(t_tree, outs)
 
 
+def checkpoint(fun=None, *, static_argnums=()):
+    """`fun` whose reverse-mode derivative recomputes its intermediates from its inputs instead
+    of keeping them from the forward pass (JAX's `jax.checkpoint`/`remat`): memory for
+    recomputation. Arguments are pytrees of arrays; those at `static_argnums` are passed as
+    they are (Python values the trace may depend on). Usable as a decorator.
+
+    It is a scan of one step over the arguments: a scan's VJP stores only its carries (here
+    none) and re-runs its body's forward inside its backward body, a Graph of its own, where
+    CSE cannot share the recomputation with the forward pass."""
+    if fun is None:
+        return lambda f: checkpoint(f, static_argnums=static_argnums)
+    static = {static_argnums} if isinstance(static_argnums, int) else set(static_argnums)
+
+    @functools.wraps(fun)
+    def checkpointed(*args):
+        for i in static:
+            if not -len(args) <= i < len(args):
+                raise TypeError(f"adc.checkpoint: static_argnums {i} is out of range for "
+                                f"{_name(fun)} called with {len(args)} arguments")
+        static_at = {i % len(args) for i in static}
+        dynamic = [a for i, a in enumerate(args) if i not in static_at]
+        leaves, treedef = _leaves(dynamic)
+
+        def step(carry, xs):
+            values = iter(tree_unflatten(treedef, xs))
+            return carry, fun(*[a if i in static_at else next(values)
+                                for i, a in enumerate(args)])
+
+        stacked = [lax.reshape(x, (1, *as_aval(x).shape)) if isinstance(x, Tracer)
+                   else x.reshape((1, *x.shape)) for x in leaves]
+        _, ys = scan(step, (), stacked, length=1)
+        outs, out_tree = tree_flatten(ys)
+        return tree_unflatten(out_tree, [lax.reshape(y, as_aval(y).shape[1:])
+                                         if isinstance(y, Tracer) else y[0] for y in outs])
+
+    return checkpointed
+
+
+remat = checkpoint
+
+
 def _widen(graph, captured, closed) -> list:
     """`graph`'s inputs for the loop invariants `closed` (those it did not read are unused
     inputs), then its own inputs."""
@@ -179,4 +223,4 @@ def _widen(graph, captured, closed) -> list:
     return [own[c] if c in own else Var(c.aval) for c in closed] + graph.invars[len(captured):]
 
 
-__all__ = ["cond", "fori_loop", "scan", "while_loop"]
+__all__ = ["checkpoint", "cond", "fori_loop", "remat", "scan", "while_loop"]
