@@ -134,6 +134,57 @@ def gmm(alpha, mu, q, l, x, m, gamma, xp):
             - out + k * prior_const)
 
 
+# ---- lstm: ADBench's diagonal LSTM (l layers of b-wide cells) predicting each character of
+# a c-step sequence from the one before; gradient over the main and extra parameters ----
+
+def scan_of(xp):
+    """The namespace's compiled loop: adc.scan, jax.lax.scan, or a Python loop (torch)."""
+    if getattr(xp, "__name__", "") == "adc.numpy":
+        import adc
+
+        return adc.scan
+    return xp.scan
+
+
+def python_scan(f, init, xs):
+    """lax.scan's semantics as a Python loop, for libraries without a compiled one (ys: None)."""
+    carry = init
+    for i in range(xs[0].shape[0]):
+        carry, _ = f(carry, tuple(x[i] for x in xs))
+    return carry, None
+
+
+def lstm(main_params, extra_params, state, sequence, xp):
+    layers, b = main_params.shape[0] // 2, sequence.shape[1]
+    seq = xp.asarray(sequence)
+
+    def sigmoid(x):
+        return 1.0 / (1.0 + xp.exp(-x))
+
+    def cell(weight, bias, hidden, memory, x):
+        gates = xp.concatenate([x, hidden, x, hidden]) * weight + bias
+        memory = (memory * sigmoid(gates[:b]) + sigmoid(gates[b:2 * b])
+                  * xp.tanh(gates[3 * b:]))
+        return sigmoid(gates[2 * b:3 * b]) * xp.tanh(memory), memory
+
+    def step(carry, xs):
+        s, total = carry
+        x, gold = xs
+        x = x * extra_params[0]
+        new = []
+        for i in range(layers):
+            x, memory = cell(main_params[2 * i], main_params[2 * i + 1], s[2 * i], s[2 * i + 1],
+                             x)
+            new += [x, memory]
+        ypred = x * extra_params[1] + extra_params[2]
+        ynorm = ypred - xp.log(xp.sum(xp.exp(ypred)) + 2.0)  # ADBench's "+ 2", kept
+        return (xp.stack(new), total + xp.sum(gold * ynorm)), None
+
+    (_, total), _ = scan_of(xp)(step, (xp.asarray(state), xp.asarray(np.zeros(()))),
+                                (seq[:-1], seq[1:]))
+    return -total / ((sequence.shape[0] - 1) * b)
+
+
 # ---- the inputs, as GradBench's generators make them (seed 31337) ----
 
 def make(name, size):
@@ -159,6 +210,12 @@ def make(name, size):
         wrt = [rng.normal(size=k), rng.uniform(size=(k, d)), rng.normal(size=(k, d)),
                rng.normal(size=(k, d * (d - 1) // 2))]
         return (lambda a, mu, q, l, xp: gmm(a, mu, q, l, x, 0, 1.0, xp)), wrt, None
+    if name == "lstm":  # ADBench's shapes; uniform values in [-1, 1) stand in for its files
+        layers, c, b = size["l"], size["c"], size["b"]
+        state = rng.uniform(-1, 1, (2 * layers, b))
+        sequence = rng.uniform(-1, 1, (c, b))
+        wrt = [rng.uniform(-1, 1, (2 * layers, 4 * b)), rng.uniform(-1, 1, (3, b))]
+        return (lambda main, extra, xp: lstm(main, extra, state, sequence, xp)), wrt, None
     raise KeyError(name)
 
 
@@ -173,6 +230,7 @@ def torch_namespace():
     ns.logsumexp = lambda x, axis: torch.logsumexp(x, dim=axis)
     ns.concatenate = lambda xs, axis=0: torch.cat(xs, dim=axis)
     ns.arange = lambda n: torch.arange(n, dtype=torch.float64)
+    ns.scan = python_scan
     tensors = {}  # each numpy constant becomes one tensor, made on the first (eager) call
 
     def asarray(a):

@@ -123,11 +123,13 @@ def jax_namespace():
     """jax.numpy with the few names the workloads use that live elsewhere in jax."""
     import types
 
+    import jax
     import jax.numpy as jnp
     from jax.scipy.special import logsumexp
 
     ns = types.SimpleNamespace(**{k: getattr(jnp, k) for k in dir(jnp) if not k.startswith("_")})
     ns.logsumexp = logsumexp
+    ns.scan = jax.lax.scan
     return ns
 
 
