@@ -5,7 +5,8 @@ Public API only. `import adc` never imports torch.
 import sys
 
 from . import numpy  # noqa: F401  (registers primitives and Tracer methods)
-from .api import grad, hessian, jacobian, jit, make_ir, show_source, value_and_grad, vjp
+from .api import (grad, hessian, jacobian, jit, make_ir, show_source, value_and_grad, vjp,
+                  vmap)
 from .forward import hvp, jacfwd, jvp, linearize
 from .check import check_grad
 from .errors import AdcError, ArgumentError, GradientError, ShapeError, TraceError, UnsupportedError
@@ -43,6 +44,7 @@ __all__ = [
     "hvp",
     "hessian",
     "jit",
+    "vmap",
     "scan",
     "fori_loop",
     "while_loop",

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import backends
 from .ad import backward_pass
+from .batching import vmap_call
 from .errors import ArgumentError, GradientError, ShapeError, UnsupportedError
 from .ir import Graph, is_device_array
 from .opt import optimize
@@ -229,6 +230,34 @@ def jit(f=None, *, backend=None, fastmath=False):
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
         outs, out_tree = staged(args, kwargs)
+        return tree_unflatten(out_tree, outs)
+
+    return wrapped
+
+
+def vmap(f=None, in_axes=0, out_axes=0, *, backend=None, fastmath=False):
+    """`f` mapped over an axis of its arguments, compiled once per signature (JAX's jax.vmap):
+    `in_axes` is an int, None (not mapped) or a pytree prefix of the arguments' structure
+    (one entry per positional argument), `out_axes` likewise for the output; the mapped axes
+    must share one size. Called on traced values it is emitted into the enclosing trace, so
+    it nests and composes with adc.grad and the other transformations."""
+    if f is None:
+        return functools.partial(vmap, in_axes=in_axes, out_axes=out_axes, backend=backend,
+                                 fastmath=fastmath)
+    staged = {}  # the arguments' tree structure -> its staged function
+
+    @functools.wraps(f)
+    def wrapped(*args):
+        leaves, tree = tree_flatten(args)
+        run = staged.get(tree)
+        if run is None:
+            def build(avals, kwargs):
+                traced = trace(lambda *xs: vmap_call(f, tree_unflatten(tree, xs), in_axes,
+                                                     out_axes), avals)
+                return traced.graph, traced.captured, traced.out_tree
+
+            run = staged[tree] = _StagedFunction(build, backend, fastmath)
+        outs, out_tree = run(leaves, {})
         return tree_unflatten(out_tree, outs)
 
     return wrapped

@@ -21,6 +21,7 @@ from ..lower.registry import cuda_rule
 from ..opt import dce, optimize
 from ..prims import lax
 from ..prims.base import Primitive
+from ..prims.batching import LOOP
 from ..tracer import bind, trace
 
 
@@ -33,7 +34,8 @@ class ControlPrimitive(Primitive):
 
     def __init__(self, name, *, prune, **rules):
         self._prune = prune
-        super().__init__(name, domains=(), **rules)
+        # a loop over a batch runs the loop once per element (vmap's compiled-loop fallback)
+        super().__init__(name, domains=(), batch=LOOP, **rules)
 
     def prune(self, eqn: Eqn, live) -> Eqn:
         return self._prune(eqn, live)

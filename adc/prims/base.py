@@ -2,7 +2,8 @@
 
 Stage: shared by tracing, differentiation, optimization, lowering and validation. Invariant:
 every registered primitive has a shape/dtype rule, a numpy reference, a torch mapping, a VJP
-rule (or is declared non-differentiable), a test domain per input and at least one test case;
+rule (or is declared non-differentiable), a batching rule (one of `prims.batching`'s, or its
+`LOOP` fallback declared), a test domain per input and at least one test case;
 its traits (below) are the only place passes and backends learn what kind of operation it is.
 `check_registry` enforces this when `adc.prims` is imported.
 """
@@ -62,8 +63,8 @@ class Primitive:
     control = False  # params hold Graphs; registered in CONTROL (no `cases`)
 
     def __init__(self, name: str, *, shape_rule: Callable, impl: Callable, torch_impl: Callable,
-                 vjp: Callable | None, domains: tuple, differentiable: bool = True,
-                 cases: list | tuple = (), **traits):
+                 vjp: Callable | None, domains: tuple, batch: Callable | str | None = None,
+                 differentiable: bool = True, cases: list | tuple = (), **traits):
         unknown = set(traits) - set(TRAITS)
         if unknown:
             raise TypeError(f"primitive {name!r}: unknown traits {sorted(unknown)}")
@@ -72,6 +73,7 @@ class Primitive:
         self._impl = impl
         self.torch_impl = torch_impl
         self._vjp = vjp
+        self.batch = batch  # the vmap rule (adc.prims.batching), or batching.LOOP
         self.domains = domains
         self.differentiable = differentiable
         self.cases = list(cases)
@@ -105,6 +107,8 @@ def missing_facts(prim: Primitive) -> list:
                if getattr(prim, f, None) is None]
     if prim.differentiable and prim._vjp is None and not prim.elementwise:
         missing.append("vjp (or differentiable=False)")
+    if prim.batch is None:
+        missing.append("a batching rule (batch=, from adc.prims.batching, or its LOOP)")
     if any(d not in DOMAINS for d in prim.domains):
         missing.append(f"valid domains (got {prim.domains}; known: {DOMAINS})")
     if not prim.cases and not prim.control:

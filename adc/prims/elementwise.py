@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Aval
+from . import batching as B
 from . import lax
 from .base import Primitive, broadcast_shapes
 from .cases import case, elementwise_cases, uniform
@@ -37,7 +38,8 @@ class Elementwise(Primitive):
         # not the code to run (logical ops on bools: `a and b`, not `a > 0 and b > 0`)
         self.code = code
         super().__init__(name, shape_rule=self._shape_rule, impl=impl, torch_impl=torch_impl,
-                         vjp=None, domains=domains, differentiable=differentiable,
+                         vjp=None, domains=domains, batch=B.broadcasting,
+                         differentiable=differentiable,
                          cases=elementwise_cases(len(domains)) if cases is None else cases,
                          fusable=True, **traits)
 

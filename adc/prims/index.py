@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
+from . import batching as B
 from . import lax
 from .base import Primitive
 from .cases import case, const
@@ -52,7 +53,7 @@ def _take_torch(t, x, idx, axis):
 
 take_p = Primitive("take", shape_rule=_take_shape,
                    impl=_take_impl, torch_impl=_take_torch,
-                   vjp=_take_vjp, domains=("real", "index"), second_order=True,
+                   vjp=_take_vjp, domains=("real", "index"), batch=B.take, second_order=True,
                    cases=[case(((5,), (2, 2)), {"axis": 0}, {1: const([[0, 4], [2, 2]])}),
                           case(((3, 4), (3,)), {"axis": 1}, {1: const([1, 3, 1])}),
                           case(((3, 4), (0,)), {"axis": 0}, {1: const(np.zeros(0, np.int64))})])
@@ -87,7 +88,7 @@ def _scatter_vjp(cts, ins, outs, needed, axis, size):
 
 scatter_add_p = Primitive(
     "scatter_add", shape_rule=_scatter_shape, impl=_scatter_impl, torch_impl=_scatter_torch,
-    vjp=_scatter_vjp, domains=("index", "real"), second_order=True,
+    vjp=_scatter_vjp, domains=("index", "real"), batch=B.scatter_add, second_order=True,
     cases=[case(((3,), (3,)), {"axis": 0, "size": 4}, {0: const([0, 2, 2])}),
            case(((1, 2), (2, 1, 2)), {"axis": 1, "size": 3}, {0: const([[1, 0]])})])
 
@@ -106,6 +107,7 @@ def _check_index_impl(idx, size):
 # that cannot report a bad index themselves (a one-hot select picks nothing) read its output.
 check_index_p = Primitive(
     "check_index", shape_rule=_check_index_shape, impl=_check_index_impl,
-    torch_impl=lambda t, idx, size: idx, vjp=None, domains=("index",), differentiable=False,
+    torch_impl=lambda t, idx, size: idx, vjp=None, domains=("index",), batch=B.broadcasting,
+    differentiable=False,
     cases=[case(((4,),), {"size": 3}, {0: const([0, -3, 2, -1])}),
            case(((2, 3),), {"size": 5}, {0: const([[4, 0, -5], [1, 1, 2]])})])

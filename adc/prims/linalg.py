@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import ShapeError, UnsupportedError
 from ..ir import Aval
 from ..tracer import bind
+from . import batching as B
 from . import lax
 from . import reduce as R
 from .base import Primitive, broadcast_shapes
@@ -40,7 +41,7 @@ def _matmul_vjp(cts, ins, outs, needed):
 
 matmul_p = Primitive("matmul", shape_rule=_matmul_shape, impl=np.matmul,
                      torch_impl=lambda t, a, b: t.matmul(a, b), vjp=_matmul_vjp,
-                     domains=("real", "real"), blas=True, second_order=True,
+                     domains=("real", "real"), batch=B.matmul, blas=True, second_order=True,
                      cases=[case(((2, 3), (3, 4))), case(((5, 2, 3), (3, 2))),
                             case(((2, 1, 2, 3), (4, 3, 2))), case(((2, 0), (0, 3)))])
 
@@ -96,7 +97,7 @@ def _einsum_vjp(cts, ins, outs, needed, spec):
 einsum_p = Primitive("einsum", shape_rule=_einsum_shape,
                      impl=lambda *xs, spec: np.einsum(spec, *xs),
                      torch_impl=lambda t, *xs, spec: t.einsum(spec, *xs), vjp=_einsum_vjp,
-                     domains=("real", "real"), blas=True, second_order=True,
+                     domains=("real", "real"), batch=B.einsum, blas=True, second_order=True,
                      cases=[case(((2, 3), (3, 4)), {"spec": "ij,jk->ik"}),
                             case(((2, 2, 3), (2, 3, 4)), {"spec": "bij,bjk->bik"}),
                             case(((3,), (2,)), {"spec": "i,j->ij"}),
@@ -154,7 +155,7 @@ def _inv_vjp(cts, ins, outs, needed):
 
 inv_p = Primitive("inv", shape_rule=_square_shape, impl=_nan_for_nonfinite(np.linalg.inv),
                   torch_impl=lambda t, a: t.linalg.inv(a), vjp=_inv_vjp, domains=("real",),
-                  blas=True, second_order=True,
+                  batch=B.leading, blas=True, second_order=True,
                   cases=[case(((3, 3),), values={0: well_conditioned((3, 3))}),
                          case(((2, 3, 3),), values={0: well_conditioned((2, 3, 3))})])
 
@@ -180,7 +181,7 @@ def _solve_torch(t, a, b):
 
 
 solve_p = Primitive("solve", shape_rule=_solve_shape, impl=_solve_impl,
-                    torch_impl=_solve_torch, vjp=_solve_vjp,
+                    torch_impl=_solve_torch, vjp=_solve_vjp, batch=B.broadcasting,
                     domains=("real", "real"), blas=True, second_order=True,
                     cases=[case(((3, 3), (3, 2)), values={0: well_conditioned((3, 3))}),
                            case(((2, 3, 3), (3, 1)), values={0: well_conditioned((2, 3, 3))})])
@@ -347,7 +348,8 @@ def separated_eigenvalues(shape, asymmetry=0.0):
 
 
 svd_p = Primitive("svd", shape_rule=_svd_shape, impl=_svd_impl, torch_impl=_svd_torch,
-                  vjp=_svd_vjp, domains=("real",), blas=True, second_order=True,
+                  vjp=_svd_vjp, domains=("real",), batch=B.leading, blas=True,
+                  second_order=True,
                   cases=[case(((3, 3),), values={0: separated_singular_values((3, 3))}),
                          case(((4, 2),), values={0: separated_singular_values((4, 2))}),
                          case(((2, 4),), values={0: separated_singular_values((2, 4))}),
@@ -386,7 +388,8 @@ def _eigh_vjp(cts, ins, outs, needed):
 
 
 eigh_p = Primitive("eigh", shape_rule=_eigh_shape, impl=_nan_for_nonfinite(_eigh_impl),
-                   torch_impl=_eigh_torch, vjp=_eigh_vjp, domains=("real",), blas=True, second_order=True,
+                   torch_impl=_eigh_torch, vjp=_eigh_vjp, domains=("real",), batch=B.leading,
+                   blas=True, second_order=True,
                    cases=[case(((3, 3),), values={0: separated_eigenvalues((3, 3))}),
                           case(((2, 4, 4),), values={0: separated_eigenvalues((2, 4, 4), 0.3)}),
                           case(((1, 1),), values={0: separated_eigenvalues((1, 1))})])
@@ -417,7 +420,7 @@ def _det_impl(a):
 
 det_p = Primitive("det", shape_rule=_det_shape, impl=_nan_for_nonfinite(_det_impl),
                   torch_impl=lambda t, a: t.linalg.det(a), vjp=_det_vjp, domains=("real",),
-                  blas=True, second_order=True,
+                  batch=B.leading, blas=True, second_order=True,
                   cases=[case(((3, 3),), values={0: well_conditioned((3, 3))}),
                          case(((2, 3, 3),), values={0: well_conditioned((2, 3, 3))}),
                          case(((2, 2),), values={0: separated_singular_values((2, 2))})])
@@ -449,6 +452,7 @@ def _negated(make):
 slogdet_p = Primitive("slogdet", shape_rule=_slogdet_shape,
                       impl=_nan_for_nonfinite(_slogdet_impl, np.array([0.0, np.nan])),
                       torch_impl=lambda t, a: t.stack(t.linalg.slogdet(a), -1),
-                      vjp=_slogdet_vjp, domains=("real",), blas=True, second_order=True,
+                      vjp=_slogdet_vjp, domains=("real",), batch=B.leading, blas=True,
+                      second_order=True,
                       cases=[case(((3, 3),), values={0: _negated(well_conditioned((3, 3)))}),
                              case(((2, 2, 2),), values={0: well_conditioned((2, 2, 2))})])

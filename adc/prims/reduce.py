@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..ir import Aval
 from ..tracer import bind
+from . import batching as B
 from . import lax
 from .base import Primitive
 from .cases import case
@@ -81,6 +82,7 @@ class Reduction(Primitive):
     def __init__(self, kind, impl, torch_impl, vjp, cases=(), **traits):
         super().__init__(f"reduce_{kind}", shape_rule=_reduced_shape, impl=impl,
                          torch_impl=torch_impl, vjp=vjp, domains=("real",),
+                         batch=B.shifted("axes"),
                          cases=_CASES + list(cases), reduction=kind, **traits)
 
     def bind(self, x, *, axes):
@@ -113,7 +115,7 @@ cumsum_p = Primitive(
     "cumsum", shape_rule=_cumsum_shape,
     impl=lambda x, axis: np.cumsum(x, axis=axis, dtype=x.dtype),
     torch_impl=lambda t, x, axis: t.cumsum(x, axis, dtype=x.dtype), vjp=_cumsum_vjp,
-    domains=("real",), second_order=True, axis_kernel="cumsum3",
+    domains=("real",), batch=B.shifted("axis"), second_order=True, axis_kernel="cumsum3",
     cases=[case((shape,), {"axis": axis}) for shape, axis in [
         ((3,), 0), ((2, 3), 0), ((2, 3), 1), ((1, 3), 0), ((2, 1, 3), 1), ((2, 1, 3), 2),
         ((0,), 0), ((2, 0), 1), ((4, 0), 0)]])

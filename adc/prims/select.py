@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Aval
+from . import batching as B
 from . import lax
 from .base import Primitive, broadcast_shapes
 from .cases import case
@@ -29,7 +30,8 @@ def _where_vjp(cts, ins, outs, needed):
 
 where_p = Primitive("where", shape_rule=_where_shape, impl=np.where,
                     torch_impl=lambda t, c, x, y: t.where(c, x, y), vjp=_where_vjp,
-                    domains=("bool", "real", "real"), fusable=True, second_order=True,
+                    domains=("bool", "real", "real"), batch=B.broadcasting, fusable=True,
+                    second_order=True,
                     cases=[case(((3,), (3,), (3,))), case(((2, 3), (3,), ())),
                            case(((2, 1), (), (1, 3))), case(((0,), (0,), ()))])
 
@@ -43,10 +45,11 @@ convert_p = Primitive(
     shape_rule=lambda x, dtype: Aval(x.shape, np.dtype(dtype)),
     impl=lambda x, dtype: x.astype(dtype),
     torch_impl=lambda t, x, dtype: x.to(getattr(t, np.dtype(dtype).name)),
-    vjp=_convert_vjp, domains=("real",), fusable=True, second_order=True,
+    vjp=_convert_vjp, domains=("real",), batch=B.broadcasting, fusable=True,
+    second_order=True,
     cases=[case(((3,),), {"dtype": "float64"}), case(((2, 3),), {"dtype": "float32"})])
 
 stop_gradient_p = Primitive("stop_gradient", shape_rule=lambda x: x, impl=lambda x: x,
                             torch_impl=lambda t, x: x.detach(),
                             vjp=lambda cts, ins, outs, needed: (None,), domains=("real",),
-                            fusable=True, cases=[case(((3,),))])
+                            batch=B.broadcasting, fusable=True, cases=[case(((3,),))])

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
+from . import batching as B
 from . import lax
 from .base import Primitive
 from .cases import case
@@ -29,6 +30,7 @@ reshape_p = Primitive(
     torch_impl=lambda t, x, shape: x.reshape(shape),
     vjp=lambda cts, ins, outs, needed, shape: (lax.reshape(cts[0], ins[0].shape),),
     domains=("real",),
+    batch=B.reshape,
     second_order=True,
     cases=[case(((2, 3),), {"shape": (3, 2)}), case(((6,),), {"shape": (1, 2, 3)}),
            case(((),), {"shape": (1,)}), case(((0, 3),), {"shape": (3, 0)})],
@@ -46,6 +48,7 @@ transpose_p = Primitive(
     torch_impl=lambda t, x, perm: x.permute(*perm),
     vjp=_transpose_vjp,
     domains=("real",),
+    batch=B.transpose,
     second_order=True,
     cases=[case(((2, 3, 4),), {"perm": (2, 0, 1)}), case(((2, 3),), {"perm": (1, 0)})],
 )
@@ -72,6 +75,7 @@ broadcast_to_p = Primitive(
     torch_impl=lambda t, x, shape: t.broadcast_to(x, shape),
     vjp=_broadcast_vjp,
     domains=("real",),
+    batch=B.broadcast_to,
     fusable=True,
     second_order=True,
     cases=[case(((3,),), {"shape": (2, 3)}), case(((1, 3),), {"shape": (4, 3)}),
@@ -116,6 +120,7 @@ concatenate_p = Primitive(
     torch_impl=lambda t, *xs, axis: t.cat(xs, axis),
     vjp=_concat_vjp,
     domains=("real", "real"),
+    batch=B.concatenate,
     second_order=True,
     cases=[case(((2, 3), (1, 3)), {"axis": 0}), case(((2, 1), (2, 2)), {"axis": 1}),
            case(((2,), (0,)), {"axis": 0})],
@@ -168,6 +173,7 @@ pad_p = Primitive(
     torch_impl=_pad_torch,
     vjp=_pad_vjp,
     domains=("real", "real"),
+    batch=B.pad,
     fusable=True,
     second_order=True,
     cases=[case(((3,), ()), {"lo": (1,), "hi": (2,), "interior": (0,)}),
@@ -198,6 +204,7 @@ slice_p = Primitive(
     torch_impl=lambda t, x, start, stop, step: x[_slices(start, stop, step)],
     vjp=_slice_vjp,
     domains=("real",),
+    batch=B.slice_,
     second_order=True,
     cases=[case(((5,),), {"start": (1,), "stop": (5,), "step": (2,)}),
            case(((4, 3),), {"start": (0, 1), "stop": (3, 3), "step": (1, 1)}),
@@ -212,6 +219,7 @@ rev_p = Primitive(
     torch_impl=lambda t, x, axes: t.flip(x, axes),
     vjp=lambda cts, ins, outs, needed, axes: (lax.rev(cts[0], axes),),
     domains=("real",),
+    batch=B.shifted("axes"),
     second_order=True,
     cases=[case(((2, 3),), {"axes": (1,)}), case(((2, 3),), {"axes": (0, 1)})],
 )

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
+from . import batching as B
 from .base import Primitive
 from .cases import case, const
 
@@ -27,7 +28,7 @@ argsort_p = Primitive(
     "argsort", shape_rule=_argsort_shape,
     impl=lambda x, axis: np.argsort(x, axis=axis, kind="stable").astype(np.int64),
     torch_impl=lambda t, x, axis: t.argsort(x, dim=axis, stable=True), vjp=None,
-    differentiable=False, domains=("real",), axis_kernel="argsort3",
+    differentiable=False, domains=("real",), batch=B.shifted("axis"), axis_kernel="argsort3",
     cases=[case(((4,),), {"axis": 0}), case(((2, 3),), {"axis": 0}),
            case(((2, 3),), {"axis": 1}), case(((2, 1, 3),), {"axis": 2}),
            case(((2, 5),), {"axis": 1}, values={0: _TIES}), case(((0, 3),), {"axis": 0}),

@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..ir import Aval
 from ..tracer import bind
+from . import batching as B
 from .base import Primitive
 from .cases import case
 
@@ -184,14 +185,14 @@ patches_p = Primitive(
     "patches", shape_rule=_patches_shape,
     impl=lambda x, **params: np.ascontiguousarray(_patches(_Xp(), x, **params)),
     torch_impl=lambda t, x, **params: _patches(_Xp(t), x, **params),
-    vjp=_patches_vjp, domains=("real",), second_order=True,
+    vjp=_patches_vjp, domains=("real",), batch=B.merged, second_order=True,
     cases=[case((shape,), geo) for shape, geo in _PATCH_CASES])
 
 patches_transpose_p = Primitive(
     "patches_transpose", shape_rule=_patches_transpose_shape,
     impl=_patches_transpose_impl,
     torch_impl=lambda t, g, **params: _patches_transpose(_Xp(t), g, **params),
-    vjp=_patches_transpose_vjp, domains=("real",), second_order=True,
+    vjp=_patches_transpose_vjp, domains=("real",), batch=B.merged, second_order=True,
     cases=_transposed_cases())
 
 
@@ -227,7 +228,8 @@ def _ties_and_nans(rng, dtype):
 
 window_argmax_p = Primitive(
     "window_argmax", shape_rule=_argmax_shape, impl=_argmax_impl, torch_impl=_argmax_torch,
-    vjp=None, domains=("real",), differentiable=False, axis_kernel="window_argmax3",
+    vjp=None, domains=("real",), batch=B.shifted("axis"), differentiable=False,
+    axis_kernel="window_argmax3",
     cases=[case(((3, 4),), {"axis": 1}, {0: _ties_and_nans}),
            case(((2, 3, 4),), {"axis": 2}), case(((2, 3, 1),), {"axis": 1}),
            case(((2, 3, 4),), {"axis": 0}, {0: lambda rng, dtype: np.zeros((2, 3, 4), dtype)})])

@@ -17,7 +17,7 @@ LAYERS = [
     ["adc.ir"],
     ["adc.tracer"],
     ["adc.prims"],
-    ["adc.ad", "adc.opt", "adc.loops"],
+    ["adc.ad", "adc.batching", "adc.opt", "adc.loops"],
     ["adc.numpy"],
     ["adc.lower", "adc.backends"],
     ["adc.staging", "adc.api", "adc.forward", "adc.check", "adc.validate", "adc.domains"],

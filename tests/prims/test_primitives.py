@@ -11,6 +11,7 @@ import pytest
 import adc
 from adc.lower.cuda.rules import CPU_ONLY
 from adc.prims import REGISTRY, Primitive, check_registry
+from adc.prims.batching import leading
 from adc.prims.cases import case
 from adc.tracer import bind
 from adc.validate import TOLERANCES, compare, run_torch, to_torch
@@ -74,14 +75,15 @@ def test_registry_is_complete():
 def _incomplete(**overrides):
     rules = dict(shape_rule=lambda x: x, impl=lambda x: x, torch_impl=lambda t, x: x,
                  vjp=lambda cts, ins, outs, needed: (cts[0],), domains=("real",),
-                 cases=[case(((3,),))])
+                 batch=leading, cases=[case(((3,),))])
     rules.update(overrides)
     return Primitive("incomplete_for_test", **rules)
 
 
 @pytest.mark.parametrize("overrides,fact", [
     ({"cases": []}, "test cases"), ({"vjp": None}, "vjp"), ({"domains": ("reals",)}, "domains"),
-    ({"torch_impl": None}, "torch_impl"), ({"reduction": "mean"}, "reduction kind")])
+    ({"torch_impl": None}, "torch_impl"), ({"reduction": "mean"}, "reduction kind"),
+    ({"batch": None}, "batching rule")])
 def test_registry_names_the_primitive_and_the_missing_fact(overrides, fact):
     try:
         _incomplete(**overrides)

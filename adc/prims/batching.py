@@ -1,0 +1,140 @@
+"""Batching rules shared by the primitives: each primitive names one as its `batch=` fact.
+
+Stage: primitive definitions (used by adc.batching, the vmap transform). Invariant: a rule
+`rule(prim, args, batched, size, params)` is called when at least one input is batched;
+`batched[i]` says whether `args[i]` carries the batch as its leading axis (of length `size`,
+the others being the per-example value), and the rule returns what `bind(prim, ...)` would
+for the whole batch, every output batched along its leading axis. A rule returns
+`NotImplemented` for an input combination it does not handle, and a primitive may declare
+`LOOP`: adc.batching then runs it once per batch element in a compiled loop (adc.scan).
+Rules are written with `bind` and `lax`, so the batched program is itself differentiable.
+"""
+from __future__ import annotations
+
+from ..tracer import bind
+from . import lax
+
+LOOP = "loop"  # no rule of its own: a compiled loop over the batch runs the primitive
+
+
+def _lifted(x, rank):
+    """A batched x (B, *s) as (B, 1, ..., 1, *s) of rank `rank` + 1, so that numpy's
+    right-aligned broadcasting lines its per-example axes up with unbatched operands'."""
+    missing = rank - (x.ndim - 1)
+    return lax.reshape(x, (x.shape[0],) + (1,) * missing + tuple(x.shape[1:])) if missing else x
+
+
+def broadcasting(prim, args, batched, size, params):
+    """Operands broadcast against each other (elementwise primitives, where, matmul and
+    solve's batch axes): batched operands get the batch axis in front of every other's."""
+    rank = max(a.ndim - b for a, b in zip(args, batched))
+    return bind(prim, *[_lifted(a, rank) if b else a for a, b in zip(args, batched)], **params)
+
+
+def _shift(value):
+    return tuple(v + 1 for v in value) if isinstance(value, tuple) else value + 1
+
+
+def shifted(*names):
+    """A rule for a primitive of one batched input that computes along the axes named by the
+    params `names` (reductions' axes, cumsum's axis) and treats other leading axes as a batch:
+    the same primitive with those axes moved one up. With no names: a primitive that treats
+    every leading axis as a batch (the matrix functions: inv, det, svd, ...)."""
+    def rule(prim, args, batched, size, params):
+        if len(args) != 1:
+            return NotImplemented
+        return bind(prim, args[0], **{k: _shift(v) if k in names else v
+                                      for k, v in params.items()})
+    return rule
+
+
+leading = shifted()
+
+
+def reshape(prim, args, batched, size, params):
+    return lax.reshape(args[0], (size,) + tuple(params["shape"]))
+
+
+def transpose(prim, args, batched, size, params):
+    return lax.transpose(args[0], (0,) + tuple(p + 1 for p in params["perm"]))
+
+
+def broadcast_to(prim, args, batched, size, params):
+    shape = tuple(params["shape"])
+    return lax.broadcast_to(_lifted(args[0], len(shape)), (size,) + shape)
+
+
+def slice_(prim, args, batched, size, params):
+    return lax.slice(args[0], (0,) + params["start"], (size,) + params["stop"],
+                     (1,) + params["step"])
+
+
+def pad(prim, args, batched, size, params):
+    if batched[1]:
+        return NotImplemented  # a pad value per batch element
+    return bind(prim, *args, **{k: (0,) + v for k, v in params.items()})
+
+
+def concatenate(prim, args, batched, size, params):
+    """Unbatched operands are broadcast to the batch."""
+    full = [a if b else lax.broadcast_to(a, (size,) + tuple(a.shape))
+            for a, b in zip(args, batched)]
+    return bind(prim, *full, axis=params["axis"] + 1)
+
+
+def take(prim, args, batched, size, params):
+    x, idx, axis = *args, params["axis"]
+    if batched[1]:
+        if batched[0]:
+            return NotImplemented
+        # x's axis `axis` becomes idx's axes, the batch first among them: move it to the front
+        out = bind(prim, x, idx, axis=axis)
+        return lax.transpose(out, (axis,) + tuple(i for i in range(out.ndim) if i != axis))
+    return bind(prim, x, idx, axis=axis + 1)
+
+
+def scatter_add(prim, args, batched, size, params):
+    if batched[0]:
+        return NotImplemented  # indices per batch element
+    return bind(prim, *args, **dict(params, axis=params["axis"] + 1))
+
+
+def matmul(prim, args, batched, size, params):
+    """A batch of matrices times one matrix is one GEMM (the batch folded into the rows, or
+    into the columns), not a batch of small ones; other forms broadcast."""
+    a, b = args
+    if batched == (True, False) and a.ndim == 3 and b.ndim == 2:
+        m, k = a.shape[1:]
+        out = bind(prim, lax.reshape(a, (size * m, k)), b)
+        return lax.reshape(out, (size, m, b.shape[1]))
+    if batched == (False, True) and a.ndim == 2 and b.ndim == 3:
+        k, n = b.shape[1:]
+        cols = lax.reshape(lax.transpose(b, (1, 0, 2)), (k, size * n))
+        out = lax.reshape(bind(prim, a, cols), (a.shape[0], size, n))
+        return lax.transpose(out, (1, 0, 2))
+    return broadcasting(prim, args, batched, size, params)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def einsum(prim, args, batched, size, params):
+    """A new index for the batch, in front of the batched operands' and the output's."""
+    spec = params["spec"]
+    letter = next(c for c in _LETTERS if c not in spec)
+    ins, out = spec.replace(" ", "").split("->")
+    subs = [letter + s if b else s for s, b in zip(ins.split(","), batched)]
+    return bind(prim, *args, spec=",".join(subs) + "->" + letter + out)
+
+
+def merged(prim, args, batched, size, params):
+    """A primitive whose inputs and outputs lead with an axis of independent items (the N of
+    convolution windows): the batch folded into it, `shape` params included, then unfolded."""
+    if len(args) != 1:
+        return NotImplemented
+    x = args[0]
+    folded = lax.reshape(x, (size * x.shape[1],) + tuple(x.shape[2:]))
+    if "shape" in params:
+        params = dict(params, shape=(size * params["shape"][0],) + tuple(params["shape"][1:]))
+    out = bind(prim, folded, **params)
+    return lax.reshape(out, (size, x.shape[1]) + tuple(out.shape[1:]))
