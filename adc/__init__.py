@@ -5,9 +5,9 @@ Public API only. `import adc` never imports torch.
 import sys
 
 from . import numpy  # noqa: F401  (registers primitives and Tracer methods)
-from .api import (grad, hessian, jacobian, jit, make_ir, show_source, value_and_grad, vjp,
-                  vmap)
-from .forward import hvp, jacfwd, jvp, linearize
+from .api import grad, jit, make_ir, show_source, value_and_grad, vjp, vmap
+from .forward import hvp, jvp, linearize
+from .jacobians import hessian, jacfwd, jacobian, jacrev
 from .check import check_grad
 from .errors import AdcError, ArgumentError, GradientError, ShapeError, TraceError, UnsupportedError
 from .ir import Graph, eval_graph
@@ -30,7 +30,6 @@ for _name in [n for n in sys.modules if n.startswith(_SHORT)]:
 del _name, _SHORT
 
 __version__ = "0.1.0"
-jacrev = jacobian  # JAX's name for the reverse-mode Jacobian
 
 __all__ = [
     "grad",

@@ -1,4 +1,4 @@
-"""The functional API: grad, value_and_grad, vjp, jacobian, hessian, jit, make_ir.
+"""The functional API: grad, value_and_grad, vjp, vmap, jit, make_ir.
 
 Stage: orchestration (trace → differentiate → optimize → execute). Invariants: tracing and
 differentiation happen once per (function, argument shapes/dtypes, keyword arguments);
@@ -19,7 +19,6 @@ from .errors import ArgumentError, GradientError, ShapeError, UnsupportedError
 from .ir import Graph, is_device_array
 from .opt import optimize
 from .staging import LRU, Stage, StagingCache
-from . import numpy as anp
 from .tracer import (Tracer, as_aval, inline, trace, tracing, tree_flatten, tree_flatten_up_to,
                     tree_unflatten)
 
@@ -284,7 +283,7 @@ def show_source(f, *, backend="cpu", fastmath=False, **kwargs):
     return build
 
 
-# ---- vjp, jacobian, hessian ----
+# ---- vjp ----
 
 _VJP_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -408,56 +407,3 @@ def _weakrefable(f) -> bool:
         return True
     except TypeError:
         return False
-
-
-def assemble_jacobian(tree, outs, wrt, argnums, axis, pieces):
-    """The Jacobian's blocks, `out.shape + arg.shape` for each output leaf (avals `outs`, in
-    `tree`) and differentiated argument (avals `wrt`), from `pieces(j, k)`: the block's rows
-    (axis 0: one per output element, reverse mode) or columns (axis -1: one per argument
-    element, forward mode). A tuple over arguments when `argnums` is one."""
-    per_out = []
-    for j, o in enumerate(outs):
-        per_arg = []
-        for k, a in enumerate(wrt):
-            parts, shape = pieces(j, k), o.shape + a.shape
-            # numpy itself for values (adc.numpy's eager path costs ~10 us a call), adc.numpy
-            # where the Jacobian is itself being traced
-            xp = anp if any(isinstance(p, Tracer) for p in parts) else np
-            per_arg.append(xp.reshape(xp.stack(parts, axis=axis), shape) if parts
-                           else np.zeros(shape, a.dtype))
-        per_out.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
-    return tree_unflatten(tree, per_out)
-
-
-def jacobian(f, argnums=0, *, backend=None):
-    """Reverse-mode Jacobian: the forward pass runs once, then one VJP per output element (one
-    compiled program per signature, whatever the values of the other arguments).
-
-    Shape `out.shape + arg.shape`; a tuple over `argnums` when it is a tuple, and a tuple over
-    outputs when f returns a tuple.
-    """
-
-    @functools.wraps(f)
-    def wrapped(*args):
-        nums = _normalize_argnums(argnums, len(args), "adc.jacobian")
-
-        out, vjp_fn = _vjp(f, args, nums, backend, False)
-        leaves, tree = tree_flatten(out)
-        outs = [as_aval(_as_input(o)) for o in leaves]
-        rows = []  # per output leaf: one VJP (a tuple over the arguments) per element
-        for k, o in enumerate(outs):
-            rows.append([])
-            for flat in range(o.size):
-                seeds = [np.zeros(s.shape, s.dtype) for s in outs]
-                seeds[k].reshape(-1)[flat] = 1
-                rows[k].append(vjp_fn(tree_unflatten(tree, seeds)))
-        wrt = [as_aval(_as_input(args[i])) for i in nums]
-        return assemble_jacobian(tree, outs, wrt, argnums, axis=0,
-                                 pieces=lambda j, k: [r[k] for r in rows[j]])
-
-    return wrapped
-
-
-def hessian(f, argnums=0, *, backend=None):
-    """Second derivatives: the Jacobian of the gradient, both through the IR."""
-    return jacobian(grad(f, argnums, backend=backend), argnums, backend=backend)

@@ -1,4 +1,4 @@
-"""Forward mode: `adc.jvp`, `adc.linearize`, `adc.jacfwd` and `adc.hvp`.
+"""Forward mode: `adc.jvp`, `adc.linearize` and `adc.hvp` (`adc.jacfwd`: adc/jacobians.py).
 
 Stage: the functional API (layer 7, beside api.py). Invariant: a JVP is the transpose of the
 VJP. u ↦ Jᵀu is linear in the output cotangent u, so J v is the gradient in u of <Jᵀu, v>,
@@ -9,13 +9,12 @@ together (the output rides along as aux).
 """
 from __future__ import annotations
 
-import functools
 import weakref
 
 import numpy as np
 
 from . import numpy as anp
-from .api import _as_input, _fn_name, _normalize_argnums, assemble_jacobian, grad, partial_in, vjp
+from .api import _as_input, grad, partial_in, vjp
 from .errors import ShapeError
 from .tracer import Tracer, as_aval, trace, tree_flatten, tree_unflatten
 
@@ -110,38 +109,6 @@ def linearize(f, *primals, backend=None):
         return push(primals, tangents)[1]
 
     return out, f_jvp
-
-
-def jacfwd(f, argnums=0, *, backend=None):
-    """Forward-mode Jacobian: one JVP per element of the differentiated arguments. Shape
-    `out.shape + arg.shape`, as `adc.jacobian` (a tuple over `argnums` when it is a tuple, and
-    over outputs when f returns a tuple); the better choice when inputs are few."""
-
-    @functools.wraps(f)
-    def wrapped(*args):
-        args = [_as_input(a) for a in args]
-        nums = _normalize_argnums(argnums, len(args), "adc.jacfwd")
-        push = _pushforward(f, len(args), nums, backend)
-        wrt = [args[i] for i in nums]
-        out = None  # f's output comes with every JVP; computed alone only when no input has one
-        columns = []  # per differentiated argument: its aval and one output list per element
-        for k, x in enumerate(wrt):
-            aval, elements = as_aval(x), []
-            for flat in range(aval.size):
-                tangents = _zeros(wrt)
-                tangents[k].reshape(-1)[flat] = 1
-                out, t_out = push(args, tangents)
-                elements.append(tree_flatten(t_out)[0])
-            columns.append((aval, elements))
-        if out is None:
-            out = push(args, _zeros(wrt))[0]
-        leaves, tree = tree_flatten(out)
-        outs = [as_aval(_as_input(leaf)) for leaf in leaves]
-        return assemble_jacobian(tree, outs, [aval for aval, _ in columns], argnums, axis=-1,
-                                 pieces=lambda j, k: [_as_input(e[j]) for e in columns[k][1]])
-
-    wrapped.__name__ = f"jacfwd({_fn_name(f)})"
-    return wrapped
 
 
 def hvp(f, primals, tangents, *, backend=None):

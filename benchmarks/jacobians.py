@@ -1,6 +1,7 @@
-"""Jacobian and Hessian benchmark: adc's reverse mode (`adc.jacobian`, `adc.hessian`) and
-forward mode (`adc.jacfwd`, `adc.jacfwd(adc.grad(f))`) against torch.autograd.functional
-(vectorize=True), torch.func, jax (jacfwd(grad) under jit, when installed) and a hand-written
+"""Jacobian and Hessian benchmark: adc's reverse mode (`adc.jacobian`, `adc.jacrev(adc.grad(f))`)
+and forward mode (`adc.jacfwd`, `adc.hessian` = `adc.jacfwd(adc.grad(f))`), each one compiled
+program (a vmap over identity seeds), against torch.autograd.functional (vectorize=True),
+torch.func, jax (jacrev, jacfwd and jacfwd(grad) under jit, when installed) and a hand-written
 Numba reference, side by side in one run, at n = 3, 30, 300 (float64).
 
     python benchmarks/jacobians.py [--sizes 3 30 300] [--json PATH]
@@ -53,8 +54,8 @@ def adc_impls(A):
     f = lambda x: anp.sum(anp.tanh(A @ x))  # noqa: E731
     return {"adc jacobian (rev)": ("jac", adc.jacobian(g)),
             "adc jacfwd": ("jac", adc.jacfwd(g)),
-            "adc hessian (rev)": ("hess", adc.hessian(f)),
-            "adc jacfwd(grad)": ("hess", adc.jacfwd(adc.grad(f)))}
+            "adc hessian (fwd over rev)": ("hess", adc.hessian(f)),
+            "adc jacrev(grad) (rev/rev)": ("hess", adc.jacrev(adc.grad(f)))}
 
 
 def torch_impls(A):
@@ -86,7 +87,8 @@ def jax_impls(A):
     g = lambda x: jnp.tanh(Aj @ x)  # noqa: E731
     f = lambda x: jnp.sum(jnp.tanh(Aj @ x))  # noqa: E731
     wrap = lambda fn: lambda x: np.asarray(fn(x).block_until_ready())  # noqa: E731
-    return {"jax jit(jacfwd)": ("jac", wrap(jax.jit(jax.jacfwd(g)))),
+    return {"jax jit(jacrev)": ("jac", wrap(jax.jit(jax.jacrev(g)))),
+            "jax jit(jacfwd)": ("jac", wrap(jax.jit(jax.jacfwd(g)))),
             "jax jit(jacfwd(grad))": ("hess", wrap(jax.jit(jax.jacfwd(jax.grad(f)))))}
 
 

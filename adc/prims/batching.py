@@ -109,6 +109,9 @@ def matmul(prim, args, batched, size, params):
         return lax.reshape(out, (size, m, b.shape[1]))
     if batched == (False, True) and a.ndim == 2 and b.ndim == 3:
         k, n = b.shape[1:]
+        if n == 1:  # a batch of vectors: their rows times a's transpose
+            out = bind(prim, lax.reshape(b, (size, k)), lax.mT(a))
+            return lax.reshape(out, (size, a.shape[0], 1))
         cols = lax.reshape(lax.transpose(b, (1, 0, 2)), (k, size * n))
         out = lax.reshape(bind(prim, a, cols), (a.shape[0], size, n))
         return lax.transpose(out, (1, 0, 2))

@@ -107,10 +107,13 @@ def test_one_program_per_signature(monkeypatch):
     for _ in range(3):
         adc.jvp(f, (np.ones(4),), (np.ones(4),))
     assert len(compiled) == 1
-    adc.jacfwd(f)(np.ones(4))  # the same program: its JVPs, one per input element
-    assert len(compiled) == 1
-    adc.jvp(f, (np.ones(5),), (np.ones(5),))  # another signature
+    jac = adc.jacfwd(f)
+    for k in range(3):  # one program of its own: every JVP at once (a vmap)
+        np.testing.assert_allclose(jac(np.full(4, float(k))),
+                                   np.eye(4) * (np.cos(k) - k * np.sin(k)))
     assert len(compiled) == 2
+    adc.jvp(f, (np.ones(5),), (np.ones(5),))  # another signature
+    assert len(compiled) == 3
 
 
 def test_errors_name_the_mismatch():

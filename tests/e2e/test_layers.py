@@ -20,7 +20,8 @@ LAYERS = [
     ["adc.ad", "adc.batching", "adc.opt", "adc.loops"],
     ["adc.numpy"],
     ["adc.lower", "adc.backends"],
-    ["adc.staging", "adc.api", "adc.forward", "adc.check", "adc.validate", "adc.domains"],
+    ["adc.staging", "adc.api", "adc.forward", "adc.jacobians", "adc.check", "adc.validate",
+     "adc.domains"],
     ["adc.tensors", "adc.nn", "adc.optim", "adc.utils", "adc.viz"],
     ["adc.cli", "adc.__main__", "adc"],
 ]
