@@ -11,13 +11,15 @@ rule's result is checked to be the per-example result with the batch in front.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .errors import ArgumentError, ShapeError
 from .interpret import outputs
 from .ir import Aval
 from .loops import scan
 from .prims import lax
 from .prims.batching import LOOP
-from .tracer import as_aval, bind, rebind, trace, tree_flatten, tree_unflatten
+from .tracer import Tracer, as_aval, bind, rebind, trace, tree_flatten, tree_unflatten
 
 
 def batch_graph(graph, args, batched, size) -> tuple:
@@ -109,6 +111,7 @@ def vmap_call(f, args, in_axes=0, out_axes=0):
     except ValueError as err:
         raise ArgumentError(f"adc.vmap: in_axes {in_axes!r} does not match the arguments' "
                             f"structure ({err})") from None
+    leaves = [x if isinstance(x, Tracer) else np.asarray(x) for x in leaves]
     avals = [as_aval(x) for x in leaves]
     sizes = {}
     moved, per_example = [], []
@@ -117,8 +120,10 @@ def vmap_call(f, args, in_axes=0, out_axes=0):
             moved.append(x)
             per_example.append(a)
             continue
-        ax = _normalized(ax, a.ndim, f"in_axes entry for argument leaf {i}") if a.ndim else \
-            _raise_scalar(i)
+        if not a.ndim:
+            raise ArgumentError(f"adc.vmap: argument leaf {i} is 0-d and cannot be mapped over; "
+                                "give it in_axes None")
+        ax = _normalized(ax, a.ndim, f"in_axes entry for argument leaf {i}")
         sizes.setdefault(a.shape[ax], []).append(i)
         moved.append(_to_front(x, ax))
         per_example.append(Aval(a.shape[:ax] + a.shape[ax + 1:], a.dtype))
@@ -136,11 +141,6 @@ def vmap_call(f, args, in_axes=0, out_axes=0):
     results = [_place(x, flag, ax, size, k) for k, (x, flag, ax) in
                enumerate(zip(outs, flags, _out_axes(out_axes, traced.out_tree, len(outs))))]
     return tree_unflatten(traced.out_tree, results)
-
-
-def _raise_scalar(i):
-    raise ArgumentError(f"adc.vmap: argument leaf {i} is 0-d and cannot be mapped over; give "
-                        "it in_axes None")
 
 
 def _out_axes(out_axes, out_tree, n):
@@ -161,5 +161,4 @@ def _place(x, batched, axis, size, k):
         return x
     if not batched:
         x = lax.broadcast_to(x, (size,) + tuple(as_aval(x).shape))
-    return _from_front(x, _normalized(axis, as_aval(x).ndim, f"out_axes entry {axis} of output "
-                                                              f"leaf {k}:"))
+    return _from_front(x, _normalized(axis, as_aval(x).ndim, f"out_axes entry for output leaf {k}"))
