@@ -11,6 +11,8 @@ Rules are written with `bind` and `lax`, so the batched program is itself differ
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..tracer import bind
 from . import lax
 
@@ -82,21 +84,52 @@ def concatenate(prim, args, batched, size, params):
     return bind(prim, *full, axis=params["axis"] + 1)
 
 
+def _moved(x, src, dst):
+    """x with its axis `src` moved to position `dst`."""
+    order = [i for i in range(x.ndim) if i != src]
+    order.insert(dst, src)
+    return lax.transpose(x, order)
+
+
+def _flat_indices(idx, size, n):
+    """Batched indices into axis length n as indices into the batch and that axis flattened
+    together (element b's index i becomes b * n + i)."""
+    offsets = (np.arange(size, dtype=idx.dtype) * n).reshape((size,) + (1,) * (idx.ndim - 1))
+    return lax.add(idx, offsets)
+
+
 def take(prim, args, batched, size, params):
     x, idx, axis = *args, params["axis"]
-    if batched[1]:
-        if batched[0]:
-            return NotImplemented
+    if not batched[1]:
+        return bind(prim, x, idx, axis=axis + 1)
+    k = idx.ndim - 1
+    if not batched[0]:
         # x's axis `axis` becomes idx's axes, the batch first among them: move it to the front
-        out = bind(prim, x, idx, axis=axis)
-        return lax.transpose(out, (axis,) + tuple(i for i in range(out.ndim) if i != axis))
-    return bind(prim, x, idx, axis=axis + 1)
+        return _moved(bind(prim, x, idx, axis=axis), axis, 0)
+    # both batched: gather from the batch and the axis flattened together, (B, *k, *rest)
+    n = x.shape[axis + 1]
+    flat = lax.reshape(_moved(x, axis + 1, 1), (size * n,) + tuple(
+        d for i, d in enumerate(x.shape) if i not in (0, axis + 1)))
+    out = bind(prim, flat, _flat_indices(idx, size, n), axis=0)
+    order = [0] + list(range(k + 1, k + 1 + axis)) + list(range(1, k + 1)) + list(
+        range(k + 1 + axis, out.ndim))
+    return lax.transpose(out, order)
 
 
 def scatter_add(prim, args, batched, size, params):
-    if batched[0]:
-        return NotImplemented  # indices per batch element
-    return bind(prim, *args, **dict(params, axis=params["axis"] + 1))
+    idx, upd, axis, n = *args, params["axis"], params["size"]
+    if not batched[0]:
+        return bind(prim, *args, axis=axis + 1, size=n)
+    k = idx.ndim - 1
+    if not batched[1]:
+        upd = lax.broadcast_to(upd, (size,) + tuple(upd.shape))
+    # both batched: add into the batch and the axis flattened together
+    order = [0] + list(range(axis + 1, axis + 1 + k)) + list(range(1, axis + 1)) + list(
+        range(axis + 1 + k, upd.ndim))
+    out = bind(prim, _flat_indices(idx, size, n), lax.transpose(upd, order), axis=0,
+               size=size * n)
+    rest = tuple(upd.shape[1:axis + 1]) + tuple(upd.shape[axis + 1 + k:])
+    return _moved(lax.reshape(out, (size, n) + rest), 1, axis + 1)
 
 
 def matmul(prim, args, batched, size, params):

@@ -8,6 +8,8 @@ import pytest
 
 import adc
 import adc.numpy as anp
+from adc.prims.shape import pad_p
+from adc.tracer import bind
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((4, 3))
@@ -73,10 +75,17 @@ def test_a_primitive_without_a_rule_runs_in_a_compiled_loop():
         c0, y0 = cumulative(x)
         np.testing.assert_allclose(c, c0)
         np.testing.assert_allclose(y, y0)
-    # gathering with batched indices from a batched array: the rule defers to the loop too
+    # padding with a value per batch element: pad's rule defers to the loop
+    pad = lambda x, v: bind(pad_p, x, v, lo=(1,), hi=(0,), interior=(1,))  # noqa: E731
+    values = np.arange(4.0)
+    np.testing.assert_allclose(vmap(pad)(X, values), [pad(x, v) for x, v in zip(X, values)])
+
+
+def test_gathers_and_scatters_with_batched_indices():
     idx = np.array([[0, 2], [1, 1], [2, 0], [0, 0]])
-    got = vmap(lambda x, i: x[i])(X, idx)
-    np.testing.assert_allclose(got, [x[i] for x, i in zip(X, idx)])
+    np.testing.assert_allclose(vmap(lambda x, i: x[i])(X, idx), [x[i] for x, i in zip(X, idx)])
+    scatter = adc.grad(lambda x, i: anp.sum(x[i] * anp.arange(2.0)), backend="numpy")
+    np.testing.assert_allclose(vmap(scatter)(X, idx), [scatter(x, i) for x, i in zip(X, idx)])
 
 
 def test_compiled_on_the_cpu_once_per_signature():
