@@ -33,6 +33,12 @@ def _identity(avals) -> list:
     return seeds
 
 
+def _over_seeds(fn, seeds):
+    """`fn` vmapped over the seeds' leading axis; None where there are none (an empty output
+    or input: every block is then empty)."""
+    return vmap_call(fn, seeds) if seeds and seeds[0].shape[0] else None
+
+
 def _rows(x, lo, hi, shape):
     """Rows lo:hi of x (batch axis first), reshaped to `shape`."""
     x = lax.slice(x, (lo,) + (0,) * (x.ndim - 1), (hi,) + tuple(x.shape[1:]), (1,) * x.ndim)
@@ -58,9 +64,7 @@ def _reverse_blocks(f):
         leaves, tree = tree_flatten(out)
         outs = [as_aval(x) for x in leaves]
         wrt = [as_aval(args[i]) for i in nums]
-        seeds = _identity(outs)
-        rows = vmap_call(lambda *s: vjp_fn(tree_unflatten(tree, list(s))), seeds) if seeds \
-            and seeds[0].shape[0] else None
+        rows = _over_seeds(lambda *s: vjp_fn(tree_unflatten(tree, list(s))), _identity(outs))
         return _assemble(tree, outs, wrt, argnums, lambda j, k, lo, _: _rows(
             rows[k], lo, lo + outs[j].size, outs[j].shape + wrt[k].shape))
     return blocks
@@ -72,9 +76,8 @@ def _forward_blocks(f, backend):
         traced = trace(f, [as_aval(a) for a in args])
         tree, outs = traced.out_tree, traced.graph.out_avals
         push = _pushforward(f, len(args), nums, backend)
-        tangents = _identity(wrt)
-        columns = tree_flatten(vmap_call(lambda *ts: push(args, list(ts))[1], tangents))[0] \
-            if tangents and tangents[0].shape[0] else None
+        columns = tree_flatten(_over_seeds(lambda *ts: push(args, list(ts))[1],
+                                           _identity(wrt)))[0]
 
         def block(j, k, _, lo):
             o, a = outs[j], wrt[k]
