@@ -63,10 +63,34 @@ def _run(lib, fn, arrays, dtype):
     return [out.detach().numpy()] + [t.grad.numpy() for t in ins]
 
 
+# one-input elementwise cases: torch's vectorized kernels (contiguous tensors of 2 or more
+# elements) give other values than its scalar ones at some special points, and which depends on
+# the CPU's capability (elu's gradient at NaN: 1 alone, NaN in a longer tensor on AVX2); adc
+# matches either
+ELEMENTWISE = {"relu", "abs", "sign", "clamp", "clamp_min", "leaky_relu", "elu", "softplus"}
+
+
 def _same(ours, theirs):
     for a, b in zip(ours, theirs):
         assert a.shape == b.shape and a.dtype == b.dtype
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)  # NaN where torch has NaN
+
+
+def _torch_element_by_element(fn, array, dtype):
+    pieces = [_run(torch, fn, [array[i:i + 1]], dtype) for i in range(array.size)]
+    weights = np.linspace(1.0, 2.0, array.size).astype(dtype)
+    value, grad = (np.concatenate([p[k] for p in pieces]) for k in (0, 1))
+    return [value, grad * weights]
+
+
+def _same_as_torch(fn, name, arrays, dtype):
+    ours = _run(adc, fn, arrays, dtype)
+    try:
+        _same(ours, _run(torch, fn, arrays, dtype))
+    except AssertionError:
+        if name not in ELEMENTWISE:
+            raise
+        _same(ours, _torch_element_by_element(fn, arrays[0], dtype))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -74,7 +98,7 @@ def _same(ours, theirs):
 def test_tensor_values_and_gradients(name, dtype, monkeypatch):
     monkeypatch.setattr(autograd, "_BACKEND", "numpy")
     fn, arrays = TENSOR_CASES[name]
-    _same(_run(adc, fn, arrays, dtype), _run(torch, fn, arrays, dtype))
+    _same_as_torch(fn, name, arrays, dtype)
 
 
 @pytest.mark.parametrize("name", ["relu", "maximum", "clamp_tensor_bounds", "elu", "max_all_nan",
@@ -82,7 +106,7 @@ def test_tensor_values_and_gradients(name, dtype, monkeypatch):
 def test_tensor_values_and_gradients_cpu_backend(name, monkeypatch):
     monkeypatch.setattr(autograd, "_BACKEND", "cpu")
     fn, arrays = TENSOR_CASES[name]
-    _same(_run(adc, fn, arrays, np.float32), _run(torch, fn, arrays, np.float32))
+    _same_as_torch(fn, name, arrays, np.float32)
 
 
 def test_amax_over_a_nan_line_routes_to_the_nans():
