@@ -2,6 +2,8 @@
 (`Primitive.cases`, `Primitive.second_order`), and the input sampler for their domains."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from adc.domains import sample
@@ -39,7 +41,8 @@ def _default_patterns(name) -> bool:
 ROTATION = 3
 
 
-def compiled_case_ids():
+@functools.cache
+def compiled_case_ids() -> tuple:
     """The cases the compiled backends run. All of them, except an elementwise primitive's
     default shape patterns: there only its scalar code is its own (the nest that broadcasts,
     indexes and reduces is the same for every elementwise primitive), so each such primitive
@@ -48,8 +51,8 @@ def compiled_case_ids():
     every primitive for several patterns; the numpy backend runs every case."""
     rotating = sorted(name for name in CASES if _default_patterns(name))
     offset = {name: i % ROTATION for i, name in enumerate(rotating)}
-    return [(name, k) for name, k in case_ids()
-            if name not in offset or (k + offset[name]) % ROTATION == 0]
+    return tuple((name, k) for name, k in case_ids()
+                 if name not in offset or (k + offset[name]) % ROTATION == 0)
 
 
 def compiled_dtypes(name, k, dtypes) -> list:
