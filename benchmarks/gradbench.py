@@ -39,6 +39,8 @@ SIZES = {
     "ode": {"small": {"n": 1000, "s": 10}, "medium": {"n": 10000, "s": 100}},
     "kmeans": {"small": {"k": 10, "n": 1000, "d": 8}, "medium": {"k": 100, "n": 10000, "d": 16}},
     "gmm": {"small": {"d": 2, "k": 5, "n": 1000}, "medium": {"d": 20, "k": 25, "n": 1000}},
+    "ba": {"small": {"n": 49, "m": 7776, "p": 31843},  # ADBench's ba1 and ba5 sizes
+           "medium": {"n": 257, "m": 65132, "p": 225911}},
     "lstm": {"small": {"l": 2, "c": 1024, "b": 14}, "medium": {"l": 4, "c": 4096, "b": 14}},
 }
 PEERS = ("torch", "torch.compile", "jax", "numba")
