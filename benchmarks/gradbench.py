@@ -6,14 +6,16 @@ installed) and a hand-written Numba gradient where practical, side by side in on
 
 The objectives and inputs are in benchmarks/gradbench_objectives.py: lse, llsq, ode (RK4, the
 Python loop unrolled), kmeans (its "dir": the gradient over the Hessian's diagonal, forward over
-reverse), gmm (the Gaussian mixture with a Wishart prior; gradient over alpha, mu, q, l) and
-lstm (ADBench's diagonal LSTM over a character sequence, as a compiled loop: adc.scan,
+reverse), gmm (the Gaussian mixture with a Wishart prior; gradient over alpha, mu, q, l),
+ba (ADBench's bundle adjustment: the gradient of half its residuals' squared sum), ba_jac
+(ADBench's derivative of ba: the residuals' sparse Jacobian, rows per observation, from 15
+JVPs along compressed seeds, inside adc.jit / jax.jit, torch.func.jvp eager) and lstm
+(ADBench's diagonal LSTM over a character sequence, as a compiled loop: adc.scan,
 jax.lax.scan; torch runs the Python loop, and torch.compile is not tried on its thousands of
-steps). Not yet here: ba (sparse Jacobian). Every peer's derivative
-must agree with adc's to 1e-8 (relative to its largest element) before it is timed. Prints a
-table (and, with --json PATH, writes JSON): adc's first call (trace + compile, empty cache),
-steady-state medians of adc's derivative and primal, their ratio, each peer's steady-state
-derivative, and the fastest peer's time over adc's.
+steps). Every peer's derivative must agree with adc's to 1e-8 (relative to its largest
+element) before it is timed. Prints a table (and, with --json PATH, writes JSON): adc's first
+call (trace + compile, empty cache), steady-state medians of adc's derivative and primal, their
+ratio, each peer's steady-state derivative, and the fastest peer's time over adc's.
 """
 from __future__ import annotations
 
@@ -39,15 +41,30 @@ SIZES = {
     "ode": {"small": {"n": 1000, "s": 10}, "medium": {"n": 10000, "s": 100}},
     "kmeans": {"small": {"k": 10, "n": 1000, "d": 8}, "medium": {"k": 100, "n": 10000, "d": 16}},
     "gmm": {"small": {"d": 2, "k": 5, "n": 1000}, "medium": {"d": 20, "k": 25, "n": 1000}},
+    "ba": {"small": {"n": 49, "m": 7776, "p": 31843},  # ADBench's ba1 and ba5 sizes
+           "medium": {"n": 257, "m": 65132, "p": 225911}},
+    "ba_jac": {"small": {"n": 49, "m": 7776, "p": 31843},
+               "medium": {"n": 257, "m": 65132, "p": 225911}},
     "lstm": {"small": {"l": 2, "c": 1024, "b": 14}, "medium": {"l": 4, "c": 4096, "b": 14}},
 }
 PEERS = ("torch", "torch.compile", "jax", "numba")
 
 
-def _derivative(name, f, n_wrt, grad, jvp, divide):
+def _derivative(name, f, n_wrt, grad, jvp, divide, push=None, xp=None):
     """The derivative GradBench asks for, built from a library's grad and jvp: kmeans's
-    direction J / diag(H) (H·1 is H's diagonal, the Hessian being diagonal in C), otherwise
-    the gradient over every differentiated argument."""
+    direction J / diag(H) (H·1 is H's diagonal, the Hessian being diagonal in C), ba_jac's
+    sparse Jacobian from `push(f, primals, tangents)` -> J·tangents, otherwise the gradient
+    over every differentiated argument."""
+    if name == "ba_jac":
+        seeds = {}  # argument shapes -> the numpy seeds, made once
+
+        def jacobian(*a):
+            shapes = tuple(tuple(x.shape) for x in a)
+            if shapes not in seeds:
+                seeds[shapes] = G.ba_seeds(*[np.zeros(s) for s in shapes])
+            return G.ba_sparse_jacobian(push, f, a, seeds[shapes], xp)
+
+        return jacobian
     if name == "kmeans":
         g = grad(f, 1)
 
@@ -71,7 +88,11 @@ def adc_impl(name, f, n_wrt):
     def jvp(g, C):
         return adc.jvp(g, (C,), (np.ones_like(C),))
 
-    return _derivative(name, fn, n_wrt, grad, jvp, lambda d, h: d[0] / h[0]), adc.jit(fn)
+    def push(fn_, primals, tangents):
+        return adc.jvp(fn_, primals, tangents)[1]
+
+    derivative = _derivative(name, fn, n_wrt, grad, jvp, lambda d, h: d[0] / h[0], push, anp)
+    return (adc.jit(derivative) if name == "ba_jac" else derivative), adc.jit(fn)
 
 
 def torch_impl(name, f, wrt, compiled):
@@ -91,6 +112,14 @@ def torch_impl(name, f, wrt, compiled):
 
         fn = torch.compile(direction) if compiled else direction
         return lambda C: fn(torch.from_numpy(C))
+    if name == "ba_jac":
+        def jacobian(*arrays):
+            return _derivative(name, lambda *a: f(*a, xp=T), 0, None, None, None,
+                               lambda fn, p, t: torch.func.jvp(
+                                   fn, tuple(p), tuple(map(torch.from_numpy, t)))[1], T)(*arrays)
+
+        fn = torch.compile(jacobian) if compiled else jacobian
+        return lambda *arrays: fn(*[torch.from_numpy(a) for a in arrays])
     fwd = torch.compile(lambda *a: f(*a, xp=T)) if compiled else (lambda *a: f(*a, xp=T))
 
     def gradient(*arrays):
@@ -116,7 +145,10 @@ def jax_impl(name, f, n_wrt):
     def jvp(g, C):
         return jax.jvp(lambda c: g(c)[0], (C,), (jax.numpy.ones_like(C),))
 
-    d = jax.jit(_derivative(name, fn, n_wrt, grad, jvp, lambda d, h: d / h))
+    def push(fn_, primals, tangents):
+        return jax.jvp(fn_, tuple(primals), tuple(tangents))[1]
+
+    d = jax.jit(_derivative(name, fn, n_wrt, grad, jvp, lambda d, h: d / h, push, J))
     return lambda *a: jax.block_until_ready(d(*a))
 
 

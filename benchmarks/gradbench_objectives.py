@@ -134,6 +134,60 @@ def gmm(alpha, mu, q, l, x, m, gamma, xp):
             - out + k * prior_const)
 
 
+# ---- ba: bundle adjustment (ADBench): each observation's reprojection error of one point
+# in one camera (11 parameters: Rodrigues rotation, centre, focal length, principal point, two
+# radial distortion coefficients), weighted, and the weight's error 1 - w^2; the objective is
+# half the sum of their squares (its gradient gathers and scatters through the observations'
+# camera and point indices), and ADBench's derivative is the residuals' sparse Jacobian ----
+
+def ba_residuals(cams, X, w, feats, cam_idx, pt_idx, xp):
+    """(reprojection errors (p, 2), weight errors (p,)) of the p observations. ADBench's
+    rotations are never zero, so Rodrigues' formula needs no small-angle branch."""
+    cam, pt = cams[xp.asarray(cam_idx)], X[xp.asarray(pt_idx)]
+    rot = cam[:, 0:3]
+    theta = xp.sqrt(xp.sum(rot * rot, axis=1))[:, None]
+    axis = rot / theta
+    Xc = pt - cam[:, 3:6]
+    cos, sin = xp.cos(theta), xp.sin(theta)
+    Xr = (Xc * cos + xp.cross(axis, Xc) * sin
+          + axis * (xp.sum(axis * Xc, axis=1)[:, None] * (1.0 - cos)))
+    proj = Xr[:, 0:2] / Xr[:, 2:3]
+    rsq = xp.sum(proj * proj, axis=1)[:, None]
+    distorted = proj * (1.0 + cam[:, 9:10] * rsq + cam[:, 10:11] * rsq * rsq)
+    reproj = (distorted * cam[:, 6:7] + cam[:, 7:9] - xp.asarray(feats)) * w[:, None]
+    return reproj, 1.0 - w * w
+
+
+def ba(cams, X, w, feats, cam_idx, pt_idx, xp):
+    reproj, werr = ba_residuals(cams, X, w, feats, cam_idx, pt_idx, xp)
+    return 0.5 * (xp.sum(reproj * reproj) + xp.sum(werr * werr))
+
+
+def ba_seeds(cams, X, w):
+    """The 15 compressed tangents (cams, X, w): one per camera parameter, point coordinate
+    and the weight, seeded in every camera (point, observation) at once."""
+    seeds = []
+    for k, a in enumerate((cams, X, w)):
+        for s in range(a.shape[1] if a.ndim == 2 else 1):
+            t = [np.zeros(b.shape) for b in (cams, X, w)]
+            if a.ndim == 2:
+                t[k][:, s] = 1.0  # a column of the cameras' or the points' matrix
+            else:
+                t[k][:] = 1.0  # every weight
+            seeds.append(tuple(t))
+    return seeds
+
+
+def ba_sparse_jacobian(jvp, residuals, primals, seeds, xp):
+    """ADBench's sparse BA Jacobian from 15 JVPs, `jvp(f, primals, tangents)` -> J·tangents:
+    each observation's residuals read one camera, one point and one weight, so the JVP along
+    a seed (one parameter slot of every camera, say) is that slot's column of every row at once.
+    Returns the (p, 2, 15) reprojection rows (camera 11 | point 3 | weight) and the weight
+    errors' derivatives (p,)."""
+    columns = [jvp(residuals, primals, tangents) for tangents in seeds]
+    return xp.stack([c[0] for c in columns], axis=-1), columns[-1][1]
+
+
 # ---- lstm: ADBench's diagonal LSTM (l layers of b-wide cells) predicting each character of
 # a c-step sequence from the one before; gradient over the main and extra parameters ----
 
@@ -210,6 +264,19 @@ def make(name, size):
         wrt = [rng.normal(size=k), rng.uniform(size=(k, d)), rng.normal(size=(k, d)),
                rng.normal(size=(k, d * (d - 1) // 2))]
         return (lambda a, mu, q, l, xp: gmm(a, mu, q, l, x, 0, 1.0, xp)), wrt, None
+    if name in ("ba", "ba_jac"):  # ADBench's layout: observation i sees camera i % n, point i % m
+        n, m, p = size["n"], size["m"], size["p"]
+        cams = np.concatenate([rng.normal(0, 0.3, (n, 3)), rng.normal(0, 1, (n, 3)),
+                               rng.uniform(400, 600, (n, 1)), rng.normal(0, 5, (n, 2)),
+                               rng.normal(0, 1e-3, (n, 2))], axis=1)
+        X = rng.normal(0, 1, (m, 3)) + np.array([0.0, 0.0, 10.0])  # in front of the cameras
+        w, feats = rng.uniform(0.5, 1.5, p), rng.normal(0, 100, (p, 2))
+        cam_idx, pt_idx = np.arange(p) % n, np.arange(p) % m
+        if name == "ba_jac":  # the residuals, a tuple; gradbench.py takes their Jacobian
+            return (lambda cams, X, w, xp: ba_residuals(cams, X, w, feats, cam_idx, pt_idx,
+                                                        xp)), [cams, X, w], None
+        return (lambda cams, X, w, xp: ba(cams, X, w, feats, cam_idx, pt_idx, xp)), \
+            [cams, X, w], None
     if name == "lstm":  # ADBench's shapes; uniform values in [-1, 1) stand in for its files
         layers, c, b = size["l"], size["c"], size["b"]
         state = rng.uniform(-1, 1, (2 * layers, b))
@@ -231,6 +298,8 @@ def torch_namespace():
     ns.concatenate = lambda xs, axis=0: torch.cat(xs, dim=axis)
     ns.arange = lambda n: torch.arange(n, dtype=torch.float64)
     ns.scan = python_scan
+    ns.cross = lambda a, b: torch.linalg.cross(a, b)
+    ns.stack = lambda xs, axis=0: torch.stack(xs, dim=axis)
     tensors = {}  # each numpy constant becomes one tensor, made on the first (eager) call
 
     def asarray(a):

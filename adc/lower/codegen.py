@@ -39,7 +39,7 @@ def kernel_imports(package: str) -> tuple:
 
 def three(shape, axis: int, k: int = 1) -> tuple:
     """(before, the k axes from `axis`, after) sizes of `shape`: the (pre, n, post) view that
-    the gather/scatter kernels take."""
+    the axis kernels take."""
     def prod(s):
         return int(np.prod(s, dtype=np.int64))
 

@@ -8,7 +8,10 @@ Stage: lower (target-independent; CPU and CUDA code generators share it). Invari
   without materializing anything (the N-body gradient needs O(N) memory, not O(N^2)).
 - An equation joins a nest only when each input is computed in that nest at a compatible
   position (same rank, or a single element) or is an array ready before the nest starts, so
-  emitting items in order is a valid schedule.
+  emitting items in order is a valid schedule. A gather's source is always such an array (it
+  is read at indexed positions); its indices, and a scatter-add's, may be computed in the
+  nest when they run along its leading axes (params["axis"] == 0). A scatter-add's result,
+  like a reduction's array result, is complete only after its nest.
 - A nest holds at most NEST_MAX_EQNS equations (before rematerialization adds its short
   chains), and placing an equation looks back only to the nest computing its latest input, so
   planning is near-linear in the graph and no loop body grows without bound.
@@ -55,17 +58,28 @@ def is_scalar_reduction(eqn: Eqn) -> bool:
     return not kept or all(k > max(kept) for k in axes)
 
 
+def accumulates(eqn: Eqn) -> bool:
+    """A reduction or a scatter: its result is updated once per element it iterates."""
+    return bool(eqn.prim.reduction) or eqn.prim.indexed == "scatter"
+
+
 def _accumulates_once(eqn: Eqn, nest_shape: tuple) -> bool:
-    """A reduction may run in a nest only if no enclosing loop repeats it: every axis up to
-    its depth must have its own size (a size-1 axis inside a longer loop would add it twice)."""
-    if not eqn.prim.reduction:
+    """A reduction or scatter may run in a nest only if no enclosing loop repeats it: every
+    axis up to its depth must have its own size (a size-1 axis inside a longer loop would add
+    it twice). A scatter outside every loop (one update) needs a nest without loops: on CUDA
+    every thread runs a nest's statements outside its parallel loop."""
+    if not accumulates(eqn):
         return True
-    u = eqn.ins[0].aval.shape
+    u = iteration_shape(eqn)
+    if eqn.prim.indexed == "scatter" and not depth(u) and depth(nest_shape):
+        return False
     return all(u[k] == nest_shape[k] for k in range(depth(u)))
 
 
 def iteration_shape(eqn: Eqn) -> tuple:
-    return eqn.ins[0].aval.shape if eqn.prim.reduction else eqn.outs[0].aval.shape
+    if eqn.prim.reduction:
+        return eqn.ins[0].aval.shape
+    return eqn.ins[1].aval.shape if eqn.prim.indexed == "scatter" else eqn.outs[0].aval.shape
 
 
 def aligned(var, eqn: Eqn) -> bool:
@@ -73,11 +87,21 @@ def aligned(var, eqn: Eqn) -> bool:
     u, t = var.aval.shape, iteration_shape(eqn)
     if eqn.prim is pad_p and var is eqn.ins[0]:
         return False  # read at shifted positions: it must be an array
+    if eqn.prim.indexed == "gather" and var is eqn.ins[0]:
+        return False  # read at indexed positions: it must be an array
     if var.aval.size == 1:
         return True
+    if eqn.prim.indexed and var is _index(eqn):
+        # the indices run along the iteration axes from params["axis"]: left-aligned at 0
+        return eqn.params["axis"] == 0
     if eqn.prim is reshape_p:
         return _positions(u) == _positions(t)
     return len(u) == len(t)
+
+
+def _index(eqn: Eqn):
+    """The index operand of a gather (take(x, idx)) or scatter (scatter_add(idx, upd))."""
+    return eqn.ins[1] if eqn.prim.indexed == "gather" else eqn.ins[0]
 
 
 def _positions(shape):
@@ -158,14 +182,15 @@ def plan(graph: Graph, *, threads_share_axis0_results: bool = True) -> list:
             nest.eqns.append(eqn)
             home[out] = nest
             ready[out] = nest.position + 0.5
-        elif eqn.prim.reduction:
+        elif accumulates(eqn):
             nest = place(eqn)
             nest.eqns.append(eqn)
-            if is_scalar_reduction(eqn) and (threads_share_axis0_results
+            if eqn.prim.reduction and is_scalar_reduction(eqn) and (threads_share_axis0_results
                                              or not _reduces_axis0(eqn)):
                 home[out] = nest
             else:
-                nest.stores[out] = None  # an array result, written by the nest
+                nest.stores[out] = None  # an array result, written by the nest (a scatter's:
+                # updated at indexed positions)
             ready[out] = nest.position + 0.5  # as an array, complete only after the nest
         elif all(ready[v] < 0 for v in eqn.ins):
             # reads only graph inputs: it runs before every nest, so any nest may read it

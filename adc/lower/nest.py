@@ -16,8 +16,8 @@ import numpy as np
 
 from ..prims import shape as SH
 from ..prims.select import convert_p, stop_gradient_p, where_p
-from .fuse import (REMAT_MAX_EQNS, depth, is_alias_reshape, is_scalar_reduction,
-                   varying)
+from .fuse import (REMAT_MAX_EQNS, accumulates, depth, is_alias_reshape,
+                   is_scalar_reduction, varying)
 from .scalar import elementwise_expr, literal
 from .source import returned
 
@@ -180,7 +180,11 @@ class NestEmitter:
         axes = range(len(shape))
         if eqn is not None and eqn.prim.reduction and len(shape) < eqn.ins[0].aval.ndim:
             axes = [k for k in range(eqn.ins[0].aval.ndim) if k not in eqn.params["axes"]]
-        dims = [self.extents[k] if d != 1 else "1" for d, k in zip(shape, axes)] or ["1"]
+        if eqn is not None and eqn.prim.indexed == "scatter":  # the indexed axis: its size
+            axis, k = eqn.params["axis"], eqn.ins[0].aval.ndim
+            axes = [*range(axis), None, *range(axis + k, eqn.ins[1].aval.ndim)]
+        dims = [str(d) if k is None else self.extents[k] if d != 1 else "1"
+                for d, k in zip(shape, axes)] or ["1"]
         return returned(dims)
 
     def recompute_cost(self, var) -> int:
@@ -224,11 +228,13 @@ class NestEmitter:
     # ---- equations ----
     def emit(self) -> None:
         for var in self.nest.stores:
-            if var in self.defining and not self.defining[var].prim.reduction:
+            if var in self.defining and not accumulates(self.defining[var]):
                 self.alloc(var)
         for eqn in self.nest.eqns:
             if eqn.prim.reduction:
                 self.emit_reduction(eqn)
+            elif eqn.prim.indexed == "scatter":
+                self.emit_scatter(eqn)
             else:
                 self.emit_scalar(eqn)
         for var in self.nest.stores:
@@ -246,8 +252,8 @@ class NestEmitter:
                 if self.crossing.get(v) in self.chain:
                     self.ensure_depth(0)
             self.ensure_depth(max([depth(shape)] + [self.scalar_depth(v) for v in eqn.ins]))
-        if eqn.prim is SH.pad_p:
-            text = self.pad_expr(eqn)
+        if eqn.prim is SH.pad_p or eqn.prim.indexed == "gather":
+            text = self.pad_expr(eqn) if eqn.prim is SH.pad_p else self.gather_expr(eqn)
             expr = lambda libm: text  # noqa: E731 (reads arrays only: no math calls)
         else:
             args = [self.operand(v, shape) for v in eqn.ins]
@@ -277,6 +283,43 @@ class NestEmitter:
         if not conds:
             return f"{self.array(x)}[0]"
         return (f"({self.array(x)}[{', '.join(idx)}] if {' and '.join(conds)} else {fill})")
+
+    def indexed_position(self, eqn, shape) -> str:
+        """The position a gather reads or a scatter updates, for the element of its iteration
+        `shape` (the gather's output, the scatter's updates) at i0, i1, ...: those indices,
+        with the index array's axes (from params["axis"]) replaced by the index read there."""
+        idx = eqn.ins[1] if eqn.prim.indexed == "gather" else eqn.ins[0]
+        axis, k = eqn.params["axis"], idx.aval.ndim
+        if idx in self.scalars or idx.aval.size == 1:  # computed here, left-aligned (fuse)
+            where = self.operand(idx, idx.aval.shape)
+        else:
+            at = ", ".join("0" if d == 1 else f"i{axis + j}"
+                           for j, d in enumerate(idx.aval.shape))
+            where = f"{self.array(idx)}[{at or '0'}]"
+        own = ["0" if d == 1 else f"i{j}" for j, d in enumerate(shape)]
+        return ", ".join(own[:axis] + [where] + own[axis + k:])
+
+    def gather_expr(self, eqn) -> str:
+        """One element of take(x, idx): x read at the indexed position (indices are in range:
+        prims.index)."""
+        return f"{self.array(eqn.ins[0])}[{self.indexed_position(eqn, eqn.outs[0].aval.shape)}]"
+
+    def emit_scatter(self, eqn) -> None:
+        """scatter_add(idx, upd): each update added to the output at its indexed position; two
+        updates may hit one element, so across the parallel axis it is a crossing update."""
+        upd, out = eqn.ins[1], eqn.outs[0]
+        u = upd.aval.shape
+        init = identity("sum", self.accumulator_dtype("sum", out.aval.dtype))
+        self.ensure_depth(depth(u))
+        value = self.operand(upd, u)
+        where = self.indexed_position(eqn, u)
+        if self.parallel and eqn.params["axis"] == 0 and depth(u):
+            line = self.crossing_update(out, "sum", where, value, init)
+        else:  # each parallel iteration updates its own elements (or none run in parallel)
+            self.alloc(out, identity("sum", out.aval.dtype))
+            line = UPDATE["sum"].format(t=f"{self.array(out)}[{where}]", v=value)
+        self.chain[-1].items.append(line)
+        self.chain[-1].carries_reduction = self.chain[-1].array_carried = True
 
     def scalar_depth(self, var) -> int:
         if var in self.reduction_site or var not in self.scalars:

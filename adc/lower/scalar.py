@@ -53,6 +53,10 @@ class _Printer(PythonCodePrinter):
         if e in (2, 3):  # sympy turns x*x into x**2; keep it a product (no pow() call)
             b = self._print(base)
             return "(" + "*".join([b] * int(e)) + ")"
+        if e == 0:  # numpy's x ** 0 is 1 for every x, nan and inf included
+            return self._print(sp.S.One)
+        if e == -1 and self.dtype.kind == "f":  # one correctly rounded division, as pow's
+            return f"({self._print(sp.S.One)} / {self._print(base)})"
         return f"({self._print(base)} ** {self._print(e)})"
 
     def _print_Power(self, expr):

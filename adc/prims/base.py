@@ -38,6 +38,10 @@ TRAITS = {
     # along params["axis"] as kernel(x viewed (pre, n, post), out viewed (pre, m, post)); such
     # a primitive needs no lowering rule of its own
     "axis_kernel": None,
+    # "gather" (out = x read at index positions along params["axis"]: take) or "scatter" (out =
+    # zeros with the updates added at index positions: scatter_add); both run inside loop nests,
+    # the gather as an element read x[.., idx[..], ..], the scatter as an indexed accumulation
+    "indexed": None,
 }
 
 
@@ -115,6 +119,8 @@ def missing_facts(prim: Primitive) -> list:
         missing.append("test cases")
     if prim.reduction not in (None,) + REDUCTIONS:
         missing.append(f"a known reduction kind (got {prim.reduction!r})")
+    if prim.indexed not in (None, "gather", "scatter"):
+        missing.append(f"a known indexed kind (got {prim.indexed!r})")
     return missing
 
 

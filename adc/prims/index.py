@@ -3,7 +3,8 @@
 Stage: primitive definitions. Invariant: indices are int64 and already in range
 [0, size) (adc.numpy normalizes negative indices and checks constant ones; traced ones pass
 through `check_index`, which raises IndexError at run time on every backend); the VJP of a
-gather is a scatter-add into a zero array and vice versa, so higher orders work.
+gather is a scatter-add into a zero array and vice versa, so higher orders work. Both lower
+inside loop nests on every target (trait `indexed`; lower/nest.py), with no kernel of their own.
 """
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def _take_torch(t, x, idx, axis):
 take_p = Primitive("take", shape_rule=_take_shape,
                    impl=_take_impl, torch_impl=_take_torch,
                    vjp=_take_vjp, domains=("real", "index"), batch=B.take, second_order=True,
+                   fusable=True, indexed="gather",
                    cases=[case(((5,), (2, 2)), {"axis": 0}, {1: const([[0, 4], [2, 2]])}),
                           case(((3, 4), (3,)), {"axis": 1}, {1: const([1, 3, 1])}),
                           case(((3, 4), (0,)), {"axis": 0}, {1: const(np.zeros(0, np.int64))})])
@@ -89,6 +91,7 @@ def _scatter_vjp(cts, ins, outs, needed, axis, size):
 scatter_add_p = Primitive(
     "scatter_add", shape_rule=_scatter_shape, impl=_scatter_impl, torch_impl=_scatter_torch,
     vjp=_scatter_vjp, domains=("index", "real"), batch=B.scatter_add, second_order=True,
+    indexed="scatter",
     cases=[case(((3,), (3,)), {"axis": 0, "size": 4}, {0: const([0, 2, 2])}),
            case(((1, 2), (2, 1, 2)), {"axis": 1, "size": 3}, {0: const([[1, 0]])})])
 

@@ -82,12 +82,12 @@ STALE_PROBE = """
 import numpy as np
 import adc
 
-print(adc.jit(lambda x: x[np.array([2, 0])])(np.array([1.0, 2.0, 3.0])).tolist())
+print(adc.jit(lambda x: np.cumsum(x))(np.array([1.0, 2.0, 3.0])).tolist())
 """
 
 
 def test_cached_modules_follow_changes_to_the_kernels(tmp_path):
-    """A copy of adc whose take3 kernel is edited between two processes sharing one cache
+    """A copy of adc whose cumsum3 kernel is edited between two processes sharing one cache
     directory: the second process must run the edited kernel."""
     import shutil
 
@@ -103,11 +103,11 @@ def test_cached_modules_follow_changes_to_the_kernels(tmp_path):
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return proc.stdout.strip().splitlines()[-1]
 
-    assert run() == "[3.0, 1.0]"
-    index = repo / "kernels" / "cpu" / "index.py"
-    old = "out[i, j, k] = x[i, src, k]"
-    source = index.read_text()
+    assert run() == "[1.0, 3.0, 6.0]"
+    scan = repo / "kernels" / "cpu" / "scan.py"
+    old = "out[i, 0, k] = x[i, 0, k]"
+    source = scan.read_text()
     if old not in source:
-        pytest.skip("kernels/cpu/index.py no longer has the take3 line this test edits")
-    index.write_text(source.replace(old, "out[i, j, k] = 2 * x[i, src, k]"))
-    assert run() == "[6.0, 2.0]", "the second process ran the stale cached take3 kernel"
+        pytest.skip("kernels/cpu/scan.py no longer has the cumsum3 line this test edits")
+    scan.write_text(source.replace(old, "out[i, 0, k] = 2 * x[i, 0, k]"))
+    assert run() == "[2.0, 4.0, 7.0]", "the second process ran the stale cached cumsum3 kernel"

@@ -279,3 +279,18 @@ def test_tensor_benchmark_script_runs_and_loops_agree(tmp_path):
     row = json.loads((tmp_path / "t.json").read_text())["rows"][0]
     assert row["adc_tensors_s"] > 0 and row["torch_eager_s"] > 0 and row["adc_grad_loop_s"] > 0
     assert row["max_param_diff"] < 1e-5
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_powers_zero_and_minus_one_print_without_pow(dtype):
+    """x ** 0 is the literal 1 (numpy's, for nan and inf too) and x ** -1 a division."""
+    x = np.array([0.0, -0.0, 1.5, -3.0, np.inf, np.nan, 1e-300], dtype)
+
+    def f(x):
+        return x ** 0, x ** -1, x ** 0.0 * anp.sin(x)
+
+    src = adc.show_source(adc.jit(f))(x)
+    assert "**" not in src and "pow" not in src, src
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for got, want in zip(adc.jit(f)(x), (x ** 0, x ** -1, x ** 0.0 * np.sin(x))):
+            np.testing.assert_array_equal(got, want)

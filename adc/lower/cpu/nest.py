@@ -1,6 +1,6 @@
 """The CPU side of a fused loop nest (nest.NestEmitter): axis 0 runs as a `prange` loop when
-large; reductions over it accumulate into per-thread private arrays combined right after the
-loop, so no two threads write one element.
+large; reductions and scatter-adds over it accumulate into per-thread private arrays combined
+right after the loop, so no two threads write one element.
 
 Stage: lower. Invariant: arrays are allocated in the generated function's prologue, before
 any loop of the nest reads or updates them.
@@ -18,11 +18,21 @@ from ..debug import empty
 from ..nest import UPDATE, Accumulate, Assign, Block, NestEmitter, np_dtype, own_index
 
 STRIP = 256  # elements per chunk of a strip-mined reduction loop
+# A scatter-add across the parallel axis updates per-thread copies of its output, filled and
+# combined serially: worth it while they hold at most this many times the updates' elements;
+# beyond that the nest runs serially.
+PRIVATE_SCATTER_MAX = 8
+
+
+def _privates_too_large(eqn) -> bool:
+    return (eqn.prim.indexed == "scatter" and eqn.params["axis"] == 0
+            and numba.config.NUMBA_NUM_THREADS * eqn.outs[0].aval.size
+            > PRIVATE_SCATTER_MAX * eqn.ins[1].aval.size)
 
 
 class CpuNestEmitter(NestEmitter):
     def __init__(self, gen, nest, parallel: bool):
-        super().__init__(gen, nest, parallel)
+        super().__init__(gen, nest, parallel and not any(map(_privates_too_large, nest.eqns)))
         self.prologue: list = []
         self.privates = False  # whether some loop accumulates into per-thread arrays
         self.parallel_blocks: list = []  # prange loops; they need `tid` if privates exist

@@ -1,5 +1,6 @@
 """The CPU lowering of every primitive that is not fused into loop nests: data movement as
-numpy views and copies, gathers/scatters and matrix products as calls into adc's CPU kernels.
+numpy views and copies, matrix products and windows as calls into adc's CPU kernels (gathers
+and scatters run inside loop nests: lower/nest.py).
 
 Stage: lower. Invariant: each rule leaves its output C-contiguous (and says so in
 `gen.contiguous`) unless it is a view, which it records with `gen.alias`; matrix products go
@@ -88,19 +89,6 @@ def _concatenate(gen, eqn):
     gen.contiguous.add(out)
 
 
-@cpu_rule(I.take_p)
-def _take(gen, eqn):
-    (x, idx), (out,) = eqn.ins, eqn.outs
-    pre, n, post = three(x.aval.shape, eqn.params["axis"])
-    m = idx.aval.size
-    tmp = gen.names.fresh("g")
-    gen.src.line(f"{tmp} = {empty(gen.shape((pre, m, post)), out.aval.dtype)}")
-    gen.src.line(f"take3({gen.c(x)}.reshape({gen.shape((pre, n, post))}), "
-                 f"{gen.c(idx)}.reshape({gen.size(m)}), {tmp})")
-    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({gen.shape(out.aval.shape)})")
-    gen.contiguous.add(out)
-
-
 @axis_kernel_rule("cpu")
 def _axis_kernel(gen, eqn):
     (x,), (out,) = eqn.ins, eqn.outs
@@ -124,19 +112,6 @@ def _check_index(gen, eqn):
     gen.alias(idx, out)
     if idx in gen.contiguous:
         gen.contiguous.add(out)
-
-
-@cpu_rule(I.scatter_add_p)
-def _scatter_add(gen, eqn):
-    (idx, upd), (out,) = eqn.ins, eqn.outs
-    axis, size = eqn.params["axis"], eqn.params["size"]
-    pre, m, post = three(upd.aval.shape, axis, idx.aval.ndim)
-    tmp = gen.names.fresh("s")
-    gen.src.line(f"{tmp} = np.zeros({gen.shape((pre, size, post))}, {np_dtype(out.aval.dtype)})")
-    gen.src.line(f"scatter_add3({gen.c(idx)}.reshape({gen.size(m)}), "
-                 f"{gen.c(upd)}.reshape({gen.shape((pre, m, post))}), {tmp})")
-    gen.src.line(f"{gen.arr(out)} = {tmp}.reshape({gen.shape(out.aval.shape)})")
-    gen.contiguous.add(out)
 
 
 def _batched(gen, eqn, kernel, single_call):

@@ -1,6 +1,6 @@
 """The CUDA lowering of every primitive that is not fused into loop nests: data movement as
-one-thread-per-element kernels (reshape stays a view), gathers/scatters and matrix products
-as host calls into adc's CUDA kernels.
+one-thread-per-element kernels (reshape stays a view), matrix products as host calls into
+adc's CUDA kernels (gathers and scatters run inside loop nests: lower/nest.py).
 
 Stage: lower. Invariant: every output is a C-contiguous device array the launcher allocated,
 or a view recorded with `gen.alias`; kernels that can fail (bounds, pivots) set a flag in the
@@ -78,18 +78,6 @@ def _concatenate(gen, eqn):
     gen.map_kernel(out, element)
 
 
-@cuda_rule(I.take_p)
-def _take(gen, eqn):
-    (x, idx), (out,) = eqn.ins, eqn.outs
-    pre, n, post = three(x.aval.shape, eqn.params["axis"])
-    m = idx.aval.size
-    gen.allocate(out)
-    if out.aval.size:
-        gen.host.line(f"take3({gen.arr(x)}.reshape(({pre}, {n}, {post})), "
-                      f"{gen.arr(idx)}.reshape({m}), {gen.arr(out)}.reshape(({pre}, {m}, "
-                      f"{post})), {gen.error_flags()})")
-
-
 @axis_kernel_rule("cuda")
 def _axis_kernel(gen, eqn):
     (x,), (out,) = eqn.ins, eqn.outs
@@ -109,18 +97,6 @@ def _check_index(gen, eqn):
                       f"{eqn.params['size']}, {gen.error_flags()})")
     gen.host.line(f"{gen.arr(out)} = {gen.arr(idx)}")
     gen.alias(idx, out)
-
-
-@cuda_rule(I.scatter_add_p)
-def _scatter_add(gen, eqn):
-    (idx, upd), (out,) = eqn.ins, eqn.outs
-    axis, size = eqn.params["axis"], eqn.params["size"]
-    pre, m, post = three(upd.aval.shape, axis, idx.aval.ndim)
-    gen.allocate(out, "0")
-    if upd.aval.size:
-        gen.host.line(f"scatter_add3({gen.arr(idx)}.reshape({m}), {gen.arr(upd)}.reshape(("
-                      f"{pre}, {m}, {post})), {gen.arr(out)}.reshape(({pre}, {size}, {post})), "
-                      f"{gen.error_flags()})")
 
 
 def _batched(gen, eqn, own: bool):
