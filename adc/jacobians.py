@@ -1,6 +1,6 @@
-"""Jacobians and Hessians, each one compiled program: `jacobian` (`jacrev`) is f's VJP vmapped
-over the rows of an identity seed, `jacfwd` its JVP vmapped over identity tangents, `hessian`
-is `jacfwd(grad(f))` (forward over reverse).
+"""Jacobians and Hessians, each one compiled program: `jacrev` is f's VJP vmapped over the rows
+of an identity seed, `jacfwd` its JVP vmapped over identity tangents, `jacobian` whichever of
+the two has fewer seeds, `hessian` is `jacfwd(grad(f))` (forward over reverse).
 
 Stage: the functional API (layer 7, beside api.py and forward.py). Invariants: the whole
 Jacobian (f's forward pass, computed once, and every row or column, batched by adc.batching)
@@ -87,6 +87,19 @@ def _forward_blocks(f, backend):
     return blocks
 
 
+def _chosen_blocks(f, backend):
+    """Forward mode where the differentiated inputs have fewer elements than the outputs
+    (a tall Jacobian: fewer columns than rows, one batched JVP per column), else reverse."""
+    reverse, forward = _reverse_blocks(f), _forward_blocks(f, backend)
+
+    def blocks(args, argnums, nums):
+        outs = trace(f, [as_aval(a) for a in args]).graph.out_avals
+        columns = sum(as_aval(args[i]).size for i in nums)
+        tall = columns < sum(o.size for o in outs)
+        return (forward if tall else reverse)(args, argnums, nums)
+    return blocks
+
+
 def _jacobian_fn(f, argnums, backend, name, blocks):
     def build(avals, kwargs):
         nums = _normalize_argnums(argnums, len(avals), name)
@@ -106,14 +119,18 @@ def _jacobian_fn(f, argnums, backend, name, blocks):
 
 
 def jacobian(f, argnums=0, *, backend=None):
+    """The Jacobian by the cheaper mode for its shape: `jacfwd`'s forward mode when the
+    differentiated arguments have fewer elements than f's outputs, `jacrev`'s reverse mode
+    otherwise (the same values, up to rounding). Shape `out.shape + arg.shape`; a tuple over
+    `argnums` when it is a tuple, and over outputs when f returns a tuple."""
+    return _jacobian_fn(f, argnums, backend, "adc.jacobian", _chosen_blocks(f, backend))
+
+
+def jacrev(f, argnums=0, *, backend=None):
     """Reverse-mode Jacobian: f's VJP applied to every row of the identity at once (a vmap),
-    with f's forward pass computed once; one compiled program per signature. Shape
-    `out.shape + arg.shape`; a tuple over `argnums` when it is a tuple, and over outputs
-    when f returns a tuple. The better choice when outputs are few."""
-    return _jacobian_fn(f, argnums, backend, "adc.jacobian", _reverse_blocks(f))
-
-
-jacrev = jacobian  # JAX's name
+    with f's forward pass computed once; one compiled program per signature, shaped as
+    `adc.jacobian`'s. The better choice when outputs are few."""
+    return _jacobian_fn(f, argnums, backend, "adc.jacrev", _reverse_blocks(f))
 
 
 def jacfwd(f, argnums=0, *, backend=None):

@@ -52,7 +52,7 @@ def adc_impls(A):
 
     g = lambda x: anp.tanh(A @ x)  # noqa: E731
     f = lambda x: anp.sum(anp.tanh(A @ x))  # noqa: E731
-    return {"adc jacobian (rev)": ("jac", adc.jacobian(g)),
+    return {"adc jacrev": ("jac", adc.jacrev(g)),
             "adc jacfwd": ("jac", adc.jacfwd(g)),
             "adc hessian (fwd over rev)": ("hess", adc.hessian(f)),
             "adc jacrev(grad) (rev/rev)": ("hess", adc.jacrev(adc.grad(f)))}

@@ -35,6 +35,7 @@ def test_jacobians_and_hessian_match_torch(backend):
     want = F.jacobian(mixed_torch, torch.tensor(X)).numpy()
     np.testing.assert_allclose(adc.jacobian(mixed, backend=backend)(X), want, rtol=1e-10)
     np.testing.assert_allclose(adc.jacfwd(mixed, backend=backend)(X), want, rtol=1e-10)
+    np.testing.assert_allclose(adc.jacrev(mixed, backend=backend)(X), want, rtol=1e-10)
     h = F.hessian(lambda t: mixed_torch(t).sum(), torch.tensor(X)).numpy()
     np.testing.assert_allclose(adc.hessian(lambda x: anp.sum(mixed(x)), backend=backend)(X), h,
                                rtol=1e-9, atol=1e-12)
@@ -49,7 +50,27 @@ def test_jacobian_of_a_convolution_matches_torch():
     np.testing.assert_allclose(ours(x), theirs.numpy(), rtol=1e-10)
 
 
-@pytest.mark.parametrize("jac", [adc.jacobian, adc.jacfwd, adc.hessian])
+def _program(jac, f, *args):
+    return str(adc.make_ir(jac(f, backend="numpy"))(*args))
+
+
+def test_jacobian_takes_the_mode_with_fewer_seeds():
+    def tall(x):  # 2 inputs, 6 outputs: forward mode
+        return anp.concatenate([anp.sin(x), anp.exp(x), x * x[0]])
+
+    def wide(x):  # 6 inputs, 2 outputs: reverse mode
+        return anp.stack([anp.sum(anp.sin(x)), anp.prod(x)])
+    x2, x6 = np.array([0.3, 0.7]), np.linspace(0.1, 0.6, 6)
+    assert _program(adc.jacobian, tall, x2) == _program(adc.jacfwd, tall, x2)
+    assert _program(adc.jacobian, tall, x2) != _program(adc.jacrev, tall, x2)
+    assert _program(adc.jacobian, wide, x6) == _program(adc.jacrev, wide, x6)
+    assert _program(adc.jacobian, wide, x6) != _program(adc.jacfwd, wide, x6)
+    for f, x in ((tall, x2), (wide, x6)):
+        np.testing.assert_allclose(adc.jacobian(f)(x), adc.jacrev(f)(x), rtol=1e-12)
+        np.testing.assert_allclose(adc.jacobian(f)(x), adc.jacfwd(f)(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("jac", [adc.jacobian, adc.jacrev, adc.jacfwd, adc.hessian])
 def test_one_graph_whatever_the_number_of_rows(jac):
     def f(x):
         return anp.sum(anp.sin(x) * anp.cumsum(x)) if jac is adc.hessian else anp.sin(x) * x[0]
