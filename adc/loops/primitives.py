@@ -346,5 +346,6 @@ cond_p = ControlPrimitive("cond", shape_rule=_cond_shape, impl=_cond_impl,
 def _cpu_only(gen, eqn):
     raise UnsupportedError(
         f"adc.{eqn.prim.name} (primitive {eqn.prim.name!r}) has no CUDA lowering in adc: a "
-        "compiled loop (adc.scan, fori_loop, while_loop, cond, and adc.checkpoint, a one-step "
-        "scan) runs on the cpu backend only; use backend='cpu' (or 'numpy')")
+        "compiled loop (adc.scan, fori_loop, while_loop, cond; adc.checkpoint, a one-step "
+        "scan; adc.vmap of a loop or of an operation it batches as a loop over the batch) runs "
+        "on the cpu backend only; use backend='cpu' (or 'numpy')")
