@@ -9,7 +9,10 @@ one (with one warning), and a directory in a module file's place is replaced. Nu
 code for a generated module lives in `<cache dir>/__pycache__` (whatever NUMBA_CACHE_DIR says),
 each data file headed by the name it was written under, a digest of its index key and of its
 payload: a data file that is not the one its index entry names (swapped, copied from another
-kernel, truncated) is a cache miss and is compiled afresh, never run.
+kernel, truncated) is a cache miss and is compiled afresh, never run. Loading a CPU function's
+cached machine code initializes Numba's runtime only, without `refresh()`ing its typing and
+lowering registries (which imports every one of them, SciPy's BLAS check included); compiling
+still refreshes them (Numba's compiler does, first thing).
 """
 from __future__ import annotations
 
@@ -122,12 +125,43 @@ def _bound_class(base: type) -> type:
     return type(f"Bound{base.__name__}", (_Bound, base), {})
 
 
+class _Loading:
+    """Mixed into Numba's CPU FunctionCache: a cached overload is rebuilt from its object
+    code, environment and type annotations, which need the runtime (NRT) and nothing of the
+    registries that `target_context.refresh()` loads (and that Numba's compiler refreshes
+    itself when a miss compiles)."""
+
+    def load_overload(self, sig, target_context):
+        from numba.core.runtime import rtsys
+
+        rtsys.initialize(target_context)
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
+
+
+@functools.lru_cache(maxsize=None)
+def _loading_class(base: type) -> type:
+    return type(f"Loading{base.__name__}", (_Loading, base), {})
+
+
+def _load_lightly(dispatcher) -> None:
+    """Make a CPU dispatcher's cache load machine code without refreshing Numba's registries
+    (see _Loading); other caches (CUDA's, none) are left as they are."""
+    from numba.core.caching import FunctionCache
+
+    cache = getattr(dispatcher, "_cache", None)
+    if type(cache) is FunctionCache:
+        cache.__class__ = _loading_class(FunctionCache)
+
+
 def _bind_machine_code(module) -> bool:
     """Point the Numba cache of every jitted function defined in `module` (not the kernels it
     imports) at machine_code_dir(), with data files bound to their entries (see _Bound);
-    whether there was one."""
+    whether there was one. Every CPU function it names, the kernels it imports too, loads its
+    machine code without refreshing Numba's registries (_load_lightly)."""
     where = None
     for obj in list(vars(module).values()):
+        _load_lightly(obj)
         cache = getattr(obj, "_cache", None)
         entry = getattr(cache, "_cache_file", None)
         if entry is None or getattr(getattr(obj, "py_func", None), "__module__",
