@@ -12,7 +12,10 @@ payload: a data file that is not the one its index entry names (swapped, copied 
 kernel, truncated) is a cache miss and is compiled afresh, never run. Loading a CPU function's
 cached machine code initializes Numba's runtime only, without `refresh()`ing its typing and
 lowering registries (which imports every one of them, SciPy's BLAS check included); compiling
-still refreshes them (Numba's compiler does, first thing).
+still refreshes them (Numba's compiler does, first thing). Compiled programs (plain data:
+module sources, flags, constants) are kept as `adc_<key>.program` files, `key` a digest of
+what built them (backends.program_key, which includes compiler_digest()), each headed by its
+key and a digest of its payload: a file that is not whole and its own is a miss and rebuilt.
 """
 from __future__ import annotations
 
@@ -74,6 +77,21 @@ def _versions() -> str:
     return f"adc={__version__};numba={numba.__version__};numpy={numpy.__version__};" \
            f"py={sys.version_info[:2]};kernels={digest.hexdigest()[:16]};" \
            f"threads={numba.config.NUMBA_NUM_THREADS}"
+
+
+@functools.lru_cache(maxsize=None)
+def compiler_digest() -> str:
+    """A digest of adc's own source files and of _versions(): a compiled program kept on disk
+    (load_program) was built by this compiler, for this Numba, NumPy and Python."""
+    digest = hashlib.sha256(_versions().encode())
+    root = Path(__file__).resolve().parents[1]
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = Path(folder, name)
+                digest.update(f"{path.relative_to(root)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def machine_code_dir() -> Path:
@@ -255,7 +273,7 @@ def clear(root: Path | None = None) -> tuple:
     return count, size
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, text: str | bytes) -> None:
     """Write `text` to a temporary file beside `path`, then rename it over `path`. The file's
     mode follows the umask (as any file the user writes: a team's shared cache directory
     stays readable), where tempfile's files are always private (0600)."""
@@ -266,7 +284,7 @@ def _write_atomically(path: Path, text: str) -> None:
             break
         except FileExistsError:  # a stale temporary file of an earlier process with our pid
             continue
-    with os.fdopen(fd, "w") as f:
+    with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as f:
         f.write(text)
     os.replace(tmp, path)
 
@@ -297,3 +315,35 @@ def load_module(source: str):
             sys.modules[name] = module
     return module
 
+
+
+_PROGRAM_MAGIC = b"adc-program-1"
+
+
+def _program_path(key: str) -> Path:
+    return cache_dir() / f"adc_{key}.program"
+
+
+def store_program(key: str, program: dict) -> None:
+    """Keep a compiled program (plain data: see lower.cpu.runtime.program) under `key`, a
+    digest of what it was built from (backends.program_key), headed by a digest of its payload."""
+    blob = pickle.dumps(program, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_atomically(_program_path(key),
+                      b" ".join([_PROGRAM_MAGIC, key.encode(), _digest(blob).encode()])
+                      + b"\n" + blob)
+
+
+def load_program(key: str) -> dict | None:
+    """The program stored under `key`, or None: none stored, or a file that is not whole and
+    its own (torn, truncated, another key's, unreadable), which the next store_program replaces."""
+    try:
+        with open(_program_path(key), "rb") as f:
+            header, _, blob = f.read().partition(b"\n")
+    except OSError:
+        return None
+    if header.split(b" ") != [_PROGRAM_MAGIC, key.encode(), _digest(blob).encode()]:
+        return None
+    try:
+        return pickle.loads(blob)
+    except Exception:  # a payload of another adc's making, whatever its digest says
+        return None
