@@ -60,7 +60,9 @@ class _StagedFunction:
     inlined when given tracers."""
 
     def __init__(self, build, backend, fastmath):
-        self._build = build  # (avals, kwargs) -> (Graph, captured tracers, aux)
+        # (avals, kwargs) -> (a function building the Graph, captured tracers, aux, origin:
+        # what it is built from, see backends.program_key, or None: not kept on disk)
+        self._build = build
         self._backend = backend
         self._fastmath = fastmath
         self._stages = StagingCache()
@@ -88,8 +90,8 @@ class _StagedFunction:
         key = (tuple(key), _freeze_kwargs(kwargs) if kwargs else ())
 
         def build():
-            graph, captured, aux = self._build([as_aval(a) for a in args], kwargs)
-            return optimize(graph), captured, aux
+            make, captured, aux, origin = self._build([as_aval(a) for a in args], kwargs)
+            return (lambda: optimize(make())), captured, aux, origin
 
         stage = self._stages.get(key, build, self._backend, self._fastmath)
         if traced or stage.captured:  # inside another transformation: inline, compile nothing
@@ -143,9 +145,10 @@ def _gradient_fn(f, argnums, has_aux, backend, fastmath, keep_value):
     n_grads = 1 if isinstance(argnums, int) else len(argnums)
 
     def build(avals, kwargs):
-        fwd, graph = trace_gradient(lambda *xs: f(*xs, **kwargs), avals, argnums,
-                                    has_aux=has_aux, keep_value=keep_value, name=_fn_name(f))
-        return graph, fwd.captured, fwd.out_tree
+        fwd, nums = trace_forward(lambda *xs: f(*xs, **kwargs), avals, argnums,
+                                  has_aux=has_aux, name=_fn_name(f))
+        return (lambda: gradient_graph(fwd, nums, keep_value), fwd.captured, fwd.out_tree,
+                (fwd.graph, ("grad", nums, keep_value)))
 
     staged = _StagedFunction(build, backend, fastmath)
 
@@ -166,10 +169,23 @@ def trace_gradient(f, avals, argnums=0, *, has_aux=False, keep_value=True, name=
     """The traced forward pass of a scalar `f` and its unoptimized value-and-gradient graph
     (inputs: f's, then captured values; outputs: the value and aux unless not `keep_value`,
     then one gradient per argument in `argnums`). Raises adc.grad's errors."""
+    fwd, nums = trace_forward(f, avals, argnums, has_aux=has_aux, name=name)
+    return fwd, gradient_graph(fwd, nums, keep_value)
+
+
+def trace_forward(f, avals, argnums=0, *, has_aux=False, name=None):
+    """The traced forward pass of a scalar `f` and the argument numbers to differentiate;
+    raises adc.grad's errors."""
     name = name or _fn_name(f)
     nums = _normalize_argnums(argnums, len(avals), "adc.grad")
     _check_float_args(avals, nums, f"adc.grad of {name}")
-    fwd = trace(f, avals, out_check=functools.partial(_check_scalar_output, name, has_aux))
+    return trace(f, avals, out_check=functools.partial(_check_scalar_output, name,
+                                                      has_aux)), nums
+
+
+def gradient_graph(fwd, nums, keep_value=True):
+    """The unoptimized value-and-gradient graph of the traced forward pass `fwd` (see
+    trace_gradient)."""
     loss = fwd.graph.outvars[0].aval
     seeds = [np.ones(loss.shape, loss.dtype)] + [None] * (len(fwd.graph.outvars) - 1)
 
@@ -177,7 +193,7 @@ def trace_gradient(f, avals, argnums=0, *, has_aux=False, keep_value=True, name=
         outs, grads = backward_pass(fwd.graph, xs, seeds, nums)
         return (outs if keep_value else outs[1:]) + grads
 
-    return fwd, trace(body, fwd.graph.in_avals).graph
+    return trace(body, fwd.graph.in_avals).graph
 
 
 def _check_scalar_output(name, has_aux, leaves, tree):
@@ -222,7 +238,7 @@ def jit(f=None, *, backend=None, fastmath=False):
 
     def build(avals, kwargs):
         traced = trace(lambda *xs: f(*xs, **kwargs), avals)
-        return traced.graph, traced.captured, traced.out_tree
+        return (lambda: traced.graph), traced.captured, traced.out_tree, (traced.graph, ("jit",))
 
     staged = _StagedFunction(build, backend, fastmath)
 
@@ -253,7 +269,7 @@ def vmap(f=None, in_axes=0, out_axes=0, *, backend=None, fastmath=False):
             def build(avals, kwargs):
                 traced = trace(lambda *xs: vmap_call(f, tree_unflatten(tree, xs), in_axes,
                                                      out_axes), avals)
-                return traced.graph, traced.captured, traced.out_tree
+                return (lambda: traced.graph), traced.captured, traced.out_tree, None
 
             run = staged[tree] = _StagedFunction(build, backend, fastmath)
         outs, out_tree = run(leaves, {})

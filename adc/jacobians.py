@@ -104,7 +104,7 @@ def _jacobian_fn(f, argnums, backend, name, blocks):
     def build(avals, kwargs):
         nums = _normalize_argnums(argnums, len(avals), name)
         traced = trace(lambda *xs: blocks(list(xs), argnums, nums), avals)
-        return traced.graph, traced.captured, traced.out_tree
+        return (lambda: traced.graph), traced.captured, traced.out_tree, None
 
     staged = _cached(f, (name, argnums, backend),
                      lambda: _StagedFunction(build, backend, False))

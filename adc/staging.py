@@ -6,12 +6,15 @@ Stage: orchestration. Invariants: a signature's graph is built (traced, differen
 optimized) once and compiled at most once per stage, on its first run, while it stays among
 the `cache_entries()` most recently used (an evicted one is built again when next needed); a
 graph that captured values from an enclosing trace belongs to that trace and is never cached.
+A stage whose builder names its origin (adc.grad, adc.jit: the traced user graph and what is
+done to it) looks its program up on disk first (backends.program_key): a warm process traces
+the function and loads the program, building the gradient graph only if it inlines it.
 """
 from __future__ import annotations
 
 import os
 
-from .backends import compile_graph
+from .backends import compile_graph, load_program, program_key
 from .errors import AdcError
 
 DEFAULT_ENTRIES = 1024
@@ -76,20 +79,37 @@ class LRU(dict):
 
 class Stage:
     """A built graph, the values it captured from an enclosing trace (extra inputs after its
-    own), what its builder keeps beside it (`aux`), and, once run, its compiled form."""
+    own), what its builder keeps beside it (`aux`), and, once run, its compiled form. A graph
+    given as a function is built only when it is needed: for inlining, or for compiling a
+    program that is not on disk (for a stage given an `origin`, what its graph is built from:
+    see backends.program_key)."""
 
-    __slots__ = ("graph", "captured", "aux", "_backend", "_fastmath", "_run")
+    __slots__ = ("_graph", "captured", "aux", "_backend", "_fastmath", "_run", "_origin")
 
-    def __init__(self, graph, captured, aux, backend, fastmath=False):
-        self.graph, self.captured, self.aux = graph, captured, aux
+    def __init__(self, graph, captured, aux, backend, fastmath=False, origin=None):
+        self._graph, self.captured, self.aux = graph, captured, aux
         self._backend, self._fastmath = backend, fastmath
         self._run = None
+        self._origin = origin
+
+    @property
+    def graph(self):
+        """The built graph (`graph` itself, or what it returns when it is a function)."""
+        if callable(self._graph):
+            self._graph = self._graph()
+        return self._graph
 
     @property
     def run(self):
-        """The graph compiled for the stage's backend (compiled on first use)."""
+        """The graph compiled for the stage's backend (on first use; from the disk cache of
+        programs when an earlier process compiled the same origin)."""
         if self._run is None:
-            self._run = compile_graph(self.graph, self._backend, fastmath=self._fastmath)
+            key = (program_key(self._origin, self._backend, self._fastmath)
+                   if self._origin is not None and not self.captured else None)
+            self._run = load_program(key) if key is not None else None
+            if self._run is None:
+                self._run = compile_graph(self.graph, self._backend, fastmath=self._fastmath,
+                                          key=key)
         return self._run
 
 
@@ -107,12 +127,15 @@ class StagingCache:
         return self._stages.evictions
 
     def get(self, key, build, backend, fastmath=False) -> Stage:
-        """The stage of `key`; the first time, `build()` returns its (graph, captured, aux)."""
+        """The stage of `key`; the first time, `build()` returns its (graph, captured, aux), or
+        (a function building the graph, captured, aux, origin) to use the disk cache of
+        programs (see Stage)."""
         try:
             return self._stages[key]
         except KeyError:
             pass
-        stage = Stage(*build(), backend, fastmath)
+        graph, captured, aux, *origin = build()
+        stage = Stage(graph, captured, aux, backend, fastmath, *origin)
         if not stage.captured:
             self._stages[key] = stage
         return stage

@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from report import add_json_option, machine, write_json  # noqa: E402
+from report import add_json_option, child_env, machine, write_json  # noqa: E402
 
 from adc.progress import fmt_time as fmt  # noqa: E402
 
@@ -91,7 +91,8 @@ ARGNUMS = {"lstack": lambda n: tuple(range(n)), "mlp": lambda n: tuple(range(2, 
 
 
 def _child(name, depth, split):
-    """Run in a fresh process: print {"first_s", "steady_s", "kernels", "hits", "misses"}."""
+    """Run in a fresh process: print {"first_s", "steady_s", "kernels", "hits", "misses",
+    "sympy" (whether the first call imported it)}."""
     import numpy as np
 
     import adc
@@ -105,6 +106,7 @@ def _child(name, depth, split):
     t = time.perf_counter()
     g(*args)
     first = time.perf_counter() - t
+    sympy = "sympy" in sys.modules  # a warm process loads the program: no derivative taken
     times = []
     for _ in range(20):
         t = time.perf_counter()
@@ -115,7 +117,8 @@ def _child(name, depth, split):
     compiled = compile_graph(adc.make_ir(g)(*args), "cpu")
     hits, misses = compiled.cache_stats()
     print(json.dumps({"first_s": first, "steady_s": sorted(times)[len(times) // 2],
-                      "kernels": compiled.kernels, "hits": hits, "misses": misses}))
+                      "kernels": compiled.kernels, "hits": hits, "misses": misses,
+                      "sympy": sympy}))
 
 
 def _batch_child():
@@ -142,7 +145,7 @@ def _batch_child():
 def measure(name, depth, split, timeout):
     """{"cold": ..., "warm": ...} for one program, each from a fresh process."""
     with tempfile.TemporaryDirectory() as cache_dir:
-        env = dict(os.environ, ADC_CACHE_DIR=cache_dir)
+        env = child_env(ADC_CACHE_DIR=cache_dir)
         row = {}
         for run in ("cold", "warm"):
             try:
@@ -195,7 +198,7 @@ def main():
     with tempfile.TemporaryDirectory() as cache_dir:
         out = subprocess.run([sys.executable, __file__, "--batch-child"], capture_output=True,
                              text=True, timeout=opts.timeout, check=True,
-                             env=dict(os.environ, ADC_CACHE_DIR=cache_dir))
+                             env=child_env(ADC_CACHE_DIR=cache_dir))
     batches = json.loads(out.stdout.strip().splitlines()[-1])
     print("first call at a new batch size (empty cache; batch 64, then 48):")
     for mode in ("tensor_step", "adc_grad"):

@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from report import add_json_option, machine, write_json  # noqa: E402
+from report import add_json_option, child_env, machine, write_json  # noqa: E402
 
 from workloads import WORKLOADS, make_inputs  # noqa: E402
 
@@ -44,7 +44,7 @@ def timeit(fn, min_time=0.5, max_reps=200):
 
 def first_call(name, cache_dir):
     """Seconds for the first gradient call in a fresh process using `cache_dir`."""
-    env = dict(os.environ, ADC_CACHE_DIR=cache_dir)
+    env = child_env(ADC_CACHE_DIR=cache_dir)
     out = subprocess.run([sys.executable, __file__, "--first-call", name], env=env,
                          capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])

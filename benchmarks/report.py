@@ -4,6 +4,7 @@ a run rewrites them only when asked to, with `--json benchmarks/<script>.json`),
 machine they were measured on."""
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import platform
@@ -28,3 +29,15 @@ def write_json(path, payload: dict, note: str = "") -> None:
         with open(path, "w") as f:
             json.dump(payload, f, indent=2)
         print(f"wrote {path}")
+
+
+def child_env(**extra) -> dict:
+    """The environment of a benchmark's fresh processes: this one's with `extra`, and with
+    adc's modules compiled to bytecode and read from it (PYTHONDONTWRITEBYTECODE dropped), as
+    in an installed adc, whose modules pip compiles: a fresh process does not recompile them."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for package in ("adc", "kernels"):
+        compileall.compile_dir(os.path.join(root, package), quiet=1)
+    env = dict(os.environ, **extra)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env

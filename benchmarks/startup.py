@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from report import add_json_option, machine, write_json  # noqa: E402
+from report import add_json_option, child_env, machine, write_json  # noqa: E402
 
 from adc.progress import fmt_time as fmt  # noqa: E402
 
@@ -77,8 +77,8 @@ def main():
     opts = parser.parse_args()
     rows = {}
     with tempfile.TemporaryDirectory(prefix="adc-startup-") as cache:
-        env = dict(os.environ, PYTHONPATH=ROOT, ADC_CACHE_DIR=os.path.join(cache, "adc"),
-                   NUMBA_CACHE_DIR=os.path.join(cache, "numba"))
+        env = child_env(PYTHONPATH=ROOT, ADC_CACHE_DIR=os.path.join(cache, "adc"),
+                        NUMBA_CACHE_DIR=os.path.join(cache, "numba"))
         for name, body in STEPS.items():
             if name.endswith("first adc.grad"):
                 rows[name + " (empty cache)"] = measure(body, env, 1)

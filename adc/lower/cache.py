@@ -9,7 +9,13 @@ one (with one warning), and a directory in a module file's place is replaced. Nu
 code for a generated module lives in `<cache dir>/__pycache__` (whatever NUMBA_CACHE_DIR says),
 each data file headed by the name it was written under, a digest of its index key and of its
 payload: a data file that is not the one its index entry names (swapped, copied from another
-kernel, truncated) is a cache miss and is compiled afresh, never run.
+kernel, truncated) is a cache miss and is compiled afresh, never run. Loading a CPU function's
+cached machine code initializes Numba's runtime only, without `refresh()`ing its typing and
+lowering registries (which imports every one of them, SciPy's BLAS check included); compiling
+still refreshes them (Numba's compiler does, first thing). Compiled programs (plain data:
+module sources, flags, constants) are kept as `adc_<key>.program` files, `key` a digest of
+what built them (backends.program_key, which includes compiler_digest()), each headed by its
+key and a digest of its payload: a file that is not whole and its own is a miss and rebuilt.
 """
 from __future__ import annotations
 
@@ -73,6 +79,21 @@ def _versions() -> str:
            f"threads={numba.config.NUMBA_NUM_THREADS}"
 
 
+@functools.lru_cache(maxsize=None)
+def compiler_digest() -> str:
+    """A digest of adc's own source files and of _versions(): a compiled program kept on disk
+    (load_program) was built by this compiler, for this Numba, NumPy and Python."""
+    digest = hashlib.sha256(_versions().encode())
+    root = Path(__file__).resolve().parents[1]
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = Path(folder, name)
+                digest.update(f"{path.relative_to(root)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def machine_code_dir() -> Path:
     """Where Numba's index (.nbi) and data (.nbc) files of the generated modules go."""
     path = cache_dir() / "__pycache__"
@@ -122,12 +143,43 @@ def _bound_class(base: type) -> type:
     return type(f"Bound{base.__name__}", (_Bound, base), {})
 
 
+class _Loading:
+    """Mixed into Numba's CPU FunctionCache: a cached overload is rebuilt from its object
+    code, environment and type annotations, which need the runtime (NRT) and nothing of the
+    registries that `target_context.refresh()` loads (and that Numba's compiler refreshes
+    itself when a miss compiles)."""
+
+    def load_overload(self, sig, target_context):
+        from numba.core.runtime import rtsys
+
+        rtsys.initialize(target_context)
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
+
+
+@functools.lru_cache(maxsize=None)
+def _loading_class(base: type) -> type:
+    return type(f"Loading{base.__name__}", (_Loading, base), {})
+
+
+def _load_lightly(dispatcher) -> None:
+    """Make a CPU dispatcher's cache load machine code without refreshing Numba's registries
+    (see _Loading); other caches (CUDA's, none) are left as they are."""
+    from numba.core.caching import FunctionCache
+
+    cache = getattr(dispatcher, "_cache", None)
+    if type(cache) is FunctionCache:
+        cache.__class__ = _loading_class(FunctionCache)
+
+
 def _bind_machine_code(module) -> bool:
     """Point the Numba cache of every jitted function defined in `module` (not the kernels it
     imports) at machine_code_dir(), with data files bound to their entries (see _Bound);
-    whether there was one."""
+    whether there was one. Every CPU function it names, the kernels it imports too, loads its
+    machine code without refreshing Numba's registries (_load_lightly)."""
     where = None
     for obj in list(vars(module).values()):
+        _load_lightly(obj)
         cache = getattr(obj, "_cache", None)
         entry = getattr(cache, "_cache_file", None)
         if entry is None or getattr(getattr(obj, "py_func", None), "__module__",
@@ -221,7 +273,7 @@ def clear(root: Path | None = None) -> tuple:
     return count, size
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, text: str | bytes) -> None:
     """Write `text` to a temporary file beside `path`, then rename it over `path`. The file's
     mode follows the umask (as any file the user writes: a team's shared cache directory
     stays readable), where tempfile's files are always private (0600)."""
@@ -232,7 +284,7 @@ def _write_atomically(path: Path, text: str) -> None:
             break
         except FileExistsError:  # a stale temporary file of an earlier process with our pid
             continue
-    with os.fdopen(fd, "w") as f:
+    with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as f:
         f.write(text)
     os.replace(tmp, path)
 
@@ -263,3 +315,35 @@ def load_module(source: str):
             sys.modules[name] = module
     return module
 
+
+
+_PROGRAM_MAGIC = b"adc-program-1"
+
+
+def _program_path(key: str) -> Path:
+    return cache_dir() / f"adc_{key}.program"
+
+
+def store_program(key: str, program: dict) -> None:
+    """Keep a compiled program (plain data: see lower.cpu.runtime.program) under `key`, a
+    digest of what it was built from (backends.program_key), headed by a digest of its payload."""
+    blob = pickle.dumps(program, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_atomically(_program_path(key),
+                      b" ".join([_PROGRAM_MAGIC, key.encode(), _digest(blob).encode()])
+                      + b"\n" + blob)
+
+
+def load_program(key: str) -> dict | None:
+    """The program stored under `key`, or None: none stored, or a file that is not whole and
+    its own (torn, truncated, another key's, unreadable), which the next store_program replaces."""
+    try:
+        with open(_program_path(key), "rb") as f:
+            header, _, blob = f.read().partition(b"\n")
+    except OSError:
+        return None
+    if header.split(b" ") != [_PROGRAM_MAGIC, key.encode(), _digest(blob).encode()]:
+        return None
+    try:
+        return pickle.loads(blob)
+    except Exception:  # a payload of another adc's making, whatever its digest says
+        return None

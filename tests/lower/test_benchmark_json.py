@@ -36,3 +36,10 @@ def test_every_script_writes_json_through_the_helper():
         text = script.read_text()
         assert "add_json_option(parser" in text and "write_json(opts.json" in text, script
         assert not re.search(r'"--json"|open\(opts\.json|json\.dump\(', text), script
+
+
+def test_fresh_processes_read_bytecode_as_an_installed_adc_does(monkeypatch):
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = report.child_env(ADC_CACHE_DIR="/somewhere")
+    assert "PYTHONDONTWRITEBYTECODE" not in env and env["ADC_CACHE_DIR"] == "/somewhere"
+    assert list((BENCHMARKS.parent / "adc" / "__pycache__").glob("api.*.pyc"))

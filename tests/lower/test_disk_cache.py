@@ -167,3 +167,38 @@ def test_both_targets_cache_files_refuse_foreign_data(tmp_path):
         key_digest = data_b.read_bytes().split(b"\n", 1)[0].split(b" ")[2]
         data_b.write_bytes(data_b.read_bytes().replace(key_digest, b"0" * len(key_digest), 1))
         assert b.load(("sig", "x")) is None  # saved under another key
+
+
+_COUNT_REFRESHES = textwrap.dedent("""
+    import json, numpy as np
+    from numba.core import base
+    refreshes = []
+    real = base.BaseContext.refresh
+    base.BaseContext.refresh = lambda self: refreshes.append(1) or real(self)
+    import adc, adc.numpy as anp
+    from adc.lower.cpu import compile_cpu
+    from adc.opt import prepare
+    x, W = np.linspace(0.1, 0.9, 5), np.eye(5)
+    graph = prepare(adc.make_ir(adc.grad(lambda x, W: anp.sum(anp.tanh(W @ x) ** 2)))(x, W),
+                    "cpu")
+    out = {}
+    for split in (False, True):
+        compiled = compile_cpu(graph, split=split)
+        out[str(split)] = [compiled(x, W)[0].tolist(), *compiled.cache_stats()]
+    out["refreshes"] = len(refreshes)
+    print(json.dumps(out))
+""")
+
+
+def test_cached_machine_code_loads_without_refreshing_numba(tmp_path):
+    """A process whose kernels (the generated ones and the kernels library's matrix product
+    they call) all come from the disk cache never refreshes Numba's typing and lowering
+    registries: loading machine code needs only Numba's runtime. The compiling process does."""
+    first = run_child(tmp_path, _COUNT_REFRESHES)
+    assert first["refreshes"] > 0
+    second = run_child(tmp_path, _COUNT_REFRESHES)
+    assert second["refreshes"] == 0
+    for split in ("False", "True"):
+        assert second[split][0] == first[split][0]
+        hits, misses = second[split][1:]
+        assert hits >= 1 and misses == 0

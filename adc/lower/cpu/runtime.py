@@ -27,23 +27,25 @@ class CompiledGraph:
     """Calls the generated code: arrays in, list of arrays out. `.source` is the generated
     module (split: the driver, then each distinct kernel's module; whole: then a comment with
     the lengths its argument S holds for this graph's shapes); `.kernels` the number of
-    distinct compiled kernels."""
+    distinct compiled kernels; `.program` what it is made of (see `program`), which the disk
+    cache of programs stores."""
 
-    def __init__(self, graph: Graph, gen: CpuCodegen, source: str):
-        self._kernel_sources = list(gen.kernel_sources) if gen.split else [source]
+    def __init__(self, program: dict):
+        self.program = program
+        source, self._kernel_sources = program["source"], program["kernel_sources"]
+        split = program["split"]
         self.kernels = len(self._kernel_sources)
-        self.source = ("\n\n".join([source, *self._kernel_sources]) if gen.split
-                       else source + (f"# S = {gen.sizes}\n" if gen.sizes else ""))
-        self._parallel = gen.parallel
+        self.source = ("\n\n".join([source, *self._kernel_sources]) if split
+                       else source + (f"# S = {program['sizes']}\n" if program["sizes"] else ""))
+        self._parallel = program["parallel"]
         self._dispatchers = self._load()
-        self._make = cache.load_module(source).make if gen.split else None  # the driver
+        self._make = cache.load_module(source).make if split else None  # the driver
         self._kernel = self._first_call  # the linked program once it has loaded
-        self._scalar_in = tuple(v.aval.shape == () for v in graph.invars)
+        self._scalar_in = program["scalar_in"]
         self._any_scalar_in = any(self._scalar_in)
-        aliased = {i for i, v in enumerate(graph.outvars) if v in gen.aliases}
-        self._post = tuple((v.aval.shape == (), i in aliased) for i, v in enumerate(graph.outvars))
+        self._post = program["post"]
         self._plain_out = not any(scalar or aliased for scalar, aliased in self._post)
-        self._consts = tuple(gen.const_arrays())
+        self._consts = program["consts"]
 
     def _load(self) -> list:
         return [cache.load_module(s).kernel for s in self._kernel_sources]
@@ -130,4 +132,17 @@ def compile_cpu(graph: Graph, fastmath: bool = False, split: bool | None = None)
         split = sum(isinstance(item, Nest) for item in items) >= SPLIT_MIN_NESTS
     gen = CpuCodegen(graph, fastmath, split)
     source = gen.generate(items)
-    return CompiledGraph(graph, gen, source)
+    return CompiledGraph(program(graph, gen, source))
+
+
+def program(graph: Graph, gen: CpuCodegen, source: str) -> dict:
+    """A compiled graph as plain data (source text, flags, constant arrays): the generated
+    module `source`, its kernels' modules (itself when whole), and what the runtime needs of
+    the graph (scalar inputs; outputs that are scalars or may alias an input or a constant)."""
+    aliased = {i for i, v in enumerate(graph.outvars) if v in gen.aliases}
+    return {"source": source, "split": gen.split,
+            "kernel_sources": list(gen.kernel_sources) if gen.split else [source],
+            "sizes": list(gen.sizes), "parallel": gen.parallel,
+            "scalar_in": tuple(v.aval.shape == () for v in graph.invars),
+            "post": tuple((v.aval.shape == (), i in aliased) for i, v in enumerate(graph.outvars)),
+            "consts": tuple(gen.const_arrays())}
