@@ -9,8 +9,8 @@ Python loop unrolled), kmeans (its "dir": the gradient over the Hessian's diagon
 reverse), gmm (the Gaussian mixture with a Wishart prior; gradient over alpha, mu, q, l),
 ba (ADBench's bundle adjustment: the gradient of half its residuals' squared sum), ba_jac
 (ADBench's derivative of ba: the residuals' sparse Jacobian, rows per observation, from the
-JVP vmapped over 15 compressed seeds: adc.vmap inside adc.jit, jax.vmap inside jax.jit,
-torch.func.vmap eager) and lstm
+JVP over 15 compressed seeds: adc.vmap inside adc.jit, torch.func.vmap eager, and 15 JVPs
+inside jax.jit, faster there than jax.vmap) and lstm
 (ADBench's diagonal LSTM over a character sequence, as a compiled loop: adc.scan,
 jax.lax.scan; torch runs the Python loop, and torch.compile is not tried on its thousands of
 steps). Every peer's derivative must agree with adc's to 1e-8 (relative to its largest
@@ -149,7 +149,11 @@ def jax_impl(name, f, n_wrt):
         return jax.jvp(lambda c: g(c)[0], (C,), (jax.numpy.ones_like(C),))
 
     def push(fn_, primals, tangents):
-        return jax.vmap(lambda *t: jax.jvp(fn_, tuple(primals), t)[1])(*tangents)
+        # The 15 JVPs one by one, stacked: XLA folds each one's constant seed, which makes this
+        # 1.5-1.9x faster than jax.vmap of the JVP (benchmarks/RESULTS.md, ba_jac).
+        columns = [jax.jvp(fn_, tuple(primals), tuple(t[i] for t in tangents))[1]
+                   for i in range(len(tangents[0]))]
+        return tuple(J.stack(c) for c in zip(*columns))
 
     d = jax.jit(_derivative(name, fn, n_wrt, grad, jvp, lambda d, h: d / h, push, J))
     return lambda *a: jax.block_until_ready(d(*a))
