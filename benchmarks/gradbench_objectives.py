@@ -164,28 +164,27 @@ def ba(cams, X, w, feats, cam_idx, pt_idx, xp):
 
 
 def ba_seeds(cams, X, w):
-    """The 15 compressed tangents (cams, X, w): one per camera parameter, point coordinate
-    and the weight, seeded in every camera (point, observation) at once."""
-    seeds = []
-    for k, a in enumerate((cams, X, w)):
-        for s in range(a.shape[1] if a.ndim == 2 else 1):
-            t = [np.zeros(b.shape) for b in (cams, X, w)]
-            if a.ndim == 2:
-                t[k][:, s] = 1.0  # a column of the cameras' or the points' matrix
-            else:
-                t[k][:] = 1.0  # every weight
-            seeds.append(tuple(t))
+    """The 15 compressed tangents, stacked along a leading axis (15, *cams.shape), (15,
+    *X.shape), (15, *w.shape): one per camera parameter, point coordinate and the weight,
+    seeded in every camera (point, observation) at once."""
+    seeds = tuple(np.zeros((15,) + a.shape) for a in (cams, X, w))
+    for s in range(11):
+        seeds[0][s, :, s] = 1.0  # a column of the cameras' matrix
+    for s in range(3):
+        seeds[1][11 + s, :, s] = 1.0  # a column of the points' matrix
+    seeds[2][14] = 1.0  # every weight
     return seeds
 
 
-def ba_sparse_jacobian(jvp, residuals, primals, seeds, xp):
-    """ADBench's sparse BA Jacobian from 15 JVPs, `jvp(f, primals, tangents)` -> J·tangents:
-    each observation's residuals read one camera, one point and one weight, so the JVP along
-    a seed (one parameter slot of every camera, say) is that slot's column of every row at once.
+def ba_sparse_jacobian(jvps, residuals, primals, seeds, xp):
+    """ADBench's sparse BA Jacobian from the 15 JVPs at once, `jvps(f, primals, tangents)` ->
+    J·tangents for tangents stacked along a leading axis (a vmap of the JVP): each
+    observation's residuals read one camera, one point and one weight, so the JVP along a seed
+    (one parameter slot of every camera, say) is that slot's column of every row at once.
     Returns the (p, 2, 15) reprojection rows (camera 11 | point 3 | weight) and the weight
     errors' derivatives (p,)."""
-    columns = [jvp(residuals, primals, tangents) for tangents in seeds]
-    return xp.stack([c[0] for c in columns], axis=-1), columns[-1][1]
+    reproj, werr = jvps(residuals, primals, seeds)
+    return xp.moveaxis(reproj, 0, -1), werr[-1]
 
 
 # ---- lstm: ADBench's diagonal LSTM (l layers of b-wide cells) predicting each character of

@@ -1,7 +1,9 @@
 """Constant folding and algebraic identities. Stage: optimize. Invariant: an equation whose
 inputs are all constants is evaluated with its numpy reference when its result is small; an
 identity (x*1, x+0, x-0, x/1, neg(neg x)) is removed when the surviving operand already has
-the result's shape and dtype, so values are unchanged bit for bit."""
+the result's shape and dtype, so values are unchanged bit for bit; the neutral operand may be a
+constant or a rearrangement of one (`rearranging` primitives: a broadcast 1.0, unfolded because
+folding never grows constants)."""
 from __future__ import annotations
 
 import numpy as np
@@ -44,7 +46,17 @@ def _identity_survivor(eqn, ins, consts, producer):
             return inner.ins[0]
         return None
     for keep, neutral, value in eqn.prim.identities:
-        c = consts.get(ins[neutral])
+        c = _constant(ins[neutral], consts, producer)
         if c is not None and ins[keep].aval == out and np.all(c == value):
             return ins[keep]
     return None
+
+
+def _constant(v, consts, producer):
+    """v's constant value, or the value of the constant it rearranges (the same elements)."""
+    while v not in consts:
+        eqn = producer.get(v)
+        if eqn is None or not eqn.prim.rearranging:
+            return None
+        v = eqn.ins[0]
+    return consts[v]

@@ -33,6 +33,9 @@ TRAITS = {
     "blas": False,  # runs as a BLAS/LAPACK-backed kernel rather than fused loops
     "identities": (),  # (survivor, neutral, value): op(.., neutral=value, ..) is the survivor
     "involution": False,  # op(op(x)) == x bit for bit (folding removes the pair)
+    # every element of the result is an element of the first input (reshape, transpose,
+    # broadcast_to): folding sees a neutral constant (a broadcast 1.0) through it
+    "rearranging": False,
     "second_order": False,  # smooth on its test domain: the checker tests its Hessian too
     # the name of a kernel that every target's kernels package exports, computing the primitive
     # along params["axis"] as kernel(x viewed (pre, n, post), out viewed (pre, m, post)); such

@@ -31,6 +31,7 @@ reshape_p = Primitive(
     vjp=lambda cts, ins, outs, needed, shape: (lax.reshape(cts[0], ins[0].shape),),
     domains=("real",),
     batch=B.reshape,
+    rearranging=True,
     second_order=True,
     cases=[case(((2, 3),), {"shape": (3, 2)}), case(((6,),), {"shape": (1, 2, 3)}),
            case(((),), {"shape": (1,)}), case(((0, 3),), {"shape": (3, 0)})],
@@ -49,6 +50,7 @@ transpose_p = Primitive(
     vjp=_transpose_vjp,
     domains=("real",),
     batch=B.transpose,
+    rearranging=True,
     second_order=True,
     cases=[case(((2, 3, 4),), {"perm": (2, 0, 1)}), case(((2, 3),), {"perm": (1, 0)})],
 )
@@ -76,6 +78,7 @@ broadcast_to_p = Primitive(
     vjp=_broadcast_vjp,
     domains=("real",),
     batch=B.broadcast_to,
+    rearranging=True,
     fusable=True,
     second_order=True,
     cases=[case(((3,),), {"shape": (2, 3)}), case(((1, 3),), {"shape": (4, 3)}),

@@ -1,5 +1,5 @@
-"""GradBench's BA objective (benchmarks/gradbench_objectives.py): the sparse Jacobian that 15
-JVPs along compressed seeds give, inside adc.jit, holds the dense Jacobian's nonzero rows."""
+"""GradBench's BA objective (benchmarks/gradbench_objectives.py): the sparse Jacobian that the
+JVP vmapped over 15 compressed seeds gives, inside adc.jit, holds the dense Jacobian's rows."""
 from __future__ import annotations
 
 import sys

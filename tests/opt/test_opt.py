@@ -11,6 +11,7 @@ import adc.numpy as anp
 from adc.ad import backward_pass
 from adc.ir import Graph, aval_of, eval_graph
 from adc.opt import cse, dce, fold_constants, optimize
+from adc.prims import lax
 from adc.tracer import trace
 
 RNG = np.random.default_rng(0)
@@ -278,6 +279,23 @@ def test_fold_constants_keeps_broadcasting_identities():
     const_graph, args = _with_constant_inputs(graph, [B4, np.ones((2, 4))], [1])
     out = fold_constants(const_graph)
     assert out.out_avals[0].shape == (2, 4)
+    _assert_same_results(const_graph, out, args)
+
+
+def test_fold_constants_sees_neutral_constants_through_broadcasts():
+    """x * broadcast(1.0) and x + reshape(broadcast(0.0)) (what AD emits) are x; a broadcast
+    that changes x's shape stays an equation."""
+    def f(x, one, zero):
+        y = x * lax.broadcast_to(one, (3, 4)) + lax.reshape(lax.broadcast_to(zero, (12,)), (3, 4))
+        return y, lax.broadcast_to(one, (2, 3, 4)) * y
+
+    graph = trace(f, [aval_of(A34), aval_of(np.ones(())), aval_of(np.zeros((1,)))]).graph
+    const_graph, args = _with_constant_inputs(graph, [A34, np.ones(()), np.zeros((1,))], [1, 2])
+    assert _count(const_graph) == 7
+    out = dce(fold_constants(const_graph))
+    assert out.outvars[0] is out.invars[0]
+    assert [e.prim.name for e in out.eqns] == ["broadcast_to", "mul"]
+    assert out.out_avals[1].shape == (2, 3, 4)
     _assert_same_results(const_graph, out, args)
 
 
