@@ -1,9 +1,10 @@
 """Constant folding and algebraic identities. Stage: optimize. Invariant: an equation whose
 inputs are all constants is evaluated with its numpy reference when its result is small; an
-identity (x*1, x+0, x-0, x/1, neg(neg x)) is removed when the surviving operand already has
-the result's shape and dtype, so values are unchanged bit for bit; the neutral operand may be a
-constant or a rearrangement of one (`rearranging` primitives: a broadcast 1.0, unfolded because
-folding never grows constants)."""
+identity (x*1, x+(-0.0), x-0.0, x/1, neg(neg x); zeros signed as IEEE arithmetic needs them,
+since -0.0 + 0.0 is +0.0) is removed when the surviving operand already has the result's shape
+and dtype, so values are unchanged bit for bit; the neutral operand may be a constant or a
+rearrangement of one (`rearranging` primitives: a broadcast 1.0, unfolded because folding never
+grows constants)."""
 from __future__ import annotations
 
 import numpy as np
@@ -47,9 +48,18 @@ def _identity_survivor(eqn, ins, consts, producer):
         return None
     for keep, neutral, value in eqn.prim.identities:
         c = _constant(ins[neutral], consts, producer)
-        if c is not None and ins[keep].aval == out and np.all(c == value):
+        if c is not None and ins[keep].aval == out and _all_equal(c, value):
             return ins[keep]
     return None
+
+
+def _all_equal(c, value) -> bool:
+    """Every element of `c` is `value`, with its sign for floats: x + 0.0 is not x at x = -0.0
+    (x + -0.0 is), and x - -0.0 is not x there (x - 0.0 is)."""
+    c = np.asarray(c)
+    if not np.all(c == value):
+        return False
+    return c.dtype.kind not in "fc" or bool(np.all(np.signbit(c.real) == np.signbit(value)))
 
 
 def _constant(v, consts, producer):

@@ -133,7 +133,7 @@ pow_scalar_p = Elementwise(
 )
 
 add_p = _binary("add", lambda x, y: x + y, np.add, "add",
-                identities=((0, 1, 0.0), (1, 0, 0.0)), **_exact, **_smooth)
+                identities=((0, 1, -0.0), (1, 0, -0.0)), **_exact, **_smooth)
 sub_p = _binary("sub", lambda x, y: x - y, np.subtract, "sub", identities=((0, 1, 0.0),),
                 **_exact, **_smooth)
 mul_p = _binary("mul", lambda x, y: x * y, np.multiply, "mul",

@@ -259,15 +259,31 @@ def test_fold_constants_whole_graph_constant():
 
 
 def test_fold_constants_removes_identities():
-    def f(x, one, zero):
-        return ((x * one + zero) - zero) / one
+    def f(x, one, negative_zero, zero):
+        return ((x * one + negative_zero) - zero) / one
 
-    graph = trace(f, [aval_of(B4)] * 3).graph
-    const_graph, args = _with_constant_inputs(graph, [B4, np.ones(4), np.zeros(4)], [1, 2])
+    graph = trace(f, [aval_of(B4)] * 4).graph
+    const_graph, args = _with_constant_inputs(
+        graph, [B4, np.ones(4), np.full(4, -0.0), np.zeros(4)], [1, 2, 3])
     out = fold_constants(const_graph)
     assert _count(out) == 0
     assert out.outvars[0] is out.invars[0]
     _assert_same_results(const_graph, out, args)
+
+
+def test_fold_constants_keeps_the_sign_of_zero():
+    """-0.0 + 0.0 is +0.0 and -0.0 - -0.0 is +0.0: neither is an identity at x = -0.0."""
+    def f(x, zero, negative_zero):
+        return x + zero, zero + x, x - negative_zero
+
+    x = np.array([-0.0, 0.0, 1.5, -2.0])
+    graph = trace(f, [aval_of(x)] * 3).graph
+    const_graph, args = _with_constant_inputs(graph, [x, np.zeros(4), np.full(4, -0.0)], [1, 2])
+    out = fold_constants(const_graph)
+    assert _count(out) == 3
+    for got in eval_graph(out, *args):
+        np.testing.assert_array_equal(np.signbit(got), [False, False, False, True])
+    assert not np.signbit(adc.jit(lambda x: x + 0.0)(np.array([-0.0])))[0]
 
 
 def test_fold_constants_keeps_broadcasting_identities():
@@ -283,14 +299,15 @@ def test_fold_constants_keeps_broadcasting_identities():
 
 
 def test_fold_constants_sees_neutral_constants_through_broadcasts():
-    """x * broadcast(1.0) and x + reshape(broadcast(0.0)) (what AD emits) are x; a broadcast
-    that changes x's shape stays an equation."""
+    """x * broadcast(1.0) and x + reshape(broadcast(-0.0)) are x; a broadcast that changes x's
+    shape stays an equation."""
     def f(x, one, zero):
         y = x * lax.broadcast_to(one, (3, 4)) + lax.reshape(lax.broadcast_to(zero, (12,)), (3, 4))
         return y, lax.broadcast_to(one, (2, 3, 4)) * y
 
     graph = trace(f, [aval_of(A34), aval_of(np.ones(())), aval_of(np.zeros((1,)))]).graph
-    const_graph, args = _with_constant_inputs(graph, [A34, np.ones(()), np.zeros((1,))], [1, 2])
+    const_graph, args = _with_constant_inputs(graph, [A34, np.ones(()), np.full((1,), -0.0)],
+                                              [1, 2])
     assert _count(const_graph) == 7
     out = dce(fold_constants(const_graph))
     assert out.outvars[0] is out.invars[0]
