@@ -1,6 +1,10 @@
 """The CPU side of a fused loop nest (nest.NestEmitter): axis 0 runs as a `prange` loop when
 large; reductions and scatter-adds over it accumulate into per-thread private arrays combined
-right after the loop, so no two threads write one element.
+right after the loop, so no two threads write one element. A parallel loop that updates
+private arrays runs over a few chunks of axis 0 per thread, reading the thread's id once per
+chunk: an id read per element is a call that keeps the loop from vectorizing, and a chunk lets
+LLVM keep a private accumulator in a register instead of storing it per element into a cache
+line the other threads' accumulators share.
 
 Stage: lower. Invariant: arrays are allocated in the generated function's prologue, before
 any loop of the nest reads or updates them.
@@ -22,6 +26,7 @@ STRIP = 256  # elements per chunk of a strip-mined reduction loop
 # combined serially: worth it while they hold at most this many times the updates' elements;
 # beyond that the nest runs serially.
 PRIVATE_SCATTER_MAX = 8
+CHUNKS_PER_THREAD = 4  # chunks of a parallel loop with private arrays, per thread: balance
 
 
 def _privates_too_large(eqn) -> bool:
@@ -34,8 +39,8 @@ class CpuNestEmitter(NestEmitter):
     def __init__(self, gen, nest, parallel: bool):
         super().__init__(gen, nest, parallel and not any(map(_privates_too_large, nest.eqns)))
         self.prologue: list = []
-        self.privates = False  # whether some loop accumulates into per-thread arrays
-        self.parallel_blocks: list = []  # prange loops; they need `tid` if privates exist
+        self.parallel_blocks: list = []  # prange loops
+        self.private_blocks: list = []  # the prange loops updating per-thread arrays
 
     def parallel_loop(self) -> Block:
         block = Block(f"for i0 in prange({self.extents[0]}):",
@@ -83,14 +88,12 @@ class CpuNestEmitter(NestEmitter):
             combined += f".astype({np_dtype(out.aval.dtype)})"
         self.root.items.insert(self.root.items.index(loop) + 1,
                                f"{self.array(out)} = {combined}")
-        self.privates = True
+        if not any(b is loop for b in self.private_blocks):
+            self.private_blocks.append(loop)
         self.gen.contiguous.add(out)
         return UPDATE[kind].format(t=f"{private}[tid, {idx}]", v=value)
 
     def render(self, src) -> None:
-        if self.privates:  # private accumulators are indexed by thread
-            for block in self.parallel_blocks:
-                block.items.insert(0, "tid = get_thread_id()")
         for line in self.prologue:
             src.line(line)
         self.render_items(self.root, src)
@@ -101,10 +104,12 @@ class CpuNestEmitter(NestEmitter):
         carried updates (it vectorizes, with kernels/vecmath.py), then a second loop adds them
         up in order. Same accumulation order, so the same result."""
         accumulates = [it for it in block.items if isinstance(it, Accumulate)]
+        private = any(b is block for b in self.private_blocks)
         if (block.loop is None or not accumulates or block.array_carried
                 or any(isinstance(it, Block) for it in block.items)  # only innermost loops
                 or not any(isinstance(it, Assign) and it.calls_math for it in block.items)):
-            return super().render_block(block, src)
+            return (self._render_chunked(block, src) if private
+                    else super().render_block(block, src))
         index, extent, text = block.loop
         parallel = block in self.parallel_blocks
         chunked = extent > STRIP or parallel
@@ -126,6 +131,8 @@ class CpuNestEmitter(NestEmitter):
             for line in allocs:
                 src.line(line)
         with chunks:
+            if private:
+                src.line("tid = get_thread_id()")
             if parallel:  # one buffer per chunk: chunks run on different threads
                 for line in allocs:
                     src.line(line)
@@ -138,3 +145,14 @@ class CpuNestEmitter(NestEmitter):
             with src.block(loop):
                 for buf, acc in zip(buffers, accumulates):
                     src.line(acc.line(f"{buf}[{slot}]"))
+
+    def _render_chunked(self, block: Block, src) -> None:
+        """A parallel loop updating private arrays, as a prange over chunks of axis 0."""
+        index, _, text = block.loop
+        count, chunk = self.gen.names.fresh("n"), self.gen.names.fresh("c")
+        src.line(f"{count} = min({text}, {CHUNKS_PER_THREAD * numba.config.NUMBA_NUM_THREADS})")
+        with src.block(f"for {chunk} in prange({count}):"):
+            src.line("tid = get_thread_id()")
+            with src.block(f"for {index} in range({chunk} * {text} // {count}, "
+                           f"({chunk} + 1) * {text} // {count}):"):
+                self.render_items(block, src)
