@@ -10,7 +10,8 @@ matrix size; it reads the lower triangle and its gradient is the symmetric one (
 is Householder's, unrolled, with LAPACK's choices (R's diagonal is -sign(a_jj) times the
 column's norm; a column already zero below the diagonal is not reflected), so Q and R are
 LAPACK's (and torch's) up to rounding. lstsq and pinv solve through that QR, which is their
-solution only for matrices of full rank (the tensor ops check the rank first).
+solution only for matrices of full rank (the tensor ops check the rank first); lstsq returns
+numpy's (x, residuals, rank, s), so numpy code's `lstsq(a, b)[0]` is the solution.
 """
 from __future__ import annotations
 
@@ -319,9 +320,37 @@ def qr(a, mode="reduced"):
     return q[..., :, :k], R
 
 
-def lstsq(a, b):
-    """The least-squares solution of a @ x = b for `a` of full rank (the minimum-norm one for
-    a wide `a`); `b` is a (batch of) vector(s) when it has one dimension fewer than `a`."""
+def lstsq(a, b, rcond=None):
+    """numpy's: (x, residuals, rank, s) for a 2-D `a` and a 1-D or 2-D `b`. x is the
+    least-squares solution for `a` of full rank (the minimum-norm one for a wide `a`); on a
+    traced `a` the rank is not known while tracing, so x is that solution whatever `rank`
+    turns out to be. residuals are the squared norms of b - a @ x's columns when a is tall
+    ((1,) for a 1-D b), else empty, as numpy's for a full rank; rank counts the singular values
+    `s` above rcond (default max(m, n) * eps) times the largest."""
+    if anp.ndim(a) != 2 or anp.ndim(b) not in (1, 2):
+        raise ShapeError(with_location(
+            f"linalg.lstsq: a must be 2-dimensional and b 1- or 2-dimensional, got shapes "
+            f"{tuple(anp.shape(a))} and {tuple(anp.shape(b))}; adc.linalg.lstsq (the tensor "
+            "API) takes batches"))
+    a, b = anp._promote(a, b, to_float=True)
+    (m, n), k = anp.shape(a), anp.shape(b)
+    if k[0] != m:
+        raise ShapeError(with_location(
+            f"linalg.lstsq: incompatible dimensions: a {(m, n)} and b {tuple(k)}"))
+    x = least_squares(a, b)
+    if m > n:
+        r = b - (anp.matmul(a, x))
+        residuals = anp.sum(r * r, axis=0)
+        residuals = anp.reshape(residuals, (1,)) if anp.ndim(b) == 1 else residuals
+    else:
+        residuals = np.zeros((0,), a.dtype)
+    return x, residuals, rank(a, 0.0, rcond), svdvals(a)
+
+
+def least_squares(a, b):
+    """The least-squares solution of a @ x = b for (a batch of) `a` of full rank (the
+    minimum-norm one for a wide `a`); `b` is a (batch of) vector(s) when it has one dimension
+    fewer than `a`."""
     a, b = anp._promote(a, b, to_float=True)
     vector = anp.ndim(b) == anp.ndim(a) - 1
     if vector:
@@ -340,4 +369,5 @@ def pinv(a):
     """The pseudo-inverse of `a` of full rank: the least-squares solution of a @ x = I."""
     (a,) = anp._promote(a, to_float=True)
     m = anp.shape(a)[-2]
-    return lstsq(a, anp.broadcast_to(np.eye(m, dtype=a.dtype), tuple(anp.shape(a)[:-2]) + (m, m)))
+    eye = anp.broadcast_to(np.eye(m, dtype=a.dtype), tuple(anp.shape(a)[:-2]) + (m, m))
+    return least_squares(a, eye)

@@ -351,7 +351,7 @@ def _numpy_lstsq(A, B, rcond=None, *, driver=None):
     """On traced arrays the rank is not known: the solution is the full-rank one."""
     shape = anp.shape(A)
     rank = np.full(shape[:-2], min(shape[-2:]), np.int64)
-    return lstsq_result(anl.lstsq(A, B), np.zeros(0), rank, np.zeros(0))
+    return lstsq_result(anl.least_squares(A, B), np.zeros(0), rank, np.zeros(0))
 
 
 def _tolerance(A, absolute, relative):
@@ -379,7 +379,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise UnsupportedError(with_location(f"adc.linalg.lstsq: driver={driver!r}; only "
                                              "gelsy (the CPU default) is supported"))
     rank = _full_rank(A, "lstsq", _tolerance(A, None, rcond))
-    solution = apply(_name("LinalgLstsq"), anl.lstsq, [A, B])
+    solution = apply(_name("LinalgLstsq"), anl.least_squares, [A, B])
     empty = Tensor._wrap(np.zeros(0, A.dtype))
     return lstsq_result(solution, empty, Tensor._wrap(rank), Tensor._wrap(np.zeros(0, A.dtype)))
 

@@ -1,0 +1,84 @@
+"""adc.numpy.linalg's solvers and factorizations (lstsq, pinv, qr, cholesky, inv, solve) as
+numpy code calls them: numpy's values and result structure on arrays and on traced values
+(adc.jit), and gradients on the numpy reference and the cpu backend against torch.autograd."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adc
+import adc.numpy as anp
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(5)
+TALL = RNG.standard_normal((5, 3))
+WIDE = RNG.standard_normal((2, 4))
+SPD = TALL.T @ TALL + np.eye(3)
+
+# (a, b) pairs of every shape class numpy's lstsq takes
+LSTSQ = {"tall_vector": (TALL, RNG.standard_normal(5)),
+         "tall_matrix": (TALL, RNG.standard_normal((5, 2))),
+         "square": (SPD, RNG.standard_normal(3)),
+         "wide_matrix": (WIDE, RNG.standard_normal((2, 3)))}
+
+
+def _assert_lstsq_is_numpys(ours, a, b):
+    theirs = np.linalg.lstsq(a, b)
+    assert isinstance(ours, tuple) and len(ours) == 4
+    for mine, ref in zip(ours, theirs):
+        mine = np.asarray(mine)
+        assert mine.shape == np.shape(ref), (mine.shape, np.shape(ref))
+        np.testing.assert_allclose(mine, ref, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(LSTSQ))
+def test_lstsq_returns_numpys_tuple_on_arrays_and_traced_values(name):
+    a, b = LSTSQ[name]
+    _assert_lstsq_is_numpys(anp.linalg.lstsq(a, b), a, b)
+    _assert_lstsq_is_numpys(adc.jit(lambda a, b: np.linalg.lstsq(a, b, rcond=None))(a, b), a, b)
+
+
+def test_lstsq_rcond_decides_the_rank_and_bad_shapes_raise():
+    a = np.diag([1.0, 1e-3, 1e-9])
+    assert int(adc.jit(lambda a: np.linalg.lstsq(a, np.ones(3))[2])(a)) == 3
+    assert int(adc.jit(lambda a: np.linalg.lstsq(a, np.ones(3), rcond=1e-6)[2])(a)) == 2
+    assert np.linalg.lstsq(a, np.ones(3), rcond=1e-6)[2] == 2
+    with pytest.raises(adc.ShapeError, match="2-dimensional"):
+        anp.linalg.lstsq(np.ones((2, 3, 3)), np.ones((2, 3)))
+    with pytest.raises(adc.ShapeError, match="incompatible"):
+        anp.linalg.lstsq(TALL, np.ones(4))
+
+
+# numpy code as users write it (x: the differentiated matrix), and its torch twin
+FUNCTIONS = {
+    "lstsq_solution": (lambda x: np.linalg.lstsq(x, np.arange(5.0), rcond=None)[0] ** 3,
+                       lambda x: torch.linalg.lstsq(x, torch.arange(5.0, dtype=x.dtype)[:, None])
+                       .solution ** 3),
+    "lstsq_residuals": (lambda x: np.linalg.lstsq(x, np.arange(5.0))[1],
+                        lambda x: ((x @ torch.linalg.pinv(x) - torch.eye(5, dtype=x.dtype))
+                                   @ torch.arange(5.0, dtype=x.dtype)).square().sum()),
+    "lstsq_singular_values": (lambda x: np.linalg.lstsq(x, np.ones(5))[3] ** 2,
+                              lambda x: torch.linalg.svdvals(x) ** 2),
+    "pinv": (lambda x: np.sin(np.linalg.pinv(x)), lambda x: torch.sin(torch.linalg.pinv(x))),
+    "qr": (lambda x: (lambda q, r: np.sum(q ** 3) + np.sum(r ** 2))(*np.linalg.qr(x)),
+           lambda x: (lambda q, r: (q ** 3).sum() + (r ** 2).sum())(*torch.linalg.qr(x))),
+    "cholesky": (lambda x: np.linalg.cholesky(x.T @ x + np.eye(3)) ** 3,
+                 lambda x: torch.linalg.cholesky(x.T @ x + torch.eye(3, dtype=x.dtype)) ** 3),
+    "inv_solve": (lambda x: np.linalg.inv(x.T @ x) + np.linalg.solve(x.T @ x, np.ones(3)),
+                  lambda x: torch.linalg.inv(x.T @ x)
+                  + torch.linalg.solve(x.T @ x, torch.ones(3, dtype=x.dtype))),
+}
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_gradients_of_numpy_code_match_torch(name, backend):
+    ours_fn, torch_fn = FUNCTIONS[name]
+    value = adc.jit(lambda a: anp.sum(ours_fn(a)), backend=backend)(TALL)
+    ours = adc.grad(lambda a: anp.sum(ours_fn(a)), backend=backend)(TALL)
+    t = torch.tensor(TALL, requires_grad=True)
+    out = torch_fn(t).sum()
+    out.backward()
+    np.testing.assert_allclose(value, out.item(), rtol=1e-10)
+    np.testing.assert_allclose(ours, t.grad.numpy(), rtol=1e-8, atol=1e-10)
