@@ -94,12 +94,12 @@ class Tracer:
     def __repr__(self) -> str:
         return f"Traced<{self.aval}>"
 
-    def _concrete_error(self, what: str):
+    def _concrete_error(self, what: str, fix: str = ""):
         raise TraceError(with_location(
-            f"{what} of a traced array {self.aval}: its value is not known while tracing "
-            "(a Python `if`/`while`/`and`/`or` or int()/float() on a traced value). Use "
-            "adc.numpy.where(cond, a, b) to select values, or pass the value as a static "
-            "Python number instead of an array"))
+            f"{what} of a traced array {self.aval}: its value is not known while tracing"
+            + (fix or " (a Python `if`/`while`/`and`/`or` or int()/float() on a traced value). "
+               "Use adc.numpy.where(cond, a, b) to select values, or pass the value as a "
+               "static Python number instead of an array")))
 
     def __bool__(self):
         self._concrete_error("bool()")
@@ -114,7 +114,12 @@ class Tracer:
         self._concrete_error("use as an index")
 
     def __array__(self, *args, **kwargs):
-        self._concrete_error("conversion to a numpy array (np.asarray)")
+        self._concrete_error(
+            "conversion to a numpy array (np.array/np.asarray/np.float64, or a numpy function "
+            "given a list holding it)",
+            ", and numpy cannot hold it: build the array with adc.numpy (`import "
+            "adc.numpy as anp`: anp.array([...]), anp.stack, anp.mean([...]), anp.r_), or "
+            "use anp.where(cond, a, b) to select values")
 
     def __iter__(self):
         if not self.shape:

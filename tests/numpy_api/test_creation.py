@@ -50,5 +50,5 @@ def test_plain_numpy_array_of_traced_values_names_the_cause():
     """numpy's protocols cannot return a traced array from np.array/np.asarray/np.float64."""
     for fn in (lambda x: np.array([x[0], x[1]]), lambda x: np.float64(x[0]),
                lambda x: np.mean([x, x])):
-        with pytest.raises(adc.TraceError, match="not known while tracing"):
+        with pytest.raises(adc.TraceError, match="numpy cannot hold it.*anp.array"):
             adc.jit(fn)(X)
