@@ -28,6 +28,7 @@ from ..tracer import bind
 SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
 SVDResult = collections.namedtuple("SVDResult", ["U", "S", "Vh"])
 EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+QRResult = collections.namedtuple("QRResult", ["Q", "R"])
 
 
 def inv(a):
@@ -286,8 +287,15 @@ def cholesky(a, upper=False):
 
 
 def qr(a, mode="reduced"):
-    """(Q, R) with a = Q @ R, Q's columns orthonormal and R upper triangular; mode "reduced"
-    (Q: m x k, R: k x n for k = min(m, n)), "complete" (Q: m x m) or "r" (Q empty)."""
+    """numpy's: QRResult(Q, R) with a = Q @ R, Q's columns orthonormal and R upper triangular;
+    mode "reduced" (Q: m x k, R: k x n for k = min(m, n)) or "complete" (Q: m x m); mode "r":
+    R alone."""
+    q, r = qr_parts(a, mode)
+    return r if mode == "r" else QRResult(q, r)
+
+
+def qr_parts(a, mode="reduced"):
+    """(Q, R) as torch.linalg.qr gives them: mode "r" gives an empty Q."""
     if mode not in ("reduced", "complete", "r"):
         raise UnsupportedError(with_location(f"qr: mode={mode!r}; expected 'reduced', "
                                              "'complete' or 'r'"))

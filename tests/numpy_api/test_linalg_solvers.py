@@ -50,6 +50,19 @@ def test_lstsq_rcond_decides_the_rank_and_bad_shapes_raise():
         anp.linalg.lstsq(TALL, np.ones(4))
 
 
+@pytest.mark.parametrize("a", [TALL, WIDE], ids=["tall", "wide"])
+@pytest.mark.parametrize("mode", ["reduced", "complete", "r"])
+def test_qr_returns_numpys_result(a, mode):
+    theirs = np.linalg.qr(a, mode=mode)
+    for ours in (anp.linalg.qr(a, mode=mode), adc.jit(lambda a: np.linalg.qr(a, mode=mode))(a)):
+        if mode == "r":  # R alone, as an array
+            np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+            continue
+        assert type(ours).__name__ == "QRResult" and ours._fields == theirs._fields
+        np.testing.assert_allclose(ours.Q, theirs.Q, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ours.R, theirs.R, rtol=1e-10, atol=1e-12)
+
+
 # numpy code as users write it (x: the differentiated matrix), and its torch twin
 FUNCTIONS = {
     "lstsq_solution": (lambda x: np.linalg.lstsq(x, np.arange(5.0), rcond=None)[0] ** 3,

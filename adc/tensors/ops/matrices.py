@@ -323,7 +323,7 @@ def cholesky(A, *, upper=False):
     return apply(_name("LinalgCholeskyEx"), anl.cholesky, [A], (("upper", upper),))
 
 
-@op(function="linalg", method=False, numpy=lambda A, mode="reduced": qr_result(*anl.qr(A, mode)))
+@op(function="linalg", method=False, numpy=lambda A, mode="reduced": qr_result(*anl.qr_parts(A, mode)))
 def qr(A, mode="reduced"):
     if A.ndim < 2:
         raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
@@ -331,7 +331,7 @@ def qr(A, mode="reduced"):
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
-    return qr_result(*apply(_name("LinalgQr"), anl.qr, [A], (("mode", mode),)))
+    return qr_result(*apply(_name("LinalgQr"), anl.qr_parts, [A], (("mode", mode),)))
 
 
 def _full_rank(A, what, tol=None):
