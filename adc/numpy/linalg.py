@@ -10,7 +10,8 @@ matrix size; it reads the lower triangle and its gradient is the symmetric one (
 is Householder's, unrolled, with LAPACK's choices (R's diagonal is -sign(a_jj) times the
 column's norm; a column already zero below the diagonal is not reflected), so Q and R are
 LAPACK's (and torch's) up to rounding. lstsq and pinv solve through that QR, which is their
-solution only for matrices of full rank (the tensor ops check the rank first); lstsq returns
+solution only for matrices of full rank (the tensor ops check the rank first, and a
+rank-deficient matrix gives NaN rather than QR's wrong solution); lstsq returns
 numpy's (x, residuals, rank, s), so numpy code's `lstsq(a, b)[0]` is the solution.
 """
 from __future__ import annotations
@@ -330,11 +331,10 @@ def qr_parts(a, mode="reduced"):
 
 def lstsq(a, b, rcond=None):
     """numpy's: (x, residuals, rank, s) for a 2-D `a` and a 1-D or 2-D `b`. x is the
-    least-squares solution for `a` of full rank (the minimum-norm one for a wide `a`); on a
-    traced `a` the rank is not known while tracing, so x is that solution whatever `rank`
-    turns out to be. residuals are the squared norms of b - a @ x's columns when a is tall
-    ((1,) for a 1-D b), else empty, as numpy's for a full rank; rank counts the singular values
-    `s` above rcond (default max(m, n) * eps) times the largest."""
+    least-squares solution for `a` of full rank (the minimum-norm one for a wide `a`), NaN for
+    a rank-deficient `a` (see least_squares). residuals are the squared norms of b - a @ x's
+    columns when a is tall ((1,) for a 1-D b), else empty, as numpy's for a full rank; rank
+    counts the singular values `s` above rcond (default max(m, n) * eps) times the largest."""
     if anp.ndim(a) != 2 or anp.ndim(b) not in (1, 2):
         raise ShapeError(with_location(
             f"linalg.lstsq: a must be 2-dimensional and b 1- or 2-dimensional, got shapes "
@@ -358,23 +358,35 @@ def lstsq(a, b, rcond=None):
 def least_squares(a, b):
     """The least-squares solution of a @ x = b for (a batch of) `a` of full rank (the
     minimum-norm one for a wide `a`); `b` is a (batch of) vector(s) when it has one dimension
-    fewer than `a`."""
+    fewer than `a`. A rank-deficient `a` (by R's diagonal against max(m, n) * eps times its
+    largest entry; on a traced `a` the rank is known only when the program runs) gives NaN:
+    its solution needs singular values, and QR's would be silently wrong."""
     a, b = anp._promote(a, b, to_float=True)
     vector = anp.ndim(b) == anp.ndim(a) - 1
     if vector:
         b = anp.expand_dims(b, -1)
     m, n = anp.shape(a)[-2:]
-    if m >= n:
-        q, r = qr(a)
+    tall = m >= n
+    q, r = qr(a if tall else anp.swapaxes(a, -1, -2))
+    deficient = None
+    if min(m, n):
+        d = anp.abs(anp.diagonal(r, axis1=-2, axis2=-1))
+        tol = anp.max(d, axis=-1, keepdims=True) * np.asarray(max(m, n) * np.finfo(a.dtype).eps,
+                                                              a.dtype)
+        deficient = anp.expand_dims(anp.any(anp.less_equal(d, tol), axis=-1), (-2, -1))
+        r = anp.where(deficient, np.eye(min(m, n), dtype=a.dtype), r)  # solvable stand-in
+    if tall:
         x = solve(r, anp.matmul(anp.swapaxes(q, -1, -2), b))
     else:
-        q, r = qr(anp.swapaxes(a, -1, -2))
         x = anp.matmul(q, solve(anp.swapaxes(r, -1, -2), b))
+    if deficient is not None:
+        x = anp.where(deficient, np.asarray(np.nan, x.dtype), x)
     return anp.squeeze(x, -1) if vector else x
 
 
 def pinv(a):
-    """The pseudo-inverse of `a` of full rank: the least-squares solution of a @ x = I."""
+    """The pseudo-inverse of `a` of full rank: the least-squares solution of a @ x = I (NaN
+    for a rank-deficient `a`, see least_squares)."""
     (a,) = anp._promote(a, to_float=True)
     m = anp.shape(a)[-2]
     eye = anp.broadcast_to(np.eye(m, dtype=a.dtype), tuple(anp.shape(a)[:-2]) + (m, m))

@@ -1,6 +1,7 @@
 """adc.numpy.linalg's solvers and factorizations (lstsq, pinv, qr, cholesky, inv, solve) as
 numpy code calls them: numpy's values and result structure on arrays and on traced values
-(adc.jit), and gradients on the numpy reference and the cpu backend against torch.autograd."""
+(adc.jit), and gradients on the numpy reference and the cpu backend against torch.autograd;
+lstsq and pinv (unrolled QR) on the cuda backend too (the simulator in CI, small sizes)."""
 from __future__ import annotations
 
 import numpy as np
@@ -61,6 +62,23 @@ def test_qr_returns_numpys_result(a, mode):
         assert type(ours).__name__ == "QRResult" and ours._fields == theirs._fields
         np.testing.assert_allclose(ours.Q, theirs.Q, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(ours.R, theirs.R, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu", "cuda"])
+def test_rank_deficient_matrices_give_nan_not_a_wrong_solution(backend):
+    """QR without pivoting solves full-rank systems only; numpy's answer for a rank-deficient
+    matrix needs its singular values, so adc's is NaN, never QR's (large, wrong) numbers."""
+    low = np.outer(np.arange(1.0, 4.0), np.arange(1.0, 5.0)) + np.outer(np.ones(3), TALL[:4, 0])
+    exact_zero = np.zeros((3, 2))
+    exact_zero[:, 0] = 1.0
+    for a in (low, low.T, exact_zero):
+        assert np.linalg.matrix_rank(a) < min(a.shape)
+        pinv = adc.jit(lambda a: np.linalg.pinv(a), backend=backend)(a)
+        x = adc.jit(lambda a: np.linalg.lstsq(a, np.ones(a.shape[0]))[0], backend=backend)(a)
+        assert np.isnan(pinv).all() and np.isnan(x).all()
+    well = low + np.eye(3, 4)
+    np.testing.assert_allclose(adc.jit(lambda a: np.linalg.pinv(a), backend=backend)(well),
+                               np.linalg.pinv(well), rtol=1e-10, atol=1e-12)
 
 
 # numpy code as users write it (x: the differentiated matrix), and its torch twin
