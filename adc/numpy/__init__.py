@@ -67,8 +67,25 @@ def _promote(*args, to_float=False):
     return [astype(a, dtype) for a in args]
 
 
+def float_operands(*args, divide=False):
+    """The operands of a floating-point ufunc cast as numpy's loops take them: bools and
+    integers to the narrowest float holding them (int16 -> float32; int32, int64 -> float64;
+    `divide`: always float64). Where numpy's loop is float16 (bools, 8-bit integers) adc, which
+    computes in no float16, takes float64."""
+    args = [_as_operand(a) for a in args]
+    strong = [d for d in map(_dtype_of, args) if d is not None]
+    dtype = np.result_type(*strong, *[a for a in args if _dtype_of(a) is None])
+    if dtype.kind in "biu":
+        dtype = np.promote_types(dtype, np.float16)
+        if divide or dtype == np.float16:
+            dtype = np.dtype(np.float64)
+    return [astype(a, dtype) for a in args]
+
+
 def apply_elementwise(prim, *args):
-    return bind(prim, *_promote(*args, to_float=not prim.bool_out and not prim.exact))
+    if prim.bool_out or prim.exact:
+        return bind(prim, *_promote(*args))
+    return bind(prim, *float_operands(*args, divide=prim is E.div_p))
 
 
 def _elementwise(prim):
@@ -101,26 +118,44 @@ def positive(x):
 
 
 def square(x):
+    x = _as_operand(x)
+    if _dtype_of(x) == np.bool_:  # numpy has no bool loop for square: its int8 one runs
+        x = astype(x, np.int8)
     return multiply(x, x)
 
 
 def reciprocal(x):
+    x = _as_operand(x)
+    if _dtype_of(x) is not None and x.dtype.kind in "biu":
+        raise UnsupportedError(with_location(
+            f"reciprocal of {x.dtype.name}: numpy's integer reciprocal truncates (1 // x, "
+            "undefined at 0); write 1.0 / x, or convert first, e.g. x.astype(np.float64)"))
     (x,) = _promote(x, to_float=True)
     return divide(np.ones((), x.dtype), x)
 
 
 def power(x, y):
     if _is_scalar(y) or (isinstance(y, np.ndarray) and y.ndim == 0):
+        if isinstance(y, (np.ndarray, np.generic)) and _dtype_of(x) is not None:
+            x = astype(x, np.result_type(x.dtype, y.dtype))  # numpy's scalars are not weak
         y = y.item() if isinstance(y, (np.ndarray, np.generic)) else y  # an int stays an int
         y = float(y) if not isinstance(y, numbers.Integral) else int(y)
+        if isinstance(y, int) and _dtype_of(x) == np.bool_:
+            x = astype(x, np.int64)  # numpy: a bool array and a Python int give int64
         (x,) = _promote(x, to_float=not isinstance(y, int) or y < 0)
+        if y == 0.5:
+            return sqrt(x)
         if y == 1:
             return x
         if y == 2:
             return x * x
-        if y == 0.5:
-            return sqrt(x)
         return bind(E.pow_scalar_p, x, exponent=y)
+    x, y = _as_operand(x), _as_operand(y)
+    if np.result_type(*[_dtype_of(v) or v for v in (x, y)]).kind in "biu":
+        raise UnsupportedError(with_location(
+            "power of integers with an array exponent: numpy computes it in integers, adc "
+            "computes integer powers only for a constant exponent (x ** 3); convert to floats "
+            "first, e.g. np.power(x.astype(np.float64), y)"))
     return apply_elementwise(E.pow_p, x, y)
 
 
@@ -336,17 +371,24 @@ def _reduce(prim, x, axis, keepdims, op):
     return out
 
 
-def sum(x, axis=None, dtype=None, keepdims=False):
+def accumulation_dtype(dtype, requested=None):
+    """The dtype numpy's sum, prod, cumsum and cumprod accumulate in: `requested`, else bools
+    and integers narrower than 64 bits widen (int64; unsigned: uint64), so they do not wrap."""
+    return np.dtype(requested) if requested is not None else np.sum(np.zeros(1, dtype)).dtype
+
+
+def _accumulating(x, dtype):
     x = _as_operand(x)
-    if dtype is not None:
-        x = astype(x, dtype)
-    elif _dtype_of(x) is not None and x.dtype.kind in "bi":
-        x = astype(x, np.int64)
-    return _reduce(reduce_sum_p, x, axis, keepdims, "sum")
+    x = x if _dtype_of(x) is not None else np.asarray(x)
+    return astype(x, accumulation_dtype(x.dtype, dtype))
 
 
-def prod(x, axis=None, keepdims=False):
-    return _reduce(reduce_prod_p, x, axis, keepdims, "prod")
+def sum(x, axis=None, dtype=None, keepdims=False):
+    return _reduce(reduce_sum_p, _accumulating(x, dtype), axis, keepdims, "sum")
+
+
+def prod(x, axis=None, dtype=None, keepdims=False):
+    return _reduce(reduce_prod_p, _accumulating(x, dtype), axis, keepdims, "prod")
 
 
 def cumsum(x, axis=None, dtype=None):
@@ -357,7 +399,7 @@ def cumsum(x, axis=None, dtype=None):
     if axis is None or ndim(x) == 0:
         x, axis = ravel(x), 0
     axis = _normalize_axis(axis, ndim(x), "cumsum")
-    x = astype(x, np.cumsum(np.zeros(1, x.dtype)).dtype if dtype is None else dtype)
+    x = astype(x, accumulation_dtype(x.dtype, dtype))
     return bind(cumsum_p, x, axis=axis)
 
 

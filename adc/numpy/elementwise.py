@@ -20,8 +20,8 @@ from ..errors import UnsupportedError, with_location
 from ..prims import elementwise as E
 from ..tracer import Tracer, bind
 from . import (_as_operand, _dtype_of, _elementwise, _promote, add, arctan, astype, divide,
-               equal, greater_equal, less, less_equal, log, logaddexp, logical_or, multiply,
-               not_equal, power, sin, sqrt, subtract, where)
+               equal, float_operands, greater_equal, less, less_equal, log, logaddexp,
+               logical_or, multiply, not_equal, power, sin, sqrt, subtract, where)
 from . import abs as _abs
 
 __all__ = ["erfc", "arcsinh", "arccosh", "arctanh", "isnan", "isinf", "signbit", "log2",
@@ -35,7 +35,7 @@ arcsinh, arccosh, arctanh = map(_elementwise, (E.arcsinh_p, E.arccosh_p, E.arcta
 
 
 def _floats(*xs):
-    return _promote(*xs, to_float=True)
+    return float_operands(*xs)
 
 
 def isnan(x):
@@ -61,7 +61,7 @@ def log10(x):
 
 
 def exp2(x):
-    return power(2.0, x)
+    return power(2.0, *_floats(x))
 
 
 def logaddexp2(x1, x2):
@@ -88,19 +88,20 @@ hypot = _elementwise(E.hypot_p)
 
 def sinc(x):
     """sin(pi x) / (pi x), 1 where pi x**2 is 0 (x 0 or so small that the quotient is 1), and
-    its derivative 0 there (torch's; the quotient's would be 0 / 0)."""
-    (x,) = _floats(x)
+    its derivative 0 there (torch's; the quotient's would be 0 / 0). numpy's sinc is Python
+    code, not a ufunc: integers of every width become float64."""
+    (x,) = _promote(x, to_float=True)
     zero = equal(multiply(multiply(x, x), np.pi), 0)
     px = multiply(where(zero, 1.0, x), np.pi)
     return where(zero, 1.0, divide(sin(px), px))
 
 
 def rad2deg(x):
-    return multiply(x, 180.0 / np.pi)
+    return multiply(*_floats(x), 180.0 / np.pi)
 
 
 def deg2rad(x):
-    return multiply(x, np.pi / 180.0)
+    return multiply(*_floats(x), np.pi / 180.0)
 
 
 degrees, radians = rad2deg, deg2rad

@@ -174,12 +174,9 @@ def ptp(a, axis=None, out=None, keepdims=False):
 def cumprod(a, axis=None, dtype=None):
     """Each prefix product as a product over a lower-triangular (n, n) arrangement of the axis
     (there is no scan-product primitive; the gradient of `prod` handles zeros); integers
-    narrower than int64 (and bools) accumulate in int64, as numpy's."""
+    narrower than 64 bits (and bools) accumulate in int64 or uint64, as numpy's."""
     a, axis = _flat_or(a, axis, "cumprod")
-    if dtype is not None:
-        a = anp.astype(a, dtype)
-    elif a.dtype.kind == "b" or (a.dtype.kind in "iu" and a.dtype.itemsize < 8):
-        a = anp.astype(a, np.int64)
+    a = anp.astype(a, anp.accumulation_dtype(a.dtype, dtype))
     x = anp.moveaxis(a, axis, -1)
     n = anp.shape(x)[-1]
     if x.dtype.kind == "f":

@@ -29,6 +29,9 @@ def install(cls, ns: dict) -> None:
                          ("and", "logical_and"), ("or", "logical_or")]:
         setattr(cls, f"__{dunder}__", binary(name))
     cls.__rand__, cls.__ror__ = binary("logical_and", True), binary("logical_or", True)
+    # numpy's `x ** 2` on an array is square(x) (int8 for bools; np.power gives int64)
+    cls.__pow__ = lambda self, other: (ns["square"](self) if type(other) is int and other == 2
+                                       else ns["power"](self, other))
     cls.__neg__ = lambda self: ns["negative"](self)
     cls.__pos__ = lambda self: self
     cls.__abs__ = lambda self: ns["abs"](self)

@@ -92,7 +92,8 @@ def test_gradients_match_finite_differences(name):
                    backend="numpy")
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16, np.uint16, np.int8, np.uint8,
+                                   np.bool_])
 @pytest.mark.parametrize("name", INTEGER_OPS)
 def test_integer_inputs_keep_numpy_dtypes(name, dtype):
     fn = OPS[name][0]
