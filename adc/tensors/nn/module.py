@@ -12,6 +12,7 @@ import collections
 
 import numpy as np
 
+from .. import tensor as _tensor
 from ..grad_mode import no_grad
 from ..tensor import Size, Tensor, _check_device
 from .functional.common import torch_dtype_name
@@ -365,6 +366,8 @@ class Module:
 
     # ---- calling and printing ----
     def __call__(self, *args, **kwargs):
+        if _tensor._TRACE is not None:  # adc.compile's program depends on self.training
+            _tensor._TRACE.depends_on_module(self)
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
