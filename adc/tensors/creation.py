@@ -15,8 +15,7 @@ import numpy as np
 
 from ..errors import GraphBreakError, with_location
 from . import dtypes
-from . import tensor as _tensor
-from .tensor import Tensor, _check_device
+from .tensor import Tensor, _check_device, step_trace
 
 _rng = [np.random.default_rng()]
 
@@ -28,7 +27,7 @@ def manual_seed(seed: int) -> None:
 def _drawing() -> np.random.Generator:
     """The generator for a random draw; refused while adc.compile traces (the program would
     repeat the draws it made while tracing on every call)."""
-    if _tensor._TRACE is not None:
+    if step_trace() is not None:
         raise GraphBreakError(with_location(
             "a random draw (adc.rand/randn/randint/randperm, dropout) inside a function "
             "compiled by adc.compile: the compiled program would repeat the same numbers on "

@@ -36,6 +36,16 @@ _OP_GRAPHS = LRU()  # (fn, params, avals) -> op_graph's entry
 _TRACE = None  # the adc.compile trace in progress (compiled.StepTrace), set by compiled.py
 
 
+def step_trace():
+    """The adc.compile trace in progress (a compiled.StepTrace), or None."""
+    return _TRACE
+
+
+def set_step_trace(trace) -> None:
+    global _TRACE
+    _TRACE = trace
+
+
 def read(t):
     """The buffer of tensor `t` for code that computes on it directly: under adc.compile's
     trace, a tensor from before the trace is lifted into a program input first."""

@@ -12,9 +12,8 @@ import collections
 
 import numpy as np
 
-from .. import tensor as _tensor
 from ..grad_mode import no_grad
-from ..tensor import Size, Tensor, _check_device
+from ..tensor import Size, Tensor, _check_device, step_trace
 from .functional.common import torch_dtype_name
 
 
@@ -366,8 +365,9 @@ class Module:
 
     # ---- calling and printing ----
     def __call__(self, *args, **kwargs):
-        if _tensor._TRACE is not None:  # adc.compile's program depends on self.training
-            _tensor._TRACE.depends_on_module(self)
+        trace = step_trace()
+        if trace is not None:  # adc.compile's program depends on self.training
+            trace.depends_on_module(self)
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):

@@ -18,8 +18,7 @@ import numpy as _np
 from ...errors import UnsupportedError
 from ..grad_mode import enable_grad as _enable_grad
 from ..grad_mode import no_grad as _no_grad
-from .. import tensor as _tensor
-from ..tensor import Tensor, read, write
+from ..tensor import Tensor, read, step_trace, write
 
 class Optimizer:
     def __init__(self, params, defaults: dict):
@@ -86,8 +85,9 @@ class Optimizer:
             with _enable_grad():
                 loss = closure()
         self._opt_called = True  # read by the schedulers' order warning
-        if _tensor._TRACE is not None:  # adc.compile's program depends on the hyperparameters
-            _tensor._TRACE.depends_on_optimizer(self)
+        trace = step_trace()
+        if trace is not None:  # adc.compile's program depends on the hyperparameters
+            trace.depends_on_optimizer(self)
         with _no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
