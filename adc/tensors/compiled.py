@@ -25,6 +25,7 @@ Stage: tensor front end → trace → optimize → lower (backends.compile_graph
 from __future__ import annotations
 
 import functools
+import operator
 import warnings
 
 import numpy as np
@@ -46,26 +47,61 @@ class _Restructured(Exception):
     the call runs eagerly and the next one traces the new structure."""
 
 
-def _static(value):
-    """What a value read by the step contributes to a guard (tensors by identity)."""
-    if isinstance(value, Tensor):
-        return ("tensor", id(value))
-    if isinstance(value, (list, tuple)):
-        return tuple(_static(v) for v in value)
-    return value
+def _watch(kind, obj) -> tuple:
+    """A guard entry: a dict's keys and values, a list's elements, or an object's attributes
+    (see _holds)."""
+    if kind == "dict":
+        return kind, obj, (tuple(obj), tuple(obj.values()))
+    if kind == "list":
+        return kind, obj, tuple(obj)
+    owner, names = obj
+    return kind, owner, tuple((n, getattr(owner, n)) for n in names)
 
 
-def _module_guard(module) -> tuple:
-    return (module.training, tuple(map(id, module._parameters.values())),
-            tuple(map(id, module._buffers.values())))
+def _same(value, other) -> bool:
+    """Tensors, lists and other containers the same objects, other values equal."""
+    if value is other:
+        return True
+    if isinstance(value, (Tensor, list, dict)) or isinstance(other, (Tensor, list, dict)):
+        return False
+    return type(value) is type(other) and value == other
 
 
-def _optimizer_guard(opt) -> tuple:
-    groups = tuple((tuple((k, _static(v)) for k, v in sorted(g.items()) if k != "params"),
-                    tuple(map(id, g["params"]))) for g in opt.param_groups)
-    state = tuple((id(p), tuple((k, _static(v)) for k, v in s.items()))
-                  for p, s in opt.state.items())
-    return groups, state
+def _holds(watched) -> bool:
+    """Whether every entry still holds: the same objects (quickly), or, for a dict whose
+    values were replaced, equal plain values (an lr set to the value it had)."""
+    for kind, obj, items in watched:
+        if kind == "dict":
+            keys, values = items
+            if len(obj) != len(keys) or not all(map(operator.is_, obj, keys)):
+                return False
+            if not all(map(operator.is_, obj.values(), values)) and not all(
+                    map(_same, obj.values(), values)):
+                return False
+        elif kind == "list":
+            if len(obj) != len(items) or not all(map(operator.is_, obj, items)):
+                return False
+        elif not all(getattr(obj, n) is v for n, v in items):
+            return False
+    return True
+
+
+def _module_guard(module) -> list:
+    """What a traced step read of a module: its mode, parameters and buffers."""
+    return [_watch("attrs", (module, ("training",))), _watch("dict", module._parameters),
+            _watch("dict", module._buffers)]
+
+
+def _optimizer_guard(opt) -> list:
+    """What a traced step read of an optimizer: its groups' hyperparameters and parameters,
+    its state entries (the tensors by identity)."""
+    watched = [_watch("attrs", (opt, ("param_groups", "state"))),
+               _watch("list", opt.param_groups)]
+    for group in opt.param_groups:
+        watched += [_watch("dict", group), _watch("list", group["params"])]
+    watched.append(_watch("dict", opt.state))
+    watched += [_watch("dict", state) for state in opt.state.values()]
+    return watched
 
 
 class StepTrace:
@@ -82,8 +118,7 @@ class StepTrace:
         self.sources: list = []  # per program input: the tensor whose buffer it reads
         self._holders: dict = {}  # id(tracer) -> (tracer, tensors holding it as their value)
         self.slots: dict = {}  # id(tensor) -> (tensor, its .grad before the trace)
-        self.modules: dict = {}  # id(module) -> (module, guard)
-        self.optimizers: dict = {}  # id(optimizer) -> (optimizer, guard)
+        self.watched: dict = {}  # id(module or optimizer) -> what the step read of it
 
     # ---- the hooks of the tensor layer ----
     def created(self, t) -> None:
@@ -146,10 +181,12 @@ class StepTrace:
             self.slots[id(t)] = (t, t._grad)
 
     def depends_on_module(self, module) -> None:
-        self.modules.setdefault(id(module), (module, _module_guard(module)))
+        if id(module) not in self.watched:
+            self.watched[id(module)] = (module, _module_guard(module))
 
     def depends_on_optimizer(self, opt) -> None:
-        self.optimizers.setdefault(id(opt), (opt, _optimizer_guard(opt)))
+        if id(opt) not in self.watched:
+            self.watched[id(opt)] = (opt, _optimizer_guard(opt))
 
     def _hold(self, value, *tensors) -> None:
         if type(value) is Tracer:
@@ -159,9 +196,8 @@ class StepTrace:
     def finish(self, out):
         """(graph, program plan) of the traced step returning `out`; raises GraphBreakError
         or _Restructured where the step cannot be replayed."""
-        for opt, guard in self.optimizers.values():
-            if _optimizer_guard(opt) != guard:
-                raise _Restructured
+        if not all(_holds(watched) for _, watched in self.watched.values()):
+            raise _Restructured
         for t, _, _, (_, grad_fn, _, _) in self.lifted:
             if t._grad_fn is not None and t._grad_fn is not grad_fn:
                 raise GraphBreakError(
@@ -197,7 +233,7 @@ class StepTrace:
         guards = ([(self._where(t), t._data.shape, t._data.dtype) for t in self.sources],
                   [(self._where(t), before is None, before if id(before) in self._lifted
                     else None) for t, before in self.slots.values()],
-                  list(self.modules.values()), list(self.optimizers.values()))
+                  [entry for _, watched in self.watched.values() for entry in watched])
         return graph, (sources, writes, grads, results, out_tree, guards)
 
     def _where(self, t):
@@ -225,7 +261,7 @@ class Program:
     def __init__(self, run, plan):
         self.run = run
         (self.sources, self.writes, self.grads, self.results, self.out_tree,
-         (self.avals, self.slots, self.modules, self.optimizers)) = plan
+         (self.avals, self.slots, self.watched)) = plan
 
     def guards_hold(self, leaves) -> bool:
         for where, shape, dtype in self.avals:
@@ -236,8 +272,7 @@ class Program:
             grad = _tensor_at(where, leaves)._grad
             if (grad is None) != was_none or (lifted is not None and grad is not lifted):
                 return False
-        return (all(_module_guard(m) == guard for m, guard in self.modules) and
-                all(_optimizer_guard(o) == guard for o, guard in self.optimizers))
+        return _holds(self.watched)
 
     def __call__(self, leaves):
         outs = self.run(*[_tensor_at(w, leaves)._data for w in self.sources])
@@ -301,8 +336,14 @@ class CompiledFunction:
             raise UnsupportedError(with_location(
                 "adc.compile: a compiled tensor step called inside a function traced by "
                 "adc.grad/jit/vmap; call it outside, on adc Tensors"))
-        leaves, tree = tree_flatten((args, kwargs))
-        signature = (tree, tuple(_leaf_key(x) for x in leaves), is_grad_enabled())
+        if not kwargs and all(type(x) is Tensor for x in args):  # the common case, quickly
+            leaves = args
+            signature = (len(args), tuple([(x._data.shape, x._data.dtype.char,
+                                            x._requires_grad) for x in args]),
+                         is_grad_enabled())
+        else:
+            leaves, tree = tree_flatten((args, kwargs))
+            signature = (tree, tuple(_leaf_key(x) for x in leaves), is_grad_enabled())
         programs = self._programs.get(signature)
         if programs is None:
             self._programs[signature] = []
