@@ -238,3 +238,41 @@ def test_cuda_backend_refused():
         adc.compile(lambda x: x, backend="cuda")
     with pytest.raises(adc.UnsupportedError, match="cpu only"):
         adc.compile(backend="cuda")
+
+
+def _manual_steps():
+    """Steps that keep .grad tensors between calls and write parameters through .data."""
+    model = adc.nn.Linear(3, 1)
+    opt = adc.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def zero_in_place(x, y):
+        opt.zero_grad(set_to_none=False)
+        adc.nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+
+    def accumulate(x, y):  # no zero_grad: the gradients add up over the calls
+        adc.nn.functional.mse_loss(model(x), y).backward()
+        with adc.no_grad():
+            for p in model.parameters():
+                p.data -= 0.01 * p.grad.data
+    return model, {"zero_in_place": zero_in_place, "accumulate": accumulate}
+
+
+@pytest.mark.parametrize("name", ["zero_in_place", "accumulate"])
+def test_grads_kept_between_calls_and_data_writes(name):
+    model, fns = _manual_steps()
+    eager_model, eager_fns = _manual_steps()
+    eager_model.load_state_dict(model.state_dict())
+    step = adc.compile(fns[name], fullgraph=True)
+    grads = [p.grad for p in model.parameters()]
+    for seed in range(5):
+        x, y = _data(16, seed)
+        step(x, y)
+        eager_fns[name](x, y)
+        if seed == 0:
+            grads = [p.grad for p in model.parameters()]
+    assert step.traces == 1
+    assert all(p.grad is g for p, g in zip(model.parameters(), grads))  # updated in place
+    for p, q in zip(model.parameters(), eager_model.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=2e-6)
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=2e-6, atol=1e-7)
