@@ -20,6 +20,12 @@ class TraceError(AdcError):
     """A traced value was used in a way that needs its concrete value (e.g. a Python `if`)."""
 
 
+class GraphBreakError(TraceError):
+    """A function compiled by adc.compile needs a value that is not known while it is traced
+    (`.item()`, `.numpy()`, a Python `if` on a tensor, printing one): raised under
+    `fullgraph=True`; otherwise the function runs eagerly, with one warning."""
+
+
 class ShapeError(AdcError, ValueError):
     """Operand shapes are incompatible, or a seed does not match the output."""
 

@@ -7,6 +7,8 @@ captured as extra inputs of the nested graph (closure conversion), never baked i
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .errors import ShapeError, TraceError, UnsupportedError, user_location, with_location
@@ -25,7 +27,15 @@ class Builder:
         self.consts: dict = {}  # Var -> array
         self._const_ids: dict = {}  # id(array) -> (array, Var)
         self.captured: dict = {}  # outer Tracer -> inner Var
+        self.inputs: list = []  # Vars added by add_input, in order
         self.finished = False
+
+    def add_input(self, aval: Aval) -> Tracer:
+        """A new input of the graph being built (adc.compile lifts state into inputs as the
+        traced function reaches it)."""
+        var = Var(aval)
+        self.inputs.append(var)
+        return Tracer(var, self)
 
     def const_var(self, value) -> Var:
         if isinstance(value, np.ndarray):
@@ -135,6 +145,19 @@ class Tracer:
                 f"ndarray.{name} is not supported on traced arrays by adc; see adc.numpy for "
                 "the supported operations"))
         raise AttributeError(f"'Tracer' object has no attribute {name!r}")
+
+
+@contextlib.contextmanager
+def building():
+    """A trace level whose inputs are added as they are met (`Builder.add_input`): yields the
+    Builder; its graph is `Graph(builder.inputs, outvars, builder.eqns, builder.consts)`."""
+    builder = Builder(len(_STACK))
+    _STACK.append(builder)
+    try:
+        yield builder
+    finally:
+        _STACK.pop()
+        builder.finished = True
 
 
 def tracing() -> bool:

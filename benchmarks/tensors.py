@@ -1,12 +1,15 @@
-"""Tensor-API training-loop benchmark: adc tensors vs torch eager vs adc's functional
-`adc.grad` version of the same loop, side by side in one run.
+"""Tensor-API training-loop benchmark: adc tensors (eager, and the step compiled by
+adc.compile) vs torch eager (and torch.compile) vs adc's functional `adc.grad` version of the
+same loop, side by side in one run.
 
-    python benchmarks/tensors.py [--json benchmarks/tensors.json] [--steps N]
+    python benchmarks/tensors.py [--json benchmarks/tensors.json] [--steps N] [--no-torch-compile]
 
 One step = zero the gradients, forward, backward, SGD update (float32). Workloads: linear
 regression (16 features) and a 2-layer MLP (64 → 256 → 10, relu, mean-squared loss), each
 at batch 64 and batch 4096. Prints median time per step and the ratios the issue asks
-about (and, with --json PATH, writes JSON).
+about (and, with --json PATH, writes JSON); the first-call columns are the time of the first
+two calls of a compiled step (adc.compile: one eager call, then trace + compile; torch.compile:
+its first call compiles), in a process whose disk caches may already hold the programs.
 """
 from __future__ import annotations
 
@@ -51,17 +54,28 @@ def loss_fn(lib, params, x, y):
     return ((pred - y) ** 2).mean()
 
 
-def tensor_loop(lib, optim, params, x, y):
+def tensor_loop(lib, optim, params, x, y, compile=None):
     ps = [lib.tensor(p, requires_grad=True) for p in params]
     xt, yt = lib.tensor(x), lib.tensor(y)
     opt = optim.SGD(ps, lr=LR)
 
-    def step():
+    def step(x, y):
         opt.zero_grad()
-        loss = loss_fn(lib, ps, xt, yt)
+        loss = loss_fn(lib, ps, x, y)
         loss.backward()
         opt.step()
-    return step, lambda: [p.detach().numpy().copy() for p in ps]
+        return loss
+    if compile is not None:
+        step = compile(step)
+    return (lambda: step(xt, yt)), lambda: [p.detach().numpy().copy() for p in ps]
+
+
+def first_calls(loop) -> float:
+    """Seconds of a compiled loop's first two steps (where its compilation happens)."""
+    t = time.perf_counter()
+    loop[0]()
+    loop[0]()
+    return time.perf_counter() - t
 
 
 def functional_loop(params, x, y):
@@ -110,34 +124,57 @@ def main():
     parser.add_argument("--only", nargs="*", default=["linreg", "mlp"],
                         choices=["linreg", "mlp"])
     parser.add_argument("--batches", nargs="*", type=int, default=[64, 4096])
+    parser.add_argument("--no-torch-compile", action="store_true",
+                        help="leave out the torch.compile column (its first calls take seconds)")
     opts = parser.parse_args()
     import torch
 
     torch.set_num_threads(os.cpu_count() or 1)
+    torch_compile = None if opts.no_torch_compile else torch.compile
     rng = np.random.default_rng(0)
     rows = []
-    header = (f"{'workload':<16}{'adc tensors':>13}{'torch eager':>13}{'adc.grad loop':>15}"
-              f"{'torch/tensors':>15}{'tensors/adc.grad':>18}{'max param diff':>16}")
+    header = (f"{'workload':<13}{'adc tensors':>12}{'adc.compile':>12}{'torch eager':>12}"
+              f"{'torch.compile':>14}{'adc.grad loop':>14}{'compile/adc.grad':>17}"
+              f"{'torch/compile':>14}{'first calls adc|torch':>23}{'max diff':>10}")
     print(header)
     print("-" * len(header))
     for kind in opts.only:
         for batch in opts.batches:
             params, x, y = make_data(kind, batch, rng)
             steps = opts.steps if batch == 64 else max(3, opts.steps // 4)
+            compiled = tensor_loop(adc, adc.optim, params, x, y, adc.compile)
+            first_adc = first_calls(compiled)
+            t_compiled = time_steps(compiled, steps)
             t_tensor = time_steps(tensor_loop(adc, adc.optim, params, x, y), steps)
             t_torch = time_steps(tensor_loop(torch, torch.optim, params, x, y), steps)
             t_func = time_steps(functional_loop(params, x, y), steps)
-            diff = disagreement([tensor_loop(adc, adc.optim, params, x, y),
-                                 tensor_loop(torch, torch.optim, params, x, y),
-                                 functional_loop(params, x, y)])
+            loops = [tensor_loop(adc, adc.optim, params, x, y),
+                     tensor_loop(adc, adc.optim, params, x, y, adc.compile),
+                     tensor_loop(torch, torch.optim, params, x, y),
+                     functional_loop(params, x, y)]
+            t_tc = first_tc = None
+            if torch_compile is not None:
+                tc = tensor_loop(torch, torch.optim, params, x, y, torch_compile)
+                first_tc = first_calls(tc)
+                t_tc = time_steps(tc, steps)
+                loops.append(tensor_loop(torch, torch.optim, params, x, y, torch_compile))
+            diff = disagreement(loops)
             row = {"workload": f"{kind} b{batch}", "adc_tensors_s": t_tensor,
-                   "torch_eager_s": t_torch, "adc_grad_loop_s": t_func,
+                   "adc_compile_s": t_compiled, "torch_eager_s": t_torch,
+                   "torch_compile_s": t_tc, "adc_grad_loop_s": t_func,
                    "torch_over_tensors": t_torch / t_tensor,
-                   "tensors_over_adc_grad": t_tensor / t_func, "max_param_diff": diff}
+                   "tensors_over_adc_grad": t_tensor / t_func,
+                   "compile_over_adc_grad": t_compiled / t_func,
+                   "torch_over_compile": t_torch / t_compiled,
+                   "adc_compile_first_calls_s": first_adc,
+                   "torch_compile_first_calls_s": first_tc, "max_param_diff": diff}
             rows.append(row)
-            print(f"{row['workload']:<16}{fmt(t_tensor):>13}{fmt(t_torch):>13}{fmt(t_func):>15}"
-                  f"{row['torch_over_tensors']:>14.2f}×{row['tensors_over_adc_grad']:>17.2f}×"
-                  f"{diff:>16.2g}")
+            tc_text = fmt(t_tc) if t_tc is not None else "-"
+            first_text = f"{fmt(first_adc)}|{fmt(first_tc) if first_tc is not None else '-'}"
+            print(f"{row['workload']:<13}{fmt(t_tensor):>12}{fmt(t_compiled):>12}"
+                  f"{fmt(t_torch):>12}{tc_text:>14}{fmt(t_func):>14}"
+                  f"{row['compile_over_adc_grad']:>16.2f}×{row['torch_over_compile']:>13.2f}×"
+                  f"{first_text:>23}{diff:>10.2g}")
     write_json(opts.json, {"machine": machine(torch=torch.__version__, numpy=np.__version__,
                                               adc=adc.__version__), "rows": rows})
 

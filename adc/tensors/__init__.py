@@ -10,6 +10,7 @@ from .methods import bind_methods
 from .printing import get_printoptions, set_printoptions
 from .ops import *  # noqa: F403
 from .serialization import load, save
+from .compiled import compile
 from .tensor import Size, Tensor, device
 
 bind_methods()
@@ -21,7 +22,7 @@ __all__ = ["Size", "Tensor", "autograd", "bool_", "cuda", "device", "dtype", "dt
            "float16", "float32", "float64", "get_default_dtype", "get_printoptions", "inference_mode",
            "int8", "int16", "int32", "int64", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "ops",
            "set_default_dtype", "set_grad_enabled", "set_printoptions", "uint8"]
-__all__ += ["load", "save"]
+__all__ += ["compile", "load", "save"]
 __all__ += creation.__all__
 __all__ += ops.__all__
 __all__ += list(legacy.TYPES) + list(legacy.ALIASES)

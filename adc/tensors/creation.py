@@ -13,14 +13,26 @@ import numbers
 
 import numpy as np
 
+from ..errors import GraphBreakError, with_location
 from . import dtypes
-from .tensor import Tensor, _check_device
+from .tensor import Tensor, _check_device, step_trace
 
 _rng = [np.random.default_rng()]
 
 
 def manual_seed(seed: int) -> None:
     _rng[0] = np.random.default_rng(seed)
+
+
+def _drawing() -> np.random.Generator:
+    """The generator for a random draw; refused while adc.compile traces (the program would
+    repeat the draws it made while tracing on every call)."""
+    if step_trace() is not None:
+        raise GraphBreakError(with_location(
+            "a random draw (adc.rand/randn/randint/randperm, dropout) inside a function "
+            "compiled by adc.compile: the compiled program would repeat the same numbers on "
+            "every call. Draw outside the compiled function and pass the tensor in"))
+    return _rng[0]
 
 
 def generator() -> np.random.Generator:
@@ -131,7 +143,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 def _random(draw):
     def make(*size, dtype=None, device=None, requires_grad=False):
         dtype = dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
-        return _finish(draw(_rng[0], _size(size)), dtype, requires_grad, device)
+        return _finish(draw(_drawing(), _size(size)), dtype, requires_grad, device)
     return make
 
 
@@ -146,19 +158,19 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False) -> 
                                                                            np.shape(std_a))
     dtype = dtypes.as_dtype(dtype) or (mean.dtype if isinstance(mean, Tensor) else
                                        dtypes.get_default_dtype())
-    return _finish(_rng[0].normal(mean_a, std_a, shape), dtype, requires_grad)
+    return _finish(_drawing().normal(mean_a, std_a, shape), dtype, requires_grad)
 
 
 def randint(low, high=None, size=(), *, dtype=None) -> Tensor:
     if high is None:
         low, high = 0, low
     dtype = dtypes.as_dtype(dtype) or dtypes.int64
-    return _finish(_rng[0].integers(low, high, _size((size,))), dtype, False)
+    return _finish(_drawing().integers(low, high, _size((size,))), dtype, False)
 
 
 def randperm(n, *, dtype=None) -> Tensor:
     dtype = dtypes.as_dtype(dtype) or dtypes.int64
-    return _finish(_rng[0].permutation(n), dtype, False)
+    return _finish(_drawing().permutation(n), dtype, False)
 
 
 def _like(make):

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import TraceError, UnsupportedError, with_location
 from ..tracer import Tracer
 from . import dtypes
-from .tensor import Tensor
+from .tensor import Tensor, write
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,8 +124,7 @@ def _write_out(name, result, out):
                 "explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
                 "with t.resize_(0).", UserWarning, stacklevel=3)
         out._data = np.empty(result.shape, out.dtype)
-    out._data[...] = result._data
-    out._version.n += 1
+    write(out, result._data)
     return out
 
 

@@ -21,6 +21,7 @@ from ..staging import StagingCache
 from ..tracer import trace
 from .grad_mode import set_grad_enabled
 from .node import AccumulateGrad, Node
+from .tensor import step_trace
 
 # Backward regions by structure (the most recently used, see adc.staging.LRU); a stage's aux
 # is (the saved slots it reads, the indices of the boundary edges it writes).
@@ -201,9 +202,11 @@ class Backward:
             outs = apply_graph("BackwardRegion", region.graph, ("region",) + key, operands,
                                run=region.run)
         else:
-            outs = [self.Tensor._wrap(a)
-                    for a in region.run(*[o._data if isinstance(o, self.Tensor) else o
-                                          for o in operands])]
+            datas = [o._data if isinstance(o, self.Tensor) else o for o in operands]
+            # under adc.compile's trace the region's graph is traced into the step's program
+            trace = step_trace()
+            outs = [self.Tensor._wrap(a) for a in (
+                region.run(*datas) if trace is None else trace.run(region.graph, datas, True))]
         for b, grad in zip(produced, outs):
             self._add(boundary[b], grad)
 

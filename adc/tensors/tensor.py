@@ -9,6 +9,11 @@ Stage: tensor front end. Invariants:
 - View operations (view, reshape of contiguous data, transpose, slicing, ...) return tensors
   sharing the buffer and its version counter; in-place operations write into the buffer, bump
   the counter and move the tensor's autograd identity to the recorded operation.
+- Every in-place write into a buffer goes through `write`, and code that computes on a buffer
+  outside `apply` (optimizers, running statistics, gradient accumulation) reads it through
+  `read`: while adc.compile traces a step (`_TRACE`, see compiled.py) the tensors hold traced
+  values, and these two are where state met by the step is lifted into the program's inputs
+  and its new values recorded as outputs.
 """
 from __future__ import annotations
 
@@ -19,15 +24,42 @@ import weakref
 import numpy as np
 
 from ..backends import compile_graph
-from ..errors import ShapeError, UnsupportedError
+from ..errors import GraphBreakError, ShapeError, UnsupportedError, with_location
 from ..ir import Aval, eval_graph
 from ..staging import LRU
-from ..tracer import trace, tree_unflatten
+from ..tracer import Tracer, trace, tree_unflatten
 from . import dtypes
 from .grad_mode import is_grad_enabled
 from .node import AccumulateGrad, Node, RemovableHandle, Version, _HookDict
 
 _OP_GRAPHS = LRU()  # (fn, params, avals) -> op_graph's entry
+_TRACE = None  # the adc.compile trace in progress (compiled.StepTrace), set by compiled.py
+
+
+def step_trace():
+    """The adc.compile trace in progress (a compiled.StepTrace), or None."""
+    return _TRACE
+
+
+def set_step_trace(trace) -> None:
+    global _TRACE
+    _TRACE = trace
+
+
+def read(t):
+    """The buffer of tensor `t` for code that computes on it directly: under adc.compile's
+    trace, a tensor from before the trace is lifted into a program input first."""
+    return t._data if _TRACE is None else _TRACE.read(t)
+
+
+def write(t, value) -> None:
+    """Write `value` (broadcast and cast as numpy assigns) into `t`'s buffer and bump its
+    version: the one in-place write of the tensor layer (see the module docstring)."""
+    if _TRACE is None:
+        t._data[...] = value
+    else:
+        _TRACE.write(t, value)
+    t._version.n += 1
 
 
 # the C++ type names torch's error messages give some dtypes
@@ -81,12 +113,18 @@ def apply(name: str, fn, operands, params=(), *, view: bool = False):
     `operands` are Tensors or numpy arrays (constants such as indices or Python numbers
     already converted to the operation's dtype); `params` a tuple of (name, value) pairs.
     """
-    datas = [x._data if isinstance(x, Tensor) else x for x in operands]
+    if _TRACE is None:
+        datas = [x._data if isinstance(x, Tensor) else x for x in operands]
+    else:
+        datas = [_TRACE.read(x) if isinstance(x, Tensor) else x for x in operands]
     graph, out_tree, key, run = op_graph(fn, params,
                                          tuple([(d.shape, d.dtype.char) for d in datas]))
-    outs = run(*datas)
+    if _TRACE is None:
+        outs = run(*datas)
+    else:
+        outs = _TRACE.run(graph, datas, view)
     if not view:
-        outs = [_owned(o, datas) for o in outs]
+        outs = [_owned(o, datas) if type(o) is not Tracer else o for o in outs]
     results = _wrap_outputs(name, graph, key, operands, datas, outs,
                             source=operands[0] if view else None)
     return tree_unflatten(out_tree, results)
@@ -95,7 +133,7 @@ def apply(name: str, fn, operands, params=(), *, view: bool = False):
 def apply_graph(name: str, graph, key, operands, *, run):
     """Like `apply` for an already built graph run by a compiled callable (`run`)."""
     datas = [x._data if isinstance(x, Tensor) else x for x in operands]
-    outs = run(*datas)
+    outs = run(*datas) if _TRACE is None else _TRACE.run(graph, datas, False)
     return _wrap_outputs(name, graph, key, operands, datas, outs, source=None)
 
 
@@ -217,6 +255,8 @@ class Tensor:
     def _wrap(cls, array, *, edge=None):
         t = object.__new__(cls)
         t._data = array
+        if _TRACE is not None:
+            _TRACE.created(t)
         t._requires_grad = edge is not None
         t._grad_fn, t._index, t._accum = None, 0, None
         if edge is not None:
@@ -303,6 +343,8 @@ class Tensor:
 
     @property
     def grad(self):
+        if _TRACE is not None:
+            _TRACE.grad_slot(self)
         if self._grad_fn is not None and not self._retains and self._grad is None:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
@@ -328,6 +370,8 @@ class Tensor:
                                    f"'{dtypes.scalar_type(self.dtype)}'. The gradient must "
                                    "match the tensor's grad_dtype (defaults to the tensor's "
                                    "dtype).")
+        if _TRACE is not None:
+            _TRACE.grad_slot(self)
         self._grad = value
 
     def _edge(self):
@@ -357,13 +401,14 @@ class Tensor:
     def _accumulate_grad(self, grad, create_graph: bool) -> None:
         if not create_graph:
             grad = grad.detach()
+        if _TRACE is not None:
+            _TRACE.grad_slot(self)
         if self._grad is None:
             self._grad = grad
         elif create_graph or self._grad._requires_grad:
             self._grad = self._grad + grad
         else:
-            self._grad._data += grad._data
-            self._grad._version.n += 1
+            write(self._grad, read(self._grad) + grad._data)
         for hook in list((self._post_hooks or {}).values()):
             hook(self)
 
@@ -390,7 +435,7 @@ class Tensor:
         return handle
 
     def detach(self) -> Tensor:
-        t = Tensor._wrap(self._data)
+        t = Tensor._wrap(read(self))
         t._version = self._version
         t._base = self._base if self._base is not None else self
         return t
@@ -401,11 +446,12 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        return Tensor._wrap(self._data)
+        return Tensor._wrap(read(self))
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        self._data = value._data
+        read(self)  # under adc.compile's trace: lifted, so the new buffer is an output
+        self._data = read(value)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         from .autograd import backward
@@ -414,7 +460,17 @@ class Tensor:
                  inputs=inputs)
 
     # ---- leaving the tensor world ----
+    def _concrete(self, what: str) -> None:
+        """Refuses `what` (which needs the tensor's value) while adc.compile traces."""
+        if type(self._data) is Tracer:
+            raise GraphBreakError(with_location(
+                f"{what} on a tensor inside a function compiled by adc.compile: its value is "
+                "not known while the function is traced. Return the tensor and call "
+                f"{what} on the result outside the compiled function, or compute with tensor "
+                "operations (adc.where instead of a Python `if`)"))
+
     def numpy(self) -> np.ndarray:
+        self._concrete(".numpy()")
         if self._requires_grad and is_grad_enabled():  # torch allows it under no_grad
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
@@ -425,15 +481,18 @@ class Tensor:
         return array if dtype is None else array.astype(dtype)
 
     def item(self):
+        self._concrete(".item()")
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                "to Scalar")
         return self._data.reshape(()).item()
 
     def tolist(self):
+        self._concrete(".tolist()")
         return self._data.tolist()
 
     def _scalar(self):
+        self._concrete("float()/int()")
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(()).item()
@@ -445,12 +504,14 @@ class Tensor:
         return int(self._scalar())
 
     def __index__(self):
+        self._concrete("use as an index")
         if self.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         return int(self.item())
 
     def __bool__(self):
+        self._concrete("bool() (a Python `if`, `while`, `and`/`or`)")
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with "
                                f"{'no values' if not self._data.size else 'more than one value'}"
@@ -467,6 +528,7 @@ class Tensor:
     def __repr__(self) -> str:
         from .printing import tensor_repr
 
+        self._concrete("printing")
         return tensor_repr(self._data, requires_grad=self._requires_grad, grad_fn_name=(
             None if self._grad_fn is None else self._grad_fn._name))
 
@@ -562,12 +624,11 @@ class Tensor:
             if result._grad_fn.refused:
                 result._grad_fn.refuse(op)
         try:
-            self._data[...] = result._data
+            write(self, result._data)
         except ValueError as err:  # a read-only view (expand/broadcast)
             raise RuntimeError(f"unsupported operation: {op} on a tensor whose elements share "
                                f"memory (e.g. a result of expand); clone() it first ({err})"
                                ) from None
-        self._version.n += 1
         if recording and result._grad_fn is not None:
             self._requires_grad = True
             self._grad_fn, self._index = result._grad_fn, result._index

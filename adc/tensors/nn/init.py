@@ -13,6 +13,7 @@ import numpy as np
 
 from ...errors import UnsupportedError
 from ..creation import _rng
+from ..tensor import write
 
 
 def _generator(generator):
@@ -23,8 +24,7 @@ def _generator(generator):
 
 
 def _fill(tensor, values):
-    tensor._data[...] = values
-    tensor._version.n += 1
+    write(tensor, values)
     return tensor
 
 

@@ -13,7 +13,7 @@ import collections
 import numpy as np
 
 from ..grad_mode import no_grad
-from ..tensor import Size, Tensor, _check_device
+from ..tensor import Size, Tensor, _check_device, step_trace
 from .functional.common import torch_dtype_name
 
 
@@ -365,6 +365,9 @@ class Module:
 
     # ---- calling and printing ----
     def __call__(self, *args, **kwargs):
+        trace = step_trace()
+        if trace is not None:  # adc.compile's program depends on self.training
+            trace.depends_on_module(self)
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):

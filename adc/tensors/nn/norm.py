@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..creation import ones, tensor, zeros
 from ..dtypes import int64
+from ..grad_mode import no_grad
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -62,7 +63,8 @@ class _BatchNorm(Module):
             raise ValueError(f"expected {dims} input (got {input.dim()}D input)")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            init.constant_(self.num_batches_tracked, self.num_batches_tracked.item() + 1)
+            with no_grad():
+                self.num_batches_tracked.add_(1)
             if self.momentum is None:  # a cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch = self.training or (self.running_mean is None and self.running_var is None)

@@ -4,14 +4,17 @@ checks and single-tensor update equations.
 
 Stage: tensor front end. Invariant: `_update` follows torch.optim's `_single_tensor_*`
 functions operation by operation, in the parameter's dtype (Python scalars stay weak under
-numpy's promotion, as torch's scalars do), so trajectories agree with torch's to rounding;
-`maximize` is applied by the base class before `_update` sees the gradient.
+numpy's promotion, as torch's scalars do; a scalar computed from the step count, an array
+under adc.compile's trace, is cast to the parameter's dtype as numpy casts a weak scalar), so
+trajectories agree with torch's to rounding; `maximize` is applied by the base class before
+`_update` sees the gradient. Buffers are read with `read` and written with `write` only.
 """
 
 import math as _math
 
 import numpy as _np
 
+from ..tensor import read, write
 from .optimizer import Optimizer
 
 
@@ -21,11 +24,19 @@ def _check(name, value, low=0.0):
 
 
 def _lerp(a, b, weight):
-    """a.lerp_(b, weight) as torch's CPU kernel computes it (in place on `a`)."""
+    """a.lerp(b, weight) as torch's CPU kernel computes it."""
     if weight < 0.5:
-        a += weight * (b - a)
-    else:
-        a[...] = b - (b - a) * (1 - weight)
+        return a + weight * (b - a)
+    return b - (b - a) * (1 - weight)
+
+
+def _sqrt(x):
+    return _math.sqrt(x) if isinstance(x, float) else _np.sqrt(x)
+
+
+def _weak(x, like):
+    """A scalar from the step count as an operand of `like`'s dtype (a Python float is weak)."""
+    return x if isinstance(x, float) else x.astype(like.dtype)
 
 
 class SGD(Optimizer):
@@ -47,19 +58,18 @@ class SGD(Optimizer):
 
     def _update(self, p, g, state, group):
         if group["weight_decay"]:
-            g = g + group["weight_decay"] * p._data
+            g = g + group["weight_decay"] * read(p)
         if group["momentum"]:
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = self._buffer(p)
-                buf._data[...] = g
+                write(buf, g)
             else:
-                buf._data *= group["momentum"]
-                buf._data += (1 - group["dampening"]) * g
+                write(buf, read(buf) * group["momentum"] + (1 - group["dampening"]) * g)
             g = g + group["momentum"] * buf._data if group["nesterov"] else buf._data
         else:
             state["momentum_buffer"] = None
-        p._data += -group["lr"] * g
+        write(p, read(p) + -group["lr"] * g)
 
 
 class Adam(Optimizer):
@@ -92,19 +102,19 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = self._buffer(p)
         t = self._count(state)
         if wd and group["decoupled_weight_decay"]:
-            p._data *= 1 - lr * wd
+            write(p, read(p) * (1 - lr * wd))
         elif wd:
-            g = g + wd * p._data
-        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        _lerp(m, g, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * (g * g)
+            g = g + wd * read(p)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        write(m, _lerp(read(m), g, 1 - beta1))
+        write(v, read(v) * beta2 + (1 - beta2) * (g * g))
+        v = v._data
         if group["amsgrad"]:
-            v_max = state["max_exp_avg_sq"]._data
-            _np.maximum(v_max, v, out=v_max)
-            v = v_max
-        denom = _np.sqrt(v) / _math.sqrt(1 - beta2 ** t) + group["eps"]
-        p._data += -(lr / (1 - beta1 ** t)) * (m / denom)
+            v_max = state["max_exp_avg_sq"]
+            write(v_max, _np.maximum(read(v_max), v))
+            v = v_max._data
+        denom = _np.sqrt(v) / _weak(_sqrt(1 - beta2 ** t), v) + group["eps"]
+        write(p, read(p) + _weak(-(lr / (1 - beta1 ** t)), v) * (m._data / denom))
 
 
 class AdamW(Adam):
@@ -147,24 +157,23 @@ class RMSprop(Optimizer):
                 state["grad_avg"] = self._buffer(p)
         self._count(state)
         if group["weight_decay"]:
-            g = g + group["weight_decay"] * p._data
-        square_avg = state["square_avg"]._data
-        square_avg *= alpha
-        square_avg += (1 - alpha) * (g * g)
+            g = g + group["weight_decay"] * read(p)
+        square_avg = state["square_avg"]
+        write(square_avg, read(square_avg) * alpha + (1 - alpha) * (g * g))
+        square_avg = square_avg._data
         if group["centered"]:
-            grad_avg = state["grad_avg"]._data
-            _lerp(grad_avg, g, 1 - alpha)
-            avg = _np.sqrt(square_avg - grad_avg * grad_avg)
+            grad_avg = state["grad_avg"]
+            write(grad_avg, _lerp(read(grad_avg), g, 1 - alpha))
+            avg = _np.sqrt(square_avg - grad_avg._data * grad_avg._data)
         else:
             avg = _np.sqrt(square_avg)
-        avg += group["eps"]
+        avg = avg + group["eps"]
         if group["momentum"] > 0:
-            buf = state["momentum_buffer"]._data
-            buf *= group["momentum"]
-            buf += g / avg
-            p._data += -group["lr"] * buf
+            buf = state["momentum_buffer"]
+            write(buf, read(buf) * group["momentum"] + g / avg)
+            write(p, read(p) + -group["lr"] * buf._data)
         else:
-            p._data += -group["lr"] * (g / avg)
+            write(p, read(p) + -group["lr"] * (g / avg))
 
 
 class Adagrad(Optimizer):
@@ -192,11 +201,11 @@ class Adagrad(Optimizer):
     def _update(self, p, g, state, group):
         t = self._count(state)
         if group["weight_decay"]:
-            g = g + group["weight_decay"] * p._data
+            g = g + group["weight_decay"] * read(p)
         clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
-        total = state["sum"]._data
-        total += g * g
-        p._data += -clr * (g / (_np.sqrt(total) + group["eps"]))
+        total = state["sum"]
+        write(total, read(total) + g * g)
+        write(p, read(p) + _weak(-clr, g) * (g / (_np.sqrt(total._data) + group["eps"])))
 
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]

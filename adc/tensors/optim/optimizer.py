@@ -5,7 +5,10 @@ Stage: tensor front end. Invariant: an optimizer behaves as torch.optim's does f
 outside: the same group keys and defaults (so `print(opt)` and `opt.state_dict()` read as
 torch's), state keyed by the parameter tensor and holding tensors (a 0-d float32 `step`), and
 updates made in place under no_grad on the parameters' buffers (bumping their versions).
-Subclasses write only `_update(p, g, state, group)` on numpy arrays.
+Subclasses write only `_update(p, g, state, group)` on arrays: they read buffers with
+`tensor.read` and write them with `tensor.write` (never numpy's in-place operators), and
+the step count enters their arithmetic as an array under adc.compile's trace (`_count`), so
+the same update runs eagerly and traced into a compiled step.
 """
 
 import copy as _copy
@@ -15,7 +18,7 @@ import numpy as _np
 from ...errors import UnsupportedError
 from ..grad_mode import enable_grad as _enable_grad
 from ..grad_mode import no_grad as _no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, read, step_trace, write
 
 class Optimizer:
     def __init__(self, params, defaults: dict):
@@ -82,14 +85,16 @@ class Optimizer:
             with _enable_grad():
                 loss = closure()
         self._opt_called = True  # read by the schedulers' order warning
+        trace = step_trace()
+        if trace is not None:  # adc.compile's program depends on the hyperparameters
+            trace.depends_on_optimizer(self)
         with _no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        g = p.grad._data
+                        g = read(p.grad)
                         self._update(p, -g if group.get("maximize") else g,
                                      self.state.setdefault(p, {}), group)
-                        p._version.n += 1
         return loss
 
     def _update(self, p, g, state, group):  # pragma: no cover - each optimizer defines it
@@ -106,9 +111,13 @@ class Optimizer:
 
     @staticmethod
     def _count(state):
-        """Advances the 0-d float32 `step` tensor (torch's) and returns the new count."""
-        state["step"]._data += _np.float32(1)
-        return float(state["step"]._data)
+        """Advances the 0-d float32 `step` tensor (torch's) and returns the new count: a
+        Python float, or under adc.compile's trace a float64 traced value (so the count is
+        the program's state, not a constant of it)."""
+        step = state["step"]
+        write(step, read(step) + _np.float32(1))
+        t = step._data
+        return float(t) if isinstance(t, _np.ndarray) else t.astype(_np.float64)
 
     def state_dict(self) -> dict:
         index, groups = {}, []

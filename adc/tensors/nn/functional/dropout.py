@@ -14,7 +14,7 @@ import warnings
 
 from .... import numpy as anp
 from ....errors import ShapeError, UnsupportedError, with_location
-from ...creation import _rng
+from ...creation import _drawing
 from ...dispatch import op
 from ...tensor import Tensor
 from .common import in_place, run
@@ -49,7 +49,7 @@ def _uniform(name, input, shape, uniform):
                 f"expected {shape} for input of shape {tuple(anp.shape(input))}"))
         return uniform
     if isinstance(input, Tensor):
-        return _rng[0].random(shape)
+        return _drawing().random(shape)
     raise UnsupportedError(with_location(
         f"adc.nn.functional.{name} on a traced value or numpy array needs its randomness "
         "passed in: a mask drawn while tracing would be compiled into the cached function "

@@ -159,8 +159,8 @@ def _check_targets(input, target, weight, ignore_index):
     if weight is not None and _shape(weight) != (classes,):
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes "
                            f"or no classes but got weight tensor of shape: {list(_shape(weight))}")
-    if isinstance(target, (Tensor, np.ndarray)):
-        t = np.asarray(target._data if isinstance(target, Tensor) else target)
+    t = target._data if isinstance(target, Tensor) else target
+    if isinstance(t, np.ndarray):  # (adc.compile traces a Tensor's values: not checked)
         bad = t[(t != ignore_index) & ((t < 0) | (t >= classes))]
         if bad.size:
             raise IndexError(f"Target {bad.flat[0]} is out of bounds.")

@@ -16,7 +16,7 @@ from .... import numpy as anp
 from ....errors import UnsupportedError, with_location
 from ...dispatch import op
 from ...grad_mode import no_grad
-from ...tensor import Tensor
+from ...tensor import Tensor, read, write
 from .common import floating, run
 
 
@@ -66,15 +66,14 @@ def _update_running(input, running_mean, running_var, momentum):
             "its arguments. Inside adc.grad pass running_mean=None, running_var=None (batch "
             "statistics only) and update the statistics outside the traced function from "
             "the batch's mean and unbiased variance"))
-    x = input._data
+    x = read(input)
     axes = (0,) + tuple(range(2, x.ndim))
     n = x.size // x.shape[1]
     mean = x.mean(axis=axes)
     var = x.var(axis=axes) * (n / (n - 1))
     with no_grad():
         for stat, batch in ((running_mean, mean), (running_var, var)):
-            stat._data[...] = (1 - momentum) * stat._data + momentum * batch
-            stat._version.n += 1
+            write(stat, (1 - momentum) * read(stat) + momentum * batch)
 
 
 @op(function="functional", method=False, composite=True)
