@@ -219,9 +219,16 @@ def _normalize_axes(axis, nd, op="axis", ufunc=False):
     return norm
 
 
+def _order(order, op):
+    """'C' or 'F'; 'A' and 'K' read a traced array (always C-ordered) as 'C'."""
+    if order not in ("C", "F", "A", "K"):
+        raise ValueError(f"{op}: order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+    return "F" if order == "F" else "C"
+
+
 def reshape(x, *newshape, order="C"):
-    if order != "C":
-        raise UnsupportedError("reshape: only order='C' is supported")
+    if _order(order, "reshape") == "F":  # Fortran order: the C reshape of the reversed axes
+        return transpose(reshape(transpose(x), *reversed(shape(reshape(x, *newshape)))))
     shp = newshape[0] if len(newshape) == 1 and not _is_scalar(newshape[0]) else newshape
     shp = tuple(int(s) for s in (shp if isinstance(shp, (tuple, list)) else (shp,)))
     x = _as_operand(x)
@@ -239,8 +246,8 @@ def reshape(x, *newshape, order="C"):
     return lax.reshape(x, shp) if isinstance(x, Tracer) else np.reshape(x, shp)
 
 
-def ravel(x):
-    return reshape(x, -1)
+def ravel(x, order="C"):
+    return reshape(transpose(x) if _order(order, "ravel") == "F" else x, -1)
 
 
 def transpose(x, axes=None):
@@ -383,12 +390,27 @@ def _accumulating(x, dtype):
     return astype(x, accumulation_dtype(x.dtype, dtype))
 
 
-def sum(x, axis=None, dtype=None, keepdims=False):
-    return _reduce(reduce_sum_p, _accumulating(x, dtype), axis, keepdims, "sum")
+def _masked(x, where_, fill):
+    """x where the mask holds, else `fill` (the reduction's identity), broadcast as numpy's
+    `where=` argument."""
+    if where_ is True:
+        return x
+    x = _as_operand(x)
+    return where(where_, x, np.asarray(fill, x.dtype))
 
 
-def prod(x, axis=None, dtype=None, keepdims=False):
-    return _reduce(reduce_prod_p, _accumulating(x, dtype), axis, keepdims, "prod")
+def _with_initial(out, initial, combine):
+    return out if initial is None else combine(out, initial)
+
+
+def sum(x, axis=None, dtype=None, keepdims=False, initial=None, where=True):
+    x = _masked(_accumulating(x, dtype), where, 0)
+    return _with_initial(_reduce(reduce_sum_p, x, axis, keepdims, "sum"), initial, add)
+
+
+def prod(x, axis=None, dtype=None, keepdims=False, initial=None, where=True):
+    x = _masked(_accumulating(x, dtype), where, 1)
+    return _with_initial(_reduce(reduce_prod_p, x, axis, keepdims, "prod"), initial, multiply)
 
 
 def cumsum(x, axis=None, dtype=None):
@@ -409,14 +431,31 @@ def _nonempty(x, axis, op):
         raise ShapeError(with_location(f"{op}: zero-size reduction over axes {axes} of {shape(x)}"))
 
 
-def max(x, axis=None, keepdims=False):
-    _nonempty(x, axis, "max")
-    return _reduce(reduce_max_p, x, axis, keepdims, "max")
+def _extremum(prim, x, axis, keepdims, initial, where_, op, ufunc, combine):
+    """max/min: numpy needs `initial` for a `where=` mask or an empty reduction (the mask's
+    excluded elements become the initial value)."""
+    x = _as_operand(x)
+    if initial is None:
+        if where_ is not True:
+            raise ValueError(f"reduction operation '{ufunc}' does not have an identity, so to "
+                             "use a where mask one has to specify 'initial'")
+        _nonempty(x, axis, op)
+        return _reduce(prim, x, axis, keepdims, op)
+    x = x if _dtype_of(x) is not None else np.asarray(x)
+    initial = np.asarray(initial, x.dtype)  # numpy casts it to the array's dtype
+    if not builtins.all(shape(x)):  # empty: the initial value, in the result's shape
+        axes = _normalize_axes(axis, ndim(x), op, ufunc=True)
+        kept = [1 if i in axes else d for i, d in enumerate(shape(x)) if keepdims or i not in axes]
+        return broadcast_to(initial, tuple(kept))
+    return combine(_reduce(prim, _masked(x, where_, initial), axis, keepdims, op), initial)
 
 
-def min(x, axis=None, keepdims=False):
-    _nonempty(x, axis, "min")
-    return _reduce(reduce_min_p, x, axis, keepdims, "min")
+def max(x, axis=None, keepdims=False, initial=None, where=True):
+    return _extremum(reduce_max_p, x, axis, keepdims, initial, where, "max", "maximum", maximum)
+
+
+def min(x, axis=None, keepdims=False, initial=None, where=True):
+    return _extremum(reduce_min_p, x, axis, keepdims, initial, where, "min", "minimum", minimum)
 
 
 amax, amin = max, min
@@ -426,10 +465,13 @@ def _count(x, axis):
     return int(np.prod([shape(x)[a] for a in _normalize_axes(axis, ndim(x))], dtype=np.int64))
 
 
-def mean(x, axis=None, keepdims=False):
-    (x,) = _promote(x, to_float=True)
+def mean(x, axis=None, dtype=None, keepdims=False, *, where=True):
+    (x,) = _promote(x, to_float=True) if dtype is None else (astype(_as_operand(x), dtype),)
     axis = _normalize_axes(axis, ndim(x), "mean")
-    return sum(x, axis, keepdims=keepdims) / _count(x, axis)
+    if where is True:
+        return sum(x, axis, keepdims=keepdims) / _count(x, axis)
+    count = sum(broadcast_to(where, shape(x)), axis, dtype=x.dtype, keepdims=keepdims)
+    return sum(x, axis, keepdims=keepdims, where=where) / count
 
 
 def var(x, axis=None, ddof=0, keepdims=False):

@@ -52,7 +52,7 @@ def install(cls, ns: dict) -> None:
     for name in sorted(n for n, attr in vars(np.ndarray).items() if not n.startswith("_") and
                        callable(attr) and callable(ns.get(n)) and not isinstance(ns[n], type)):
         setattr(cls, name, (lambda fn: lambda self, *a, **k: fn(self, *a, **k))(ns[name]))
-    cls.flatten = lambda self: ns["ravel"](self)
+    cls.flatten = lambda self, order="C": ns["ravel"](self, order)
     cls.reshape = lambda self, *shape, **k: ns["reshape"](self, *shape, **k)
     cls.transpose = lambda self, *axes: ns["transpose"](
         self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else
