@@ -156,3 +156,26 @@ def test_shape_mismatch_is_the_runtime_error_tutorials_catch(make):
             make(lib)
     with pytest.raises(adc.ShapeError):  # adc's own type (and message naming the shapes) too
         make(adc)
+
+
+INTEGER_SCALARS = {
+    "uint8_add_wraps_the_int": lambda L: L.tensor([200, 3], dtype=L.uint8) + 300,
+    "uint8_mul": lambda L: L.tensor([200, 3], dtype=L.uint8) * 1000,
+    "uint8_add_negative": lambda L: L.tensor([200, 3], dtype=L.uint8) + (-1),
+    "int8_add": lambda L: L.tensor([100, -3], dtype=L.int8) + 200,
+    "int16_sub": lambda L: L.tensor([100, -3], dtype=L.int16) - 70000,
+    "sum_in_the_requested_int8": lambda L: L.tensor([100, 100, 3]).sum(dtype=L.int8),
+    "prod_in_the_requested_int8": lambda L: L.tensor([[100, 3], [7, 9]]).prod(1, dtype=L.int8),
+    "uint8_sum_widens": lambda L: L.tensor([200, 100, 250], dtype=L.uint8).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTEGER_SCALARS))
+def test_integer_dtypes_wrap_and_widen_as_torch(name):
+    _same(INTEGER_SCALARS[name](adc), INTEGER_SCALARS[name](torch))
+
+
+def test_an_int_beyond_int64_raises_as_torch():
+    for lib in (adc, torch):
+        with pytest.raises(OverflowError, match="int too big to convert"):
+            lib.tensor([1], dtype=lib.uint8) + 2 ** 70

@@ -37,8 +37,19 @@ def _as_tensor(x) -> Tensor:
 
 
 def _operand(x, dtype):
-    """Python numbers become constant arrays of the operation's dtype (not part of the key)."""
-    return x if isinstance(x, Tensor) else np.asarray(refuse_traced(x), dtype)
+    """Python numbers become constant arrays of the operation's dtype (not part of the key); an
+    int outside an integer dtype's range wraps, as torch's cast does (uint8 + 300 adds 44)."""
+    if isinstance(x, Tensor):
+        return x
+    x = refuse_traced(x)
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu" and isinstance(x, int) and not isinstance(x, bool):
+        info = np.iinfo(dtype)
+        if not info.min <= x <= info.max:
+            if not -2 ** 63 <= x < 2 ** 63:
+                raise OverflowError("int too big to convert")
+            return np.asarray(x, np.int64).astype(dtype)
+    return np.asarray(x, dtype)
 
 
 def _name(op: str) -> str:

@@ -41,7 +41,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         input = input.to(dtype)
     elif input.dtype.kind in "biu":
         input = input.to(dtypes.int64)
-    return _reduce(("SumBackward0", "SumBackward1"), anp.sum, input, dim, keepdim)
+    # in the dtype chosen here (numpy would widen a requested int8 to int64)
+    return _reduce(("SumBackward0", "SumBackward1"), anp.sum, input, dim, keepdim,
+                   dtype=input.dtype)
 
 
 def _require_float(input, what):
@@ -60,13 +62,14 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 @op(out=True, numpy=lambda input, dim=None, keepdim=False, *, dtype=None: anp.prod(
-    _cast(input, dtype), axis=_axis(dim), keepdims=keepdim))
+    input, axis=_axis(dim), dtype=dtype, keepdims=keepdim))
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     elif input.dtype.kind in "biu":  # torch multiplies bools and integers as int64
         input = input.to(dtypes.int64)
-    return _reduce(("ProdBackward0", "ProdBackward1"), anp.prod, input, dim, keepdim)
+    return _reduce(("ProdBackward0", "ProdBackward1"), anp.prod, input, dim, keepdim,
+                   dtype=input.dtype)
 
 
 def _ddof(unbiased, correction):
