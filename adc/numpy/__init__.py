@@ -672,6 +672,7 @@ from .indexing import getitem, take, take_along_axis  # noqa: E402,F401
 from .elementwise import *  # noqa: E402,F401,F403  (numpy's further elementwise functions)
 from .joining import *  # noqa: E402,F401,F403  (joining, splitting, rearranging)
 from .creation import *  # noqa: E402,F401,F403  (array/asarray of traced nests)
+from .numerical import *  # noqa: E402,F401,F403  (cov, nanmean, trapezoid, convolve, ...)
 from .tracer_methods import install as _install  # noqa: E402
 
 _install(Tracer, globals())
