@@ -1,6 +1,7 @@
 """`adc.numpy.linalg`: inv, solve, det/slogdet, svd/svdvals, eigh/eigvalsh, cholesky, qr,
 lstsq/pinv (of full rank), matrix_power, matrix_rank, vector and matrix norms (numpy's norm),
-and tensordot (exported as adc.numpy.tensordot), on traced arrays.
+cond, multi_dot, numpy 2's matrix_transpose/diagonal/trace/outer/vecdot, and tensordot
+(exported as adc.numpy.tensordot), on traced arrays.
 
 Stage: trace. Invariants: a 1-D right-hand side of solve is treated as a vector (numpy 2
 semantics) by reshaping around the rank >= 2 `solve` primitive. det, slogdet, svd and eigh
@@ -391,3 +392,61 @@ def pinv(a):
     m = anp.shape(a)[-2]
     eye = anp.broadcast_to(np.eye(m, dtype=a.dtype), tuple(anp.shape(a)[:-2]) + (m, m))
     return least_squares(a, eye)
+
+
+# ---- numpy 2's linalg names for matrix stacks (the array API's), and condition numbers ----
+
+def matrix_transpose(x):
+    if anp.ndim(x) < 2:
+        raise ValueError("Input array must be at least 2-dimensional")
+    return anp.swapaxes(x, -1, -2)
+
+
+def diagonal(x, /, *, offset=0):
+    return anp.diagonal(x, offset, -2, -1)
+
+
+def trace(x, /, *, offset=0, dtype=None):
+    return anp.sum(anp.diagonal(x, offset, -2, -1), axis=-1, dtype=dtype)
+
+
+def outer(x1, x2, /):
+    if anp.ndim(x1) != 1 or anp.ndim(x2) != 1:
+        raise ValueError(f"Input arrays must be one-dimensional, but they are "
+                         f"x1.ndim={anp.ndim(x1)} and x2.ndim={anp.ndim(x2)}.")
+    return anp.outer(x1, x2)
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    return anp.sum(anp.multiply(x1, x2), axis=axis)
+
+
+def multi_dot(arrays, *, out=None):
+    """The product of a chain of matrices (a 1-D first operand is a row, a 1-D last one a
+    column, as numpy's), multiplied left to right: numpy's result up to rounding (numpy picks
+    the cheapest order)."""
+    if out is not None:
+        raise UnsupportedError(with_location("linalg.multi_dot: out= is not supported on "
+                                             "traced arrays; use the returned array"))
+    if len(arrays) < 2:
+        raise ValueError("Expecting at least two arrays.")
+    for i, a in enumerate(arrays):
+        if anp.ndim(a) != 2 and not (anp.ndim(a) == 1 and i in (0, len(arrays) - 1)):
+            raise ValueError(f"{anp.ndim(a)}-dimensional array given. Array must be "
+                             "two-dimensional")
+    result = arrays[0]
+    for a in arrays[1:]:
+        result = anp.matmul(result, a)
+    return result
+
+
+def cond(x, p=None):
+    """numpy's condition number: the ratio of the extreme singular values for p None, 2 or -2,
+    else norm(x, p) * norm(inv(x), p)."""
+    (x,) = anp._promote(x, to_float=True)
+    if p in (None, 2, -2):
+        s = svdvals(x)
+        big, small = anp.max(s, axis=-1), anp.min(s, axis=-1)
+        return anp.divide(small, big) if p == -2 else anp.divide(big, small)
+    axis = (-2, -1)
+    return anp.multiply(matrix_norm(x, p, axis), matrix_norm(inv(x), p, axis))

@@ -1,4 +1,5 @@
-"""adc.numpy.linalg's solvers and factorizations (lstsq, pinv, qr, cholesky, inv, solve) as
+"""adc.numpy.linalg's solvers and factorizations (lstsq, pinv, qr, cholesky, inv, solve), cond,
+multi_dot and numpy 2's matrix_transpose/diagonal/trace/outer/vecdot as
 numpy code calls them: numpy's values and result structure on arrays and on traced values
 (adc.jit), and gradients on the numpy reference and the cpu backend against torch.autograd;
 lstsq and pinv (unrolled QR) on the cuda backend too (the simulator in CI, small sizes)."""
@@ -96,6 +97,20 @@ FUNCTIONS = {
            lambda x: (lambda q, r: (q ** 3).sum() + (r ** 2).sum())(*torch.linalg.qr(x))),
     "cholesky": (lambda x: np.linalg.cholesky(x.T @ x + np.eye(3)) ** 3,
                  lambda x: torch.linalg.cholesky(x.T @ x + torch.eye(3, dtype=x.dtype)) ** 3),
+    "cond": (lambda x: np.linalg.cond(x.T @ x), lambda x: torch.linalg.cond(x.T @ x)),
+    # torch.linalg.cond(A, 1) cannot backward (it writes its inverse in place): its formula
+    "cond_1": (lambda x: np.linalg.cond(x.T @ x, 1),
+               lambda x: torch.linalg.matrix_norm(x.T @ x, 1)
+               * torch.linalg.matrix_norm(torch.linalg.inv(x.T @ x), 1)),
+    "cond_nuc": (lambda x: np.linalg.cond(x[:3], "nuc"), lambda x: torch.linalg.cond(x[:3], "nuc")),
+    "multi_dot": (lambda x: np.linalg.multi_dot([x[:, 0], x, x.T, x[:, 1]]),
+                  lambda x: torch.linalg.multi_dot([x[:, 0], x, x.T, x[:, 1]])),
+    "array_api_names": (lambda x: np.linalg.trace(np.linalg.matrix_transpose(x[:3]) ** 3, offset=1)
+                        + np.sum(np.linalg.diagonal(x[:3]) * np.linalg.vecdot(x[:3], x[1:4]))
+                        + np.sum(np.sin(np.linalg.outer(x[0], x[1]))),
+                        lambda x: torch.diagonal(x[:3].mT ** 3, 1).sum()
+                        + (torch.diagonal(x[:3]) * torch.linalg.vecdot(x[:3], x[1:4])).sum()
+                        + torch.sin(torch.outer(x[0], x[1])).sum()),
     "inv_solve": (lambda x: np.linalg.inv(x.T @ x) + np.linalg.solve(x.T @ x, np.ones(3)),
                   lambda x: torch.linalg.inv(x.T @ x)
                   + torch.linalg.solve(x.T @ x, torch.ones(3, dtype=x.dtype))),
