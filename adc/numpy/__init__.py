@@ -354,13 +354,44 @@ def tile(x, reps):
     return reshape(x, tuple(r * d for r, d in zip(reps, shp)))
 
 
+def _pad_source(n, lo, hi, mode):
+    """For each position of an axis padded by (lo, hi), the position of x it copies."""
+    i = np.arange(-lo, n + hi)
+    if mode == "edge":
+        return np.clip(i, 0, n - 1)
+    if mode == "wrap":
+        return i % n
+    if mode == "reflect":  # mirrored about the edge elements: period 2n - 2
+        if n == 1:
+            return np.zeros_like(i)
+        j = i % (2 * n - 2)
+        return np.where(j < n, j, 2 * n - 2 - j)
+    j = i % (2 * n)  # symmetric: mirrored with the edge elements repeated, period 2n
+    return np.where(j < n, j, 2 * n - 1 - j)
+
+
+PAD_MODES = ("constant", "edge", "wrap", "reflect", "symmetric")
+
+
 def pad(x, pad_width, mode="constant", constant_values=0):
-    if mode != "constant":
-        raise UnsupportedError(with_location(f"pad: mode={mode!r}; only 'constant' is supported"))
+    """numpy's pad: a constant (the pad primitive), or positions of x gathered for 'edge',
+    'wrap', 'reflect' and 'symmetric' (whose gradient adds up where a position is copied)."""
+    if mode not in PAD_MODES:
+        raise UnsupportedError(with_location(
+            f"pad: mode={mode!r}; adc supports {', '.join(map(repr, PAD_MODES))}"))
     nd = ndim(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (nd, 2))
     if (widths < 0).any():
         raise ShapeError(with_location(f"pad: negative pad widths {pad_width}"))
+    if mode != "constant":
+        for axis, (lo, hi) in enumerate(widths):
+            n = shape(x)[axis]
+            if (lo or hi) and not n:
+                raise ValueError(f"can't extend empty axis {axis} using modes other than "
+                                 "'constant' or 'empty'")
+            if lo or hi:
+                x = take(x, _pad_source(n, int(lo), int(hi), mode), axis=axis)
+        return x
     x, value = _promote(x, constant_values)
     return bind(pad_p, x, value, lo=tuple(int(w) for w in widths[:, 0]),
                 hi=tuple(int(w) for w in widths[:, 1]), interior=(0,) * nd)

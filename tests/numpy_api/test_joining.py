@@ -130,3 +130,25 @@ def test_index_tricks_r_and_c_on_traced_values():
 def test_numpys_errors(call, error, match):
     with pytest.raises(error, match=match):
         adc.jit(call)(A)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+@pytest.mark.parametrize("mode", ["edge", "wrap", "reflect", "symmetric"])
+def test_pad_modes_are_numpys_with_gradients(mode, backend):
+    x = np.arange(1.0, 7.0) / 3
+    for width in [2, (1, 3), (7, 13), 0, ((0, 5), (2, 0))]:
+        for shape in [(6,), (2, 3), (1, 6)]:
+            if np.ndim(width) == 2 and len(shape) != 2:
+                continue
+            fn = lambda x, shape=shape, width=width: np.pad(x.reshape(shape), width, mode=mode)  # noqa: E731
+            np.testing.assert_array_equal(adc.jit(fn, backend=backend)(x), fn(x))
+    weights = np.arange(90.0).reshape(9, 10)
+    adc.check_grad(lambda x: np.sum(np.pad(x.reshape(2, 3), (3, 4), mode=mode) * weights), x,
+                   torch=False, backend=backend)
+
+
+def test_pad_refuses_other_modes_and_empty_axes_as_numpy():
+    with pytest.raises(adc.UnsupportedError, match="mode='mean'; adc supports"):
+        adc.jit(lambda x: np.pad(x, 1, mode="mean"))(np.ones(3))
+    with pytest.raises(ValueError, match="can't extend empty axis"):
+        adc.jit(lambda x: np.pad(x[:0], 1, mode="edge"))(np.ones(3))

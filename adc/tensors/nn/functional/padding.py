@@ -1,8 +1,9 @@
 """torch.nn.functional.pad: constant (negative widths crop), reflect, replicate and circular.
 
 Stage: tensor front end. Invariant: constant padding is adc.numpy's pad plus slicing; the
-other modes are one `take` per padded dimension with indices computed from the sizes alone,
-so their gradient is take's scatter-add and the graph depends only on shapes.
+other modes are adc.numpy's pad in numpy's modes (reflect, edge, wrap: one `take` per padded
+dimension with indices computed from the sizes alone, so their gradient is take's scatter-add
+and the graph depends only on shapes).
 """
 from __future__ import annotations
 
@@ -20,15 +21,7 @@ _SUPPORTED = ("Supported combinations for non-constant padding:\n"
               "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
 
 
-def _source_index(n, lo, hi, mode):
-    i = np.arange(-lo, n + hi)
-    if mode == "replicate":
-        return np.clip(i, 0, n - 1)
-    if mode == "circular":
-        return i % n
-    period = 2 * (n - 1)  # reflect: mirror about the edges without repeating them
-    i = np.abs(i) % period if period else np.zeros_like(i)
-    return np.where(i >= n, period - i, i)
+_NUMPY_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def _pad(x, *, widths, mode, value):
@@ -40,10 +33,7 @@ def _pad(x, *, widths, mode, value):
         crop = tuple(slice(-min(lo, 0), anp.shape(x)[nd - len(widths) + k] + min(hi, 0))
                      for k, (lo, hi) in enumerate(widths))
         return x[(slice(None),) * (nd - len(widths)) + crop]
-    for k, (lo, hi) in enumerate(widths):
-        axis = nd - len(widths) + k
-        x = anp.take(x, _source_index(anp.shape(x)[axis], lo, hi, mode), axis=axis)
-    return x
+    return anp.pad(x, [(0, 0)] * (nd - len(widths)) + list(widths), mode=_NUMPY_MODES[mode])
 
 
 def _check(shape, pad, mode):
