@@ -1,12 +1,15 @@
 """numpy's numerical helpers on traced values: statistics (cov, corrcoef, count_nonzero and the
 NaN-ignoring nansum/nanprod/nanmean/nanvar/nanstd/nanmax/nanmin), integration and differences
-(trapezoid, ediff1d), polynomials (polyval, vander), convolution (convolve, correlate), grids
-(meshgrid) and the elementwise copysign, heaviside and float_power.
+(trapezoid, ediff1d, gradient), polynomials (polyval, vander), convolution (convolve,
+correlate), grids (meshgrid), lookup in sorted sequences (searchsorted, digitize, interp) and
+the elementwise copysign, heaviside and float_power.
 
 Stage: trace (the user namespace, `adc.numpy`). Invariant: each function takes numpy's name,
 arguments, result shapes and dtypes and is a composition of adc.numpy calls, so it needs no VJP
 of its own; convolutions are one gather of the sliding windows (a constant index table) and a
 matrix-vector product, so their size in the graph does not grow with the kernel's length.
+Lookups compare every value with every element of the sorted sequence (one fused reduction:
+time len(a) * len(v), no intermediate array), so a traced sequence works too.
 """
 from __future__ import annotations
 
@@ -17,17 +20,18 @@ import numpy as np
 from ..errors import UnsupportedError, with_location
 from . import (_as_operand, _dtype_of, _normalize_axes, _promote, abs, add, astype,
                broadcast_arrays, broadcast_to, clip, concatenate, diagonal, divide, equal,
-               float_operands, less, logical_not, matmul, maximum, multiply, ndim, negative,
-               not_equal, pad, power, prod, ravel, reshape, shape, sqrt, stack, subtract, sum,
-               swapaxes, take, where)
+               float_operands, greater, less, less_equal, logical_not, matmul, maximum,
+               multiply, ndim, negative, not_equal, pad, power, prod, ravel, reshape, shape,
+               sqrt, stack, subtract, sum, swapaxes, take, where)
 from . import max as _max
 from . import min as _min
 from .elementwise import isnan, signbit
 from .joining import diff
 
-__all__ = ["convolve", "copysign", "corrcoef", "correlate", "count_nonzero", "cov", "ediff1d",
-           "float_power", "heaviside", "meshgrid", "nanmax", "nanmean", "nanmin", "nanprod",
-           "nanstd", "nansum", "nanvar", "polyval", "trapezoid", "vander"]
+__all__ = ["convolve", "copysign", "corrcoef", "correlate", "count_nonzero", "cov", "digitize",
+           "ediff1d", "float_power", "gradient", "heaviside", "interp", "meshgrid", "nanmax",
+           "nanmean", "nanmin", "nanprod", "nanstd", "nansum", "nanvar", "polyval",
+           "searchsorted", "trapezoid", "vander"]
 
 
 # ---- statistics ----
@@ -169,6 +173,154 @@ def ediff1d(ary, to_end=None, to_begin=None):
     if to_end is not None:
         parts.append(ravel(to_end))
     return concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _along(f, axis, start, stop):
+    return take(f, np.arange(start, stop + shape(f)[axis] if stop <= 0 else stop), axis=axis)
+
+
+def _gradient_along(f, axis, h, edge_order):
+    """numpy's second-order central differences inside, one-sided ones (of `edge_order`) at
+    the ends; h a scalar spacing or the axis's coordinates."""
+    n = shape(f)[axis]
+    if n < edge_order + 1:
+        raise ValueError("Shape of array too small to calculate a numerical gradient, at least "
+                         "(edge_order + 1) elements are required.")
+    lo, hi = _along(f, axis, 0, 1), _along(f, axis, n - 1, n)
+    if ndim(h) == 0:  # uniform spacing: numpy's formulas, operation for operation
+        twice = h * 2.0 if isinstance(h, (int, float)) else multiply(h, 2.0)  # a Python h: weak
+        inner = divide(subtract(_along(f, axis, 2, 0), _along(f, axis, 0, -2)), twice)
+        if edge_order == 1:
+            first = divide(subtract(_along(f, axis, 1, 2), lo), h)
+            last = divide(subtract(hi, _along(f, axis, n - 2, n - 1)), h)
+        else:
+            f1, f2 = _along(f, axis, 1, 2), _along(f, axis, 2, 3)
+            first = divide(add(subtract(multiply(lo, -1.5), multiply(f1, -2.0)),
+                               multiply(f2, -0.5)), h)
+            g1, g2 = _along(f, axis, n - 2, n - 1), _along(f, axis, n - 3, n - 2)
+            last = divide(add(subtract(multiply(hi, 1.5), multiply(g1, 2.0)), multiply(g2, 0.5)),
+                          h)
+        return concatenate([first, inner, last], axis=axis)
+    if shape(h) != (n,):
+        raise ValueError("when 1d, distances must match the length of the corresponding "
+                         "dimension")
+    dx = diff(h)
+    view = tuple(-1 if i == axis else 1 for i in range(ndim(f)))
+
+    def coefficient(c):
+        return reshape(c, view) if ndim(c) else c
+    d1, d2 = take(dx, np.arange(n - 2)), take(dx, np.arange(1, n - 1))
+    a = coefficient(divide(negative(d2), multiply(d1, add(d1, d2))))
+    b = coefficient(divide(subtract(d2, d1), multiply(d1, d2)))
+    c = coefficient(divide(d1, multiply(d2, add(d1, d2))))
+    inner = add(add(multiply(a, _along(f, axis, 0, -2)), multiply(b, _along(f, axis, 1, -1))),
+                multiply(c, _along(f, axis, 2, 0)))
+    if edge_order == 1:
+        first = divide(subtract(_along(f, axis, 1, 2), lo), take(dx, 0))
+        last = divide(subtract(hi, _along(f, axis, n - 2, n - 1)), take(dx, n - 2))
+    else:
+        e1, e2 = take(dx, 0), take(dx, 1)
+        first = add(add(multiply(divide(negative(add(multiply(e1, 2.0), e2)),
+                                        multiply(e1, add(e1, e2))), lo),
+                        multiply(divide(add(e1, e2), multiply(e1, e2)), _along(f, axis, 1, 2))),
+                    multiply(divide(negative(e1), multiply(e2, add(e1, e2))),
+                             _along(f, axis, 2, 3)))
+        e1, e2 = take(dx, n - 3), take(dx, n - 2)
+        last = add(add(multiply(divide(e2, multiply(e1, add(e1, e2))),
+                                _along(f, axis, n - 3, n - 2)),
+                       multiply(divide(negative(add(e2, e1)), multiply(e1, e2)),
+                                _along(f, axis, n - 2, n - 1))),
+                   multiply(divide(add(multiply(e2, 2.0), e1), multiply(e2, add(e1, e2))), hi))
+    return concatenate([first, inner, last], axis=axis)
+
+
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """numpy's gradient: one array per axis (a tuple for several, the array for one), with
+    spacings given as one scalar, one per axis, or coordinate arrays."""
+    f = _as_operand(f)
+    f = f if _dtype_of(f) is not None else np.asarray(f)
+    if f.dtype.kind in "biu":
+        f = astype(f, np.float64)
+    axes = _normalize_axes(axis, ndim(f), "gradient")
+    if edge_order not in (1, 2):
+        raise ValueError("'edge_order' greater than 2 not supported")
+    if not varargs:
+        spacing = [1.0] * len(axes)
+    elif len(varargs) == 1 and ndim(varargs[0]) == 0:
+        spacing = list(varargs) * len(axes)
+    elif len(varargs) == len(axes):
+        spacing = list(varargs)
+    else:
+        raise TypeError("invalid number of arguments")
+    spacing = [h if ndim(h) == 0 and not hasattr(h, "dtype") else _as_operand(h)
+               for h in spacing]
+    out = tuple(_gradient_along(f, ax, h, edge_order) for ax, h in zip(axes, spacing))
+    return out[0] if len(out) == 1 else out
+
+
+# ---- lookup in sorted sequences ----
+
+def searchsorted(a, v, side="left", sorter=None):
+    """Insertion points of v in the sorted 1-D a (int64): how many elements of a are below
+    (side 'left') or at most (side 'right') each value."""
+    if sorter is not None:
+        a = take(a, sorter)
+    a, v = _as_operand(a), _as_operand(v)
+    if ndim(a) != 1:
+        raise ValueError("object too deep for desired array")
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
+    below = (less if side == "left" else less_equal)(a, reshape(v, shape(v) + (1,)))
+    return sum(astype(below, np.int64), axis=-1)
+
+
+def digitize(x, bins, right=False):
+    """The index of the bin of each x: bins increasing or decreasing (numpy checks which from
+    the bins' values, so they must not be traced)."""
+    edges = np.asarray(bins) if not hasattr(bins, "aval") else None
+    if edges is None:
+        raise UnsupportedError(with_location(
+            "digitize: traced bins; numpy reads their order from their values, so pass them as "
+            "a numpy array (or use searchsorted for increasing bins)"))
+    if edges.ndim != 1:
+        raise ValueError("object too deep for desired array")
+    increasing = edges.size < 2 or bool(np.all(edges[1:] >= edges[:-1]))
+    if not increasing and not np.all(edges[1:] <= edges[:-1]):
+        raise ValueError("bins must be monotonically increasing or decreasing")
+    side = "left" if right else "right"
+    if increasing:
+        return searchsorted(edges, x, side)
+    return subtract(edges.size, searchsorted(edges[::-1], x, side))
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """numpy's piecewise-linear interpolation of the points (xp, fp), xp increasing; left and
+    right (default fp[0], fp[-1]) outside. The gradient is the segment's slope (in x) and the
+    interpolation weights (in fp)."""
+    if period is not None:
+        raise UnsupportedError(with_location("interp: period= is not supported on traced "
+                                             "arrays; wrap x into one period first"))
+    x, xp, fp = (_as_operand(v) for v in (x, xp, fp))
+    x = x if _dtype_of(x) is not None else np.asarray(x)
+    xp, fp = (astype(v, np.result_type(_dtype_of(v) or np.float64, np.float64)) for v in (xp, fp))
+    x = astype(x, np.float64)
+    if ndim(xp) != 1 or ndim(fp) != 1 or shape(xp) != shape(fp):
+        raise ValueError("fp and xp are not of the same length.")
+    n = shape(xp)[0]
+    if not n:
+        raise ValueError("array of sample points is empty")
+    if n == 1:
+        value = broadcast_to(take(fp, 0), shape(x))
+    else:
+        j = clip(subtract(searchsorted(xp, x, "right"), 1), 0, n - 2)
+        x0, x1, f0, f1 = take(xp, j), take(xp, add(j, 1)), take(fp, j), take(fp, add(j, 1))
+        slope = divide(subtract(f1, f0), subtract(x1, x0))
+        value = add(multiply(slope, subtract(x, x0)), f0)
+        value = where(equal(x, x1), f1, value)  # numpy's: the right end of a segment exactly
+    low = take(fp, 0) if left is None else left
+    high = take(fp, n - 1) if right is None else right
+    value = where(less(x, take(xp, 0)), low, value)
+    return where(greater(x, take(xp, n - 1)), high, value)
 
 
 # ---- polynomials ----

@@ -1,8 +1,9 @@
 """Operator overloading and numpy dispatch for Tracers.
 
 Stage: trace. Invariant: every operator, method and numpy ufunc/function applied to a Tracer
-routes to the adc.numpy function of the same name; anything else raises UnsupportedError
-naming the numpy function, never evaluates wrongly.
+routes to the adc.numpy function of the same name (a ufunc's reduce/accumulate to the
+reduction or scan it is, its outer to the ufunc over broadcast operands); anything else raises
+UnsupportedError naming the numpy function, never evaluates wrongly.
 """
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ import numpy as np
 from ..errors import TraceError, UnsupportedError, with_location
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "positive"}
+# ufunc methods with an adc.numpy equivalent: np.add.reduce(x, axis) is sum(x, axis), ...
+_UFUNC_METHODS = {("reduce", "add"): "sum", ("reduce", "multiply"): "prod",
+                  ("reduce", "maximum"): "max", ("reduce", "minimum"): "min",
+                  ("reduce", "logical_and"): "all", ("reduce", "logical_or"): "any",
+                  ("accumulate", "add"): "cumsum", ("accumulate", "multiply"): "cumprod"}
 
 
 def install(cls, ns: dict) -> None:
@@ -67,6 +73,13 @@ def install(cls, ns: dict) -> None:
 
     def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+        method_impl = _UFUNC_METHODS.get((method, name))
+        if method == "outer" and callable(ns.get(name)) and not kwargs and len(inputs) == 2:
+            a, b = inputs
+            return ns[name](ns["reshape"](a, ns["shape"](a) + (1,) * ns["ndim"](b)), b)
+        if method_impl is not None and "out" not in kwargs:
+            kwargs.setdefault("axis", 0)  # numpy's default for reduce and accumulate
+            return ns[method_impl](*inputs, **kwargs)
         if method != "__call__" or kwargs or not callable(ns.get(name)):
             raise UnsupportedError(with_location(
                 f"numpy ufunc np.{ufunc.__name__}"
