@@ -2,7 +2,8 @@
 
 Stage: lower (target-independent; CPU and CUDA code generators share it). Invariants:
 - A Nest iterates one shape S. Every value computed in it has a shape T that embeds in S
-  left-aligned (len(T) <= len(S), T[k] in {S[k], 1}); it varies along the axes where
+  left-aligned (len(T) <= len(S), T[k] in {S[k], 1}, and T[k] == 1 only where S[k] > 0 on
+  the axes enclosing T's computation); it varies along the axes where
   T[k] == S[k] > 1 and is computed at the depth of its deepest varying axis. So a reduction
   over trailing axes finishes inside the nest, and its consumers continue at a shallower depth
   without materializing anything (the N-body gradient needs O(N) memory, not O(N^2)).
@@ -28,7 +29,11 @@ from ..prims.shape import pad_p, reshape_p
 
 
 def embeds(t: tuple, s: tuple) -> bool:
-    return len(t) <= len(s) and all(a == b or a == 1 for a, b in zip(t, s))
+    """Whether a nest iterating s computes every element of a value shaped t: t embeds
+    left-aligned, and no loop enclosing t's computation is empty where t has one element (a
+    (1, 3) value in a (0, 3) nest would never be written)."""
+    return (len(t) <= len(s) and all(a == b or a == 1 for a, b in zip(t, s))
+            and not any(t[k] == 1 and s[k] == 0 for k in range(depth(t))))
 
 
 def varying(t: tuple) -> tuple:

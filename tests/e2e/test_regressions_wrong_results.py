@@ -161,6 +161,29 @@ def test_linspace_with_traced_endpoints(backend):
     assert step == 1.0
 
 
+# values with a length-1 axis next to an empty one of the same rank: fused into one nest whose
+# empty loop never computed them, the result held uninitialised memory
+EMPTY_NEIGHBOURS = {
+    "concatenate": lambda x: anp.concatenate([x[:1] * 2, x[2:] - x[:0], x[1:] * 3], axis=0),
+    "empty_gather": lambda x: anp.concatenate(
+        [anp.take(x, [0], axis=0) - anp.take(x, [1], axis=0),
+         anp.take(x, np.arange(2, 2), axis=0), x[1:] * 3], axis=0),
+    "gradient_of_two_rows": lambda x: anp.gradient(x, axis=0),
+    "empty_inner_axis": lambda x: anp.concatenate([anp.sin(x[:, :1]), x[:, 3:] * 2], axis=1),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", sorted(EMPTY_NEIGHBOURS))
+def test_length_one_values_beside_empty_ones(name, backend):
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    fn = EMPTY_NEIGHBOURS[name]
+    np.testing.assert_array_equal(adc.jit(fn, backend=backend)(x),
+                                  adc.jit(fn, backend="numpy")(x))
+    np.testing.assert_array_equal(adc.grad(lambda x: anp.sum(fn(x) ** 2), backend=backend)(x),
+                                  adc.grad(lambda x: anp.sum(fn(x) ** 2), backend="numpy")(x))
+
+
 def test_unsupported_dtypes_and_byte_orders_are_clear_errors():
     f = adc.grad(lambda x: anp.sum(x * x))
     with pytest.raises(adc.UnsupportedError, match=r"byte order.*newbyteorder"):
