@@ -179,3 +179,22 @@ def test_an_int_beyond_int64_raises_as_torch():
     for lib in (adc, torch):
         with pytest.raises(OverflowError, match="int too big to convert"):
             lib.tensor([1], dtype=lib.uint8) + 2 ** 70
+
+
+BOOL_ERRORS = {
+    "bool_minus_int": lambda L: L.tensor([True, False]) - 250,
+    "int_minus_bool": lambda L: 1 - L.tensor([True, False]),
+    "int_tensor_minus_true": lambda L: L.tensor([1, 2]) - True,
+    "sub_of_bool_and_number": lambda L: L.sub(L.tensor([True]), 1.5),
+    "trace_of_bools": lambda L: L.tensor([[True]]).trace(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOOL_ERRORS))
+def test_bool_arithmetic_torch_refuses_raises_its_error(name):
+    errors = []
+    for lib in (torch, adc):
+        with pytest.raises((RuntimeError, NotImplementedError)) as caught:
+            BOOL_ERRORS[name](lib)
+        errors.append((type(caught.value), str(caught.value).split("\n")[0]))
+    assert errors[0] == errors[1]

@@ -46,12 +46,23 @@ def add(input, other, *, alpha=1):
     return _elementwise(_name("Add"), anp.add, input, other)
 
 
+def _refuse_bool_subtraction(input, other):
+    """torch's errors: two bools, or a bool tensor and a number (or a number and a bool)."""
+    kinds = [getattr(x, "dtype", None) is not None and x.dtype.kind == "b" or isinstance(x, bool)
+             for x in (input, other)]
+    if all(kinds):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if any(kinds):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
 @op(inplace=True, out=True,
     numpy=lambda input, other, *, alpha=1: anp.subtract(input, _scaled(other, alpha)))
 def sub(input, other, *, alpha=1):
-    if dtypes.result_type(input, other).kind == "b":
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    _refuse_bool_subtraction(input, other)
     if alpha != 1:
         other = _mul(other, alpha)
     return _elementwise(_name("Sub"), anp.subtract, input, other)
@@ -61,6 +72,7 @@ def sub(input, other, *, alpha=1):
     numpy=lambda input, other, *, alpha=1: anp.subtract(other, _scaled(input, alpha)))
 def rsub(input, other, *, alpha=1):
     """other - alpha * input (torch.rsub; what `number - tensor` calls)."""
+    _refuse_bool_subtraction(input, other)
     if alpha != 1:
         input = _mul(input, alpha)
     return _elementwise("RsubBackward1", anp.subtract, other, input)

@@ -181,6 +181,8 @@ def cross(input, other, dim=None):
 def trace(input):
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    if input.dtype.kind == "b":
+        raise NotImplementedError('"trace" not implemented for \'Bool\'')
     if input.dtype.kind in "biu":
         input = input.to(dtypes.int64)
     return apply(_name("Trace"), anp.trace, [input])
