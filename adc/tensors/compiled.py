@@ -15,8 +15,9 @@ Stage: tensor front end → trace → optimize → lower (backends.compile_graph
   requires_grad (and every other argument's value), grad mode, the lifted tensors' shapes and
   dtypes, which `.grad` slots are set, the optimizers' hyperparameters, parameters and state
   tensors, the modules' training flags, parameters and buffers. The first call of a signature
-  runs eagerly (creating lazy state such as Adam's moments), the second traces and compiles,
-  later ones replay; a guard miss traces again.
+  traces and compiles, later ones replay; a guard miss traces again. A step whose trace
+  creates state (Adam's moments, a momentum buffer: lazily, on the first step) runs eagerly
+  instead, its traced state put back, and the next call traces the structure it left.
 - What a trace cannot follow (a value needed in Python: `.item()`, `.numpy()`, a Python `if`
   on a tensor, printing one, a random draw, a write into a view) raises GraphBreakError under
   `fullgraph=True`; otherwise the function runs eagerly from then on, with one warning naming
@@ -111,6 +112,8 @@ class StepTrace:
         self.builder = builder
         self.args = args  # id(tensor) -> its position among the call's leaves
         self._created: set = set()  # ids of tensors created during the trace
+        self._states: list = []  # (optimizer state, its entries before, each entry's before)
+        self._overwritten: set = set()  # ids of tensors whose .grad the step assigned first
         self._keep: list = []  # those tensors, alive so that their ids stay theirs
         self.lifted: list = []  # (tensor, buffer before, tracer given, autograd fields before)
         self._lifted: set = set()
@@ -176,9 +179,13 @@ class StepTrace:
         # a result equal to an operand (clone folded away) is its own tensor: a new object
         return [Tracer(o.variable, o.builder) if any(o is d for d in datas) else o for o in outs]
 
-    def grad_slot(self, t) -> None:
+    def grad_slot(self, t, overwritten: bool = False) -> None:
+        """The step reads (or, `overwritten`, assigns) t's .grad: a slot first assigned (as
+        zero_grad does) does not depend on whether a gradient was there before."""
         if id(t) not in self.slots and id(t) not in self._created:
             self.slots[id(t)] = (t, t._grad)
+            if overwritten:
+                self._overwritten.add(id(t))
 
     def depends_on_module(self, module) -> None:
         if id(module) not in self.watched:
@@ -187,6 +194,10 @@ class StepTrace:
     def depends_on_optimizer(self, opt) -> None:
         if id(opt) not in self.watched:
             self.watched[id(opt)] = (opt, _optimizer_guard(opt))
+            # restored after the trace: state created by a traced step (Adam's moments on a
+            # first step) holds traced values, and the eager run that follows creates it anew
+            self._states.append((opt.state, dict(opt.state),
+                                 [(entry, dict(entry)) for entry in opt.state.values()]))
 
     def _hold(self, value, *tensors) -> None:
         if type(value) is Tracer:
@@ -231,8 +242,9 @@ class StepTrace:
                       self.builder.consts)
         sources = [self._where(t) for t in self.sources]
         guards = ([(self._where(t), t._data.shape, t._data.dtype) for t in self.sources],
-                  [(self._where(t), before is None, before if id(before) in self._lifted
-                    else None) for t, before in self.slots.values()],
+                  [(self._where(t), None if id(t) in self._overwritten else before is None,
+                    before if id(before) in self._lifted else None)
+                   for t, before in self.slots.values()],
                   [entry for _, watched in self.watched.values() for entry in watched])
         return graph, (sources, writes, grads, results, out_tree, guards)
 
@@ -248,6 +260,12 @@ class StepTrace:
             t._version.n = version
         for t, before in self.slots.values():
             t._grad = before
+        for state, before, entries in self._states:
+            for entry, items in entries:
+                entry.clear()
+                entry.update(items)
+            state.clear()
+            state.update(before)
 
 
 def _tensor_at(where, leaves):
@@ -270,7 +288,8 @@ class Program:
                 return False
         for where, was_none, lifted in self.slots:
             grad = _tensor_at(where, leaves)._grad
-            if (grad is None) != was_none or (lifted is not None and grad is not lifted):
+            if was_none is not None and (grad is None) != was_none or (
+                    lifted is not None and grad is not lifted):
                 return False
         return _holds(self.watched)
 
@@ -344,10 +363,7 @@ class CompiledFunction:
         else:
             leaves, tree = tree_flatten((args, kwargs))
             signature = (tree, tuple(_leaf_key(x) for x in leaves), is_grad_enabled())
-        programs = self._programs.get(signature)
-        if programs is None:
-            self._programs[signature] = []
-            return self._eager(args, kwargs)  # the first call creates the lazy state
+        programs = self._programs.setdefault(signature, [])
         for program in reversed(programs):
             if program.guards_hold(leaves):
                 return program(leaves)

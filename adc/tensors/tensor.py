@@ -371,7 +371,7 @@ class Tensor:
                                    "match the tensor's grad_dtype (defaults to the tensor's "
                                    "dtype).")
         if _TRACE is not None:
-            _TRACE.grad_slot(self)
+            _TRACE.grad_slot(self, overwritten=True)
         self._grad = value
 
     def _edge(self):

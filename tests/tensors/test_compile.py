@@ -97,10 +97,12 @@ def _run(step, batches, lib):
     return [float(step(lib.tensor(x), lib.tensor(y)).item()) for x, y in batches]
 
 
-# RMSprop divides by the root of a gradient's running square: on the BatchNorm MLP the first
-# layer's tiny gradients (rounded differently by the fused program's reduction order, ~1e-7
-# absolute) come out of it 30x further apart than the test's tolerance; it runs on linreg only.
-CASES = [(m, o) for m in MODELS for o in OPTIMIZERS if not (m == "mlp_bn" and o == "rmsprop")]
+# RMSprop and Adagrad divide by the root of a gradient's running square: on the BatchNorm MLP
+# the first layer's tiny gradients (rounded differently by the fused program's reduction
+# order, ~1e-7 absolute) come out of it 30x further apart than the test's tolerance; they run
+# on linreg only.
+CASES = [(m, o) for m in MODELS for o in OPTIMIZERS
+         if not (m == "mlp_bn" and o in ("rmsprop", "adagrad"))]
 
 
 @pytest.mark.parametrize(("model_name", "opt_name"), CASES)
@@ -127,7 +129,8 @@ def test_compiled_steps_match_eager_adc_and_torch(model_name, opt_name):
         _assert_same(ours, _state(model, opt), 2e-6, 1e-7, f"{mode}: compiled vs eager adc")
         _assert_same(ours, _state(tmodel, topt), 1e-5, 1e-6, f"{mode}: compiled vs torch")
     assert compiled.traces == len(phases)  # one program per mode (eval retraces)
-    assert compiled.eager_calls == 1  # the first call of the signature
+    # the first call runs eagerly only where the first step creates optimizer state
+    assert compiled.eager_calls == (0 if opt_name in ("sgd", "adagrad") else 1)
 
 
 def _linreg_step(lr=0.1):
@@ -154,11 +157,11 @@ def test_cache_retraces_on_guard_misses_only():
     step = adc.compile(fn)
     x, y = _data(16)
     calls = [
-        ("first call: eager", lambda: step(x, y), 0),
+        ("first call: eager (its trace created the momentum buffers)", lambda: step(x, y), 0),
         ("second: traced", lambda: step(x, y), 1),
         ("same shapes: replayed", lambda: step(*_data(16, seed=1)), 1),
-        ("new batch size: eager first", lambda: step(*_data(8)), 1),
         ("new batch size: traced", lambda: step(*_data(8)), 2),
+        ("new batch size: replayed", lambda: step(*_data(8)), 2),
         ("back to 16: replayed", lambda: step(x, y), 2),
     ]
     for what, call, traces in calls:
@@ -173,7 +176,7 @@ def test_cache_retraces_on_guard_misses_only():
     model.train()
     step(x, y)
     assert step.traces == 4, "back in train mode: the first program still holds"
-    assert step.eager_calls == 2
+    assert step.eager_calls == 1
 
 
 def test_cache_replays_with_the_new_arguments_values():
@@ -206,7 +209,6 @@ def test_graph_break_fullgraph_raises_naming_the_line():
     _, fn, _ = _breaking_step()
     step = adc.compile(fn, fullgraph=True)
     x, y = _data(16)
-    step(x, y)  # eager
     with pytest.raises(adc.errors.GraphBreakError, match=r"(?s)\.item\(\).*test_compile\.py:"
                        r"\d+: `seen\.append\(loss\.item\(\)\)"):
         step(x, y)
@@ -218,8 +220,6 @@ def test_graph_break_warns_once_and_runs_eagerly():
     eager_model.load_state_dict(model.state_dict())
     step = adc.compile(fn)
     x, y = _data(16)
-    step(x, y)
-    eager(x, y)
     with pytest.warns(UserWarning, match=r"(?s)runs eagerly.*seen\.append\(loss\.item\(\)\)"):
         loss = step(x, y)
     assert float(loss.item()) == pytest.approx(float(eager(x, y).item()))
@@ -228,7 +228,7 @@ def test_graph_break_warns_once_and_runs_eagerly():
         for _ in range(2):
             step(x, y)
             eager(x, y)
-    assert step.traces == 0 and step.eager_calls == 4
+    assert step.traces == 0 and step.eager_calls == 3
     np.testing.assert_array_equal(model.weight.detach().numpy(),
                                   eager_model.weight.detach().numpy())
 
@@ -271,7 +271,8 @@ def test_grads_kept_between_calls_and_data_writes(name):
         eager_fns[name](x, y)
         if seed == 0:
             grads = [p.grad for p in model.parameters()]
-    assert step.traces == 1
+    # accumulate: the first call's program creates the gradients, the second's adds to them
+    assert step.traces == (2 if name == "accumulate" else 1)
     assert all(p.grad is g for p, g in zip(model.parameters(), grads))  # updated in place
     for p, q in zip(model.parameters(), eager_model.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=2e-6)

@@ -357,11 +357,10 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.zero_()
+            if set_to_none:  # unconditionally, as Optimizer.zero_grad
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.zero_()
 
     # ---- calling and printing ----
     def __call__(self, *args, **kwargs):

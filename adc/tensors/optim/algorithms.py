@@ -67,8 +67,6 @@ class SGD(Optimizer):
             else:
                 write(buf, read(buf) * group["momentum"] + (1 - group["dampening"]) * g)
             g = g + group["momentum"] * buf._data if group["nesterov"] else buf._data
-        else:
-            state["momentum_buffer"] = None
         write(p, read(p) + -group["lr"] * g)
 
 

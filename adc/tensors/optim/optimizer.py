@@ -71,13 +71,12 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        if p.grad.grad_fn is not None:
-                            p.grad.detach_()
-                        p.grad.zero_()
+                if set_to_none:  # unconditionally: a compiled step then needs no guard on
+                    p.grad = None  # whether the gradient was there before
+                elif p.grad is not None:
+                    if p.grad.grad_fn is not None:
+                        p.grad.detach_()
+                    p.grad.zero_()
 
     def step(self, closure=None):
         loss = None
@@ -93,8 +92,10 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is not None:
                         g = read(p.grad)
-                        self._update(p, -g if group.get("maximize") else g,
-                                     self.state.setdefault(p, {}), group)
+                        state = self.state.get(p, {})  # kept only once it holds something,
+                        self._update(p, -g if group.get("maximize") else g, state, group)
+                        if state and p not in self.state:  # as torch's (plain SGD keeps none)
+                            self.state[p] = state
         return loss
 
     def _update(self, p, g, state, group):  # pragma: no cover - each optimizer defines it
