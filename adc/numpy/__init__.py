@@ -159,10 +159,23 @@ def power(x, y):
     return apply_elementwise(E.pow_p, x, y)
 
 
+def _extreme(dtype, high):
+    """The bound that clips nothing: +-inf, or an integer dtype's largest/smallest value."""
+    if dtype.kind == "f":
+        return np.asarray(np.inf if high else -np.inf, dtype)
+    if dtype.kind == "b":
+        return np.asarray(high, dtype)
+    info = np.iinfo(dtype)
+    return np.asarray(info.max if high else info.min, dtype)
+
+
 def clip(x, a_min=None, a_max=None):
-    (x,) = _promote(x)
-    lo = -np.inf if a_min is None else a_min
-    hi = np.inf if a_max is None else a_max
+    """numpy's clip in the dtype of x and the given bounds (an integer array clipped by
+    integers stays integer); a missing bound clips nothing."""
+    given = [b for b in (a_min, a_max) if b is not None]
+    x, *given = _promote(x, *given)
+    lo = given.pop(0) if a_min is not None else _extreme(x.dtype, False)
+    hi = given.pop(0) if a_max is not None else _extreme(x.dtype, True)
     return apply_elementwise(E.clip_p, x, lo, hi)
 
 

@@ -248,8 +248,8 @@ def test_argnums_out_of_range():
 
 @pytest.mark.parametrize("name,fn", [
     ("fft", lambda x: anp.sum(np.real(np.fft.fft(x)))),
-    ("convolve", lambda x: anp.sum(np.convolve(x, x))),
-    ("searchsorted", lambda x: anp.sum(np.searchsorted(x, x) * x)),
+    ("histogram", lambda x: anp.sum(np.histogram(x)[0] * x)),
+    ("nonzero", lambda x: anp.sum(x[np.nonzero(x)])),
     ("unique", lambda x: anp.sum(np.unique(x))),
 ])
 def test_unsupported_numpy_function(name, fn):
@@ -259,8 +259,9 @@ def test_unsupported_numpy_function(name, fn):
 
 
 def test_unsupported_ufunc_method_and_operator():
-    msg = _raises(adc.UnsupportedError, adc.jit(lambda x: np.add.reduce(x)), np.ones(3))
-    assert "np.add.reduce" in msg
+    msg = _raises(adc.UnsupportedError, adc.jit(lambda x: np.add.reduceat(x, [0, 2])),
+                  np.ones(3))
+    assert "np.add.reduceat" in msg
     msg = _raises(adc.UnsupportedError, adc.jit(lambda x: x << 2), np.ones(3))
     assert "lshift" in msg
     msg = _raises(adc.UnsupportedError, adc.jit(lambda x: np.spacing(x)), np.ones(3))

@@ -25,6 +25,8 @@ FUNCTIONS = {
     "pow_operator_3": lambda v: v ** 3, "pow_function_2": lambda v: np.power(v, 2),
     "pow_float": lambda v: v ** 0.5, "pow_numpy_scalar": lambda v: v ** np.int64(2),
     "square": np.square,
+    "clip_max": lambda v: np.clip(v, None, 5), "clip_min": lambda v: np.clip(v, 2, None),
+    "clip_both": lambda v: np.clip(v, 2, 5), "clip_float_bound": lambda v: np.clip(v, 2.5, None),
 }
 
 

@@ -167,12 +167,49 @@ INTEGER_SCALARS = {
     "sum_in_the_requested_int8": lambda L: L.tensor([100, 100, 3]).sum(dtype=L.int8),
     "prod_in_the_requested_int8": lambda L: L.tensor([[100, 3], [7, 9]]).prod(1, dtype=L.int8),
     "uint8_sum_widens": lambda L: L.tensor([200, 100, 250], dtype=L.uint8).sum(),
+    "uint8_rpow_wraps": lambda L: 300 ** L.tensor([1, 2], dtype=L.uint8),
+    "uint8_and_wraps": lambda L: L.tensor([44, 3], dtype=L.uint8) & 300,
+    "uint8_fill_takes_minus_one": lambda L: L.tensor([1, 2], dtype=L.uint8).fill_(-1),
+    "uint8_where_takes_minus_255": lambda L: L.where(L.tensor([True, False]),
+                                                     L.tensor([1, 2], dtype=L.uint8), -255),
+    "int_clamp_max_keeps_the_dtype": lambda L: L.tensor([44, 3], dtype=L.int16).clamp(max=5),
+    "int_clamp_min_keeps_the_dtype": lambda L: L.tensor([44, 3]).clamp(min=4),
+    "int_clamp_float_bound": lambda L: L.tensor([44, 3], dtype=L.uint8).clamp(max=2.5),
+    "bool_clamp_int_bound": lambda L: L.tensor([True, False]).clamp(max=2),
 }
 
 
 @pytest.mark.parametrize("name", sorted(INTEGER_SCALARS))
 def test_integer_dtypes_wrap_and_widen_as_torch(name):
     _same(INTEGER_SCALARS[name](adc), INTEGER_SCALARS[name](torch))
+
+
+CHECKED_CASTS = {
+    "fill": lambda L: L.tensor([1], dtype=L.uint8).fill_(300),
+    "masked_fill": lambda L: L.tensor([1, 2], dtype=L.int8).masked_fill(L.tensor([True, False]),
+                                                                        200),
+    "where": lambda L: L.where(L.tensor([True]), L.tensor([1], dtype=L.uint8), -256),
+    "clamp_bound": lambda L: L.tensor([1], dtype=L.int16).clamp(max=70000),
+    "index_fill": lambda L: L.tensor([1, 2], dtype=L.uint8).index_fill_(0, L.tensor([0]), 256),
+    "integer_power": lambda L: L.tensor([1], dtype=L.uint8) ** 300,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKED_CASTS))
+def test_out_of_range_ints_torch_checks_raise_its_error(name):
+    for lib in (adc, torch):
+        with pytest.raises(RuntimeError, match="value cannot be converted to type .* without "
+                                               "overflow"):
+            CHECKED_CASTS[name](lib)
+
+
+def test_clamp_gradient_passes_at_a_single_bound():
+    grads = []
+    for lib in (adc, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        (x.clamp(max=2.0).sum() + x.clamp(min=2.0).sum()).backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1]
 
 
 def test_an_int_beyond_int64_raises_as_torch():

@@ -34,7 +34,7 @@ def _bitwise(name, fn, logical):
             raise NotImplementedError(
                 f'"{name}_cpu" not implemented for \'{dtypes.scalar_type(dt)}\'')
         datas = [x._data if isinstance(x, Tensor) else x for x in
-                 (_operand(x, dt) for x in (input, *other))]
+                 (_operand(x, dt, True) for x in (input, *other))]
         return Tensor._wrap(np.asarray(fn(*datas), dt))
     return op(bitwise, name=name, inplace=True, out=True, numpy=_traced_logical(name, logical))
 
@@ -52,4 +52,4 @@ def _logical_xor(a, b):
 @op(inplace=True, out=True, numpy=_logical_xor)
 def logical_xor(input, other):
     dt = dtypes.result_type(input, other)
-    return apply("logical_xor", _logical_xor, [_operand(x, dt) for x in (input, other)])
+    return apply("logical_xor", _logical_xor, [_operand(x, dt, True) for x in (input, other)])

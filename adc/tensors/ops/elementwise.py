@@ -24,11 +24,13 @@ def _cast_then(fn):
     return cast_then
 
 
-def _elementwise(name, fn, *operands, floating=False):
+def _elementwise(name, fn, *operands, floating=False, wrap=True):
+    """`fn` of the operands in their result dtype; Python ints out of an integer dtype's range
+    wrap (`wrap`, torch's arithmetic) or raise (torch's checked casts)."""
     dt = dtypes.result_type(*operands)
     if floating:
         dt = dtypes.float_result(dt)
-    ops = [_operand(x, dt) for x in operands]
+    ops = [_operand(x, dt, wrap) for x in operands]
     if not any(isinstance(x, Tensor) for x in ops):
         ops[0] = Tensor._wrap(ops[0])
     return apply(name, _cast_then(fn), ops, (("dtype", dt.char),))
@@ -165,13 +167,14 @@ def pow(input, exponent):
         dt = dtypes.result_type(input, exponent)
         if dt.kind in "iu" and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        _operand(exponent, dt)  # torch checks an integer exponent against the dtype
         return apply("PowBackward0", _power_by_number, [input],
                      (("dtype", dt.char), ("exponent", exponent)))
     dt = dtypes.result_type(input, exponent)
     if dt.kind == "b":
         raise NotImplementedError('"pow" not implemented for \'Bool\'')
     if dt.kind in "iu":  # integer ** integer tensor stays integer (no gradient to record)
-        base, power = (np.asarray(x._data if isinstance(x, Tensor) else x, dt)
+        base, power = (x._data.astype(dt) if isinstance(x, Tensor) else _operand(x, dt, True)
                        for x in (input, exponent))
         return Tensor._wrap(_integer_power(base, power))
     name = "PowBackward2" if not isinstance(input, Tensor) else "PowBackward1"
@@ -191,7 +194,7 @@ def minimum(input, other):
 def _comparison(name, fn, *aliases):
     def comparison(input, other):
         dt = dtypes.result_type(input, other)
-        return apply(name, _cast_then(fn), [_operand(x, dt) for x in (input, other)],
+        return apply(name, _cast_then(fn), [_operand(x, dt, True) for x in (input, other)],
                      (("dtype", dt.char),))
     public = op(comparison, name=name, numpy=fn, out=True)
     for alias in aliases:
@@ -318,9 +321,19 @@ def softplus(input, beta=1.0, threshold=20.0):
 def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    lo = -np.inf if min is None else min
-    hi = np.inf if max is None else max
-    return _elementwise("ClampBackward1", anp.clip, input, lo, hi)
+    if min is None:  # one bound: the dtype is the input's and that bound's (torch's)
+        return _elementwise("ClampBackward1", _clamp_max, input, max, wrap=False)
+    if max is None:
+        return _elementwise("ClampBackward1", _clamp_min, input, min, wrap=False)
+    return _elementwise("ClampBackward1", anp.clip, input, min, max, wrap=False)
+
+
+def _clamp_max(x, hi):  # clip's gradient: it passes at the bound, as torch's clamp
+    return anp.clip(x, None, hi)
+
+
+def _clamp_min(x, lo):
+    return anp.clip(x, lo, None)
 
 
 clip = op(clamp, name="clip", inplace=True)
