@@ -323,7 +323,8 @@ def cholesky(A, *, upper=False):
     return apply(_name("LinalgCholeskyEx"), anl.cholesky, [A], (("upper", upper),))
 
 
-@op(function="linalg", method=False, numpy=lambda A, mode="reduced": qr_result(*anl.qr_parts(A, mode)))
+@op(function="linalg", method=False,
+    numpy=lambda A, mode="reduced": qr_result(*anl.qr_parts(A, mode)))
 def qr(A, mode="reduced"):
     if A.ndim < 2:
         raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
