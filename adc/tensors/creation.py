@@ -69,7 +69,14 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     if isinstance(data, Tensor):
         data = data._data
     dtype = dtypes.as_dtype(dtype) or _infer_dtype(data)
-    return _finish(np.array(data, dtype=dtype, copy=True), dtype, requires_grad, device)
+    try:
+        array = np.array(data, dtype=dtype, copy=True)
+    except OverflowError:  # an int outside the dtype: torch's checked cast decides
+        if np.dtype(dtype).kind not in "iu":
+            raise
+        array = dtypes.checked_ints(np.array(data, np.int64), np.dtype(dtype),
+                                    np.dtype(dtype).name)
+    return _finish(array, dtype, requires_grad, device)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -107,6 +114,9 @@ empty = _filled(0)
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = dtypes.as_dtype(dtype) or dtypes.scalar_dtype(fill_value)
+    if np.dtype(dtype).kind in "iu" and isinstance(fill_value, int) \
+            and not isinstance(fill_value, bool):
+        fill_value = dtypes.checked_ints(np.asarray(fill_value, np.int64), np.dtype(dtype))
     return _finish(np.full(_size((size,)), fill_value, dtype), dtype, requires_grad, device)
 
 

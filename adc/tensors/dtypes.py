@@ -167,3 +167,19 @@ def result_type(*operands) -> np.dtype:
 def float_result(dtype: np.dtype) -> np.dtype:
     """The dtype of a floating operation (exp, sqrt, true division) on `dtype`."""
     return dtype if dtype.kind == "f" else get_default_dtype()
+
+
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t"}
+
+
+def checked_ints(values: np.ndarray, dtype: np.dtype, type_name: str = "") -> np.ndarray:
+    """int64 `values` cast to the integer `dtype` as torch's checked casts do: in range, or
+    for an unsigned dtype down to -max (wrapped: -1 is 255 in uint8); else torch's
+    RuntimeError, naming the type as the caller's torch function does (default: C's name)."""
+    info = np.iinfo(dtype)
+    lowest = -info.max if dtype.kind == "u" else info.min
+    if values.size and (values.min() < lowest or values.max() > info.max):
+        raise RuntimeError(f"value cannot be converted to type "
+                           f"{type_name or _C_TYPES[dtype.name]} without overflow")
+    return values.astype(dtype)

@@ -176,6 +176,9 @@ INTEGER_SCALARS = {
     "int_clamp_min_keeps_the_dtype": lambda L: L.tensor([44, 3]).clamp(min=4),
     "int_clamp_float_bound": lambda L: L.tensor([44, 3], dtype=L.uint8).clamp(max=2.5),
     "bool_clamp_int_bound": lambda L: L.tensor([True, False]).clamp(max=2),
+    "uint8_tensor_of_negatives": lambda L: L.tensor([-1, -255, 3], dtype=L.uint8),
+    "uint8_full_of_minus_one": lambda L: L.full((2,), -1, dtype=L.uint8),
+    "uint8_full_like_minus_one": lambda L: L.full_like(L.tensor([1], dtype=L.uint8), -1),
 }
 
 
@@ -192,6 +195,9 @@ CHECKED_CASTS = {
     "clamp_bound": lambda L: L.tensor([1], dtype=L.int16).clamp(max=70000),
     "index_fill": lambda L: L.tensor([1, 2], dtype=L.uint8).index_fill_(0, L.tensor([0]), 256),
     "integer_power": lambda L: L.tensor([1], dtype=L.uint8) ** 300,
+    "tensor": lambda L: L.tensor([[1, 300]], dtype=L.uint8),
+    "tensor_int8": lambda L: L.tensor([128], dtype=L.int8),
+    "full": lambda L: L.full((1,), -256, dtype=L.uint8),
 }
 
 

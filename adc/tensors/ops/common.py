@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from .. import dtypes
 from ..dispatch import refuse_traced
 from ..tensor import Tensor
 
@@ -36,10 +37,6 @@ def _as_tensor(x) -> Tensor:
     return tensor(refuse_traced(x))
 
 
-_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-            "int64": "int64_t"}
-
-
 def _operand(x, dtype, wrap=False):
     """Python numbers become constant arrays of the operation's dtype (not part of the key).
     An int outside an integer dtype's range wraps where torch's arithmetic casts it (`wrap`:
@@ -52,13 +49,10 @@ def _operand(x, dtype, wrap=False):
     if dtype.kind in "iu" and isinstance(x, int) and not isinstance(x, bool):
         info = np.iinfo(dtype)
         if not info.min <= x <= info.max:
-            # torch's check lets an unsigned dtype take down to -max, wrapped (-1: 255)
-            if not wrap and not (dtype.kind == "u" and -info.max <= x < 0):
-                raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} "
-                                   "without overflow")
             if not -2 ** 63 <= x < 2 ** 63:
                 raise OverflowError("int too big to convert")
-            return np.asarray(x, np.int64).astype(dtype)
+            value = np.asarray(x, np.int64)
+            return value.astype(dtype) if wrap else dtypes.checked_ints(value, dtype)
     return np.asarray(x, dtype)
 
 
