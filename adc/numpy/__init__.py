@@ -429,8 +429,7 @@ def accumulation_dtype(dtype, requested=None):
 
 
 def _accumulating(x, dtype):
-    x = _as_operand(x)
-    x = x if _dtype_of(x) is not None else np.asarray(x)
+    (x,) = _promote(x)
     return astype(x, accumulation_dtype(x.dtype, dtype))
 
 
@@ -485,7 +484,7 @@ def _extremum(prim, x, axis, keepdims, initial, where_, op, ufunc, combine):
                              "use a where mask one has to specify 'initial'")
         _nonempty(x, axis, op)
         return _reduce(prim, x, axis, keepdims, op)
-    x = x if _dtype_of(x) is not None else np.asarray(x)
+    (x,) = _promote(x)
     initial = np.asarray(initial, x.dtype)  # numpy casts it to the array's dtype
     if not builtins.all(shape(x)):  # empty: the initial value, in the result's shape
         axes = _normalize_axes(axis, ndim(x), op, ufunc=True)

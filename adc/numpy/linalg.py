@@ -147,13 +147,17 @@ def matrix_power(a, n):
 def rank(A, atol=0.0, rtol=None):
     """The number of singular values above max(atol, rtol * the largest) of each matrix, as
     int64 (no gradient); rtol None: max(m, n) * eps."""
-    s = svdvals(A)
-    m, n = anp.shape(A)[-2:]
+    return _rank_from(svdvals(A), anp.shape(A)[-2:], A.dtype, atol, rtol)
+
+
+def _rank_from(s, matrix_shape, dtype, atol, rtol):
+    """rank's count, from the singular values `s` of matrices shaped `matrix_shape`."""
+    m, n = matrix_shape
     if not min(m, n):
         return anp.sum(anp.astype(anp.greater(s, 0), np.int64), axis=-1)
-    rtol = max(m, n) * np.finfo(A.dtype).eps if rtol is None else rtol
-    tol = anp.maximum(np.asarray(atol, A.dtype)[..., None],
-                      anp.max(s, axis=-1, keepdims=True) * np.asarray(rtol, A.dtype))
+    rtol = max(m, n) * np.finfo(dtype).eps if rtol is None else rtol
+    tol = anp.maximum(np.asarray(atol, dtype)[..., None],
+                      anp.max(s, axis=-1, keepdims=True) * np.asarray(rtol, dtype))
     return anp.sum(anp.astype(anp.greater(s, tol), np.int64), axis=-1)
 
 
@@ -353,7 +357,8 @@ def lstsq(a, b, rcond=None):
         residuals = anp.reshape(residuals, (1,)) if anp.ndim(b) == 1 else residuals
     else:
         residuals = np.zeros((0,), a.dtype)
-    return x, residuals, rank(a, 0.0, rcond), svdvals(a)
+    s = svdvals(a)  # one SVD for the rank and the singular values
+    return x, residuals, _rank_from(s, (m, n), a.dtype, 0.0, rcond), s
 
 
 def least_squares(a, b):

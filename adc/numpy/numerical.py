@@ -18,6 +18,7 @@ import builtins
 import numpy as np
 
 from ..errors import UnsupportedError, with_location
+from ..tracer import Tracer
 from . import (_as_operand, _dtype_of, _normalize_axes, _promote, abs, add, astype,
                broadcast_arrays, broadcast_to, clip, concatenate, diagonal, divide, equal,
                float_operands, greater, less, less_equal, logical_not, matmul, maximum,
@@ -83,8 +84,7 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
 
 
 def _nan_filled(a, fill):
-    a = _as_operand(a)
-    a = a if _dtype_of(a) is not None else np.asarray(a)
+    (a,) = _promote(a)
     if a.dtype.kind != "f":  # no NaN to skip
         return a, None
     nan = isnan(a)
@@ -237,8 +237,7 @@ def _gradient_along(f, axis, h, edge_order):
 def gradient(f, *varargs, axis=None, edge_order=1):
     """numpy's gradient: one array per axis (a tuple for several, the array for one), with
     spacings given as one scalar, one per axis, or coordinate arrays."""
-    f = _as_operand(f)
-    f = f if _dtype_of(f) is not None else np.asarray(f)
+    (f,) = _promote(f)
     if f.dtype.kind in "biu":
         f = astype(f, np.float64)
     axes = _normalize_axes(axis, ndim(f), "gradient")
@@ -277,11 +276,11 @@ def searchsorted(a, v, side="left", sorter=None):
 def digitize(x, bins, right=False):
     """The index of the bin of each x: bins increasing or decreasing (numpy checks which from
     the bins' values, so they must not be traced)."""
-    edges = np.asarray(bins) if not hasattr(bins, "aval") else None
-    if edges is None:
+    if isinstance(bins, Tracer):
         raise UnsupportedError(with_location(
             "digitize: traced bins; numpy reads their order from their values, so pass them as "
             "a numpy array (or use searchsorted for increasing bins)"))
+    edges = np.asarray(bins)
     if edges.ndim != 1:
         raise ValueError("object too deep for desired array")
     increasing = edges.size < 2 or bool(np.all(edges[1:] >= edges[:-1]))
@@ -301,7 +300,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         raise UnsupportedError(with_location("interp: period= is not supported on traced "
                                              "arrays; wrap x into one period first"))
     x, xp, fp = (_as_operand(v) for v in (x, xp, fp))
-    x = x if _dtype_of(x) is not None else np.asarray(x)
     xp, fp = (astype(v, np.result_type(_dtype_of(v) or np.float64, np.float64)) for v in (xp, fp))
     x = astype(x, np.float64)
     if ndim(xp) != 1 or ndim(fp) != 1 or shape(xp) != shape(fp):
