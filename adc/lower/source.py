@@ -25,6 +25,17 @@ class SourceBuilder:
         finally:
             self._depth -= 1
 
+    def element_loops(self, fresh, extents, store) -> None:
+        """Loops over `extents` (source text) around the one line `store(indices)`: how
+        generated njit code writes an array into (part of) another. Numba's array-valued
+        assignment compiles a shape check whose error-message formatting alone costs seconds
+        in every new process."""
+        indices = [fresh("j") for _ in extents]
+        with contextlib.ExitStack() as loops:
+            for j, d in zip(indices, extents):
+                loops.enter_context(self.block(f"for {j} in range({d}):"))
+            self.line(store(indices))
+
     def source(self) -> str:
         return "\n".join(self.lines) + "\n"
 

@@ -294,3 +294,61 @@ def test_powers_zero_and_minus_one_print_without_pow(dtype):
     with np.errstate(divide="ignore", invalid="ignore"):
         for got, want in zip(adc.jit(f)(x), (x ** 0, x ** -1, x ** 0.0 * np.sin(x))):
             np.testing.assert_array_equal(got, want)
+
+
+def permuted_window(x):
+    """A 3-d transpose and a strided slice: the gradient pads with interior padding."""
+    return anp.sum(anp.sin(anp.transpose(x, (2, 0, 1))[:, ::2, 1:]) * 3.0)
+
+
+def _permuted_window_grad(x):
+    expected = np.zeros(x.shape)
+    expected[::2, 1:, :] = 3.0 * np.cos(x[::2, 1:, :])
+    return expected
+
+
+_LIBRARY_CHILD = textwrap.dedent("""
+    import numpy as np
+    from numba.core import event
+    compiled = []
+    class Names(event.Listener):
+        def on_start(self, e):
+            compiled.append(e.data["dispatcher"].py_func.__qualname__)
+        def on_end(self, e):
+            pass
+    event.register("numba:compile", Names())
+    import adc, adc.numpy as anp
+    from tests.lower.test_cpu_backend import permuted_window
+    adc.grad(permuted_window)(np.ones((5, 4, 3)))
+    adc.jit(lambda x: anp.pad(x, ((1, 2), (0, 3))))(np.ones((2, 2)))
+    print(" ".join(compiled))
+""")
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "reversed"])
+def test_transpose_and_pad_are_strided_views_and_element_loops(layout):
+    x = np.random.default_rng(1).standard_normal((5, 4, 3))
+    x = {"C": x, "F": np.asfortranarray(x), "reversed": x[::-1, :, ::-1]}[layout]
+    source = adc.show_source(adc.grad(permuted_window))(x)
+    # Numba's transpose with axes and array-valued slice assignment compile library code
+    # costing seconds in every new process; the strided view and element loops do not
+    assert "np.transpose(" not in source and "as_strided(" in source, source
+    assert not re.search(r"\[[^\]\n]*:[^\]\n]*\] = ", source), source
+    np.testing.assert_allclose(adc.grad(permuted_window)(x), _permuted_window_grad(x),
+                               rtol=1e-14, atol=1e-15)
+    padded = adc.jit(lambda x: anp.pad(x, ((1, 2), (0, 0), (3, 1)), constant_values=7.0))(x)
+    np.testing.assert_array_equal(padded, np.pad(x, ((1, 2), (0, 0), (3, 1)),
+                                                 constant_values=7.0))
+    empty = np.ones((0, 3))
+    np.testing.assert_array_equal(adc.jit(lambda e: anp.pad(e, 2))(empty), np.pad(empty, 2))
+
+
+def test_a_new_process_compiles_no_numba_transpose_or_shape_checked_assignment(tmp_path):
+    env = dict(os.environ, ADC_CACHE_DIR=str(tmp_path), PYTHONPATH=ROOT)
+    out = subprocess.run([sys.executable, "-c", _LIBRARY_CHILD], env=env, capture_output=True,
+                         text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    compiled = out.stdout.split()
+    assert "kernel" in compiled, compiled  # the listener saw the generated functions compile
+    slow = [name for name in compiled if "transpose" in name or "shape_context" in name]
+    assert not slow, compiled

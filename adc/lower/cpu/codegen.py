@@ -186,7 +186,8 @@ class CpuCodegen(Codegen):
         head = SourceBuilder()
         head.line("")
         head.line("")
-        with head.block(f"def make({', '.join(f'nest{k}' for k in range(len(self.kernel_sources)))}):"):
+        nests = ", ".join(f"nest{k}" for k in range(len(self.kernel_sources)))
+        with head.block(f"def make({nests}):"):
             head.line('"""The driver, calling the kernels `nest0`, ... (njit functions)."""')
             head.line(f"def program({', '.join(params)}):")
         tail = SourceBuilder(depth=1)

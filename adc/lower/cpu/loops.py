@@ -14,7 +14,6 @@ be an input (a carry of a loop that ran no step) are marked as aliases.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 
 from ...ir import graph_key
@@ -112,7 +111,8 @@ def _carry(scope, c, values, foreign) -> None:
     """The carries `c` become `values`; a value that may be a view or another layout is
     copied, so a carry keeps one Numba type (a C-contiguous array of its own) from step to
     step and the body compiles for that type only."""
-    scope.src.line(f"{returned(c)} = {returned([f'{v}.copy()' if f else v for v, f in zip(values, foreign)])}")
+    copies = [f"{v}.copy()" if f else v for v, f in zip(values, foreign)]
+    scope.src.line(f"{returned(c)} = {returned(copies)}")
 
 
 def _emit(gen, eqn, build) -> None:
@@ -143,16 +143,12 @@ def _row(array: str, aval, index: str) -> str:
 
 
 def _store(scope, array: str, aval, index: str, value: str) -> None:
-    """`array[index] = value` as loops over the elements: Numba's array-valued assignment
-    compiles a shape check whose error message formatting alone took 10 s to compile."""
+    """`array[index] = value`, element by element (SourceBuilder.element_loops)."""
     if aval.shape == ():
         scope.src.line(f"{array}[{index}] = {value}[0]")
         return
-    axes = [scope.fresh("j") for _ in aval.shape]
-    with contextlib.ExitStack() as loops:
-        for j, d in zip(axes, aval.shape):
-            loops.enter_context(scope.src.block(f"for {j} in range({d}):"))
-        scope.src.line(f"{array}[{', '.join([index, *axes])}] = {value}[{', '.join(axes)}]")
+    scope.src.element_loops(scope.fresh, aval.shape, lambda js: (
+        f"{array}[{', '.join([index, *js])}] = {value}[{', '.join(js)}]"))
 
 
 @cpu_rule(scan_p)

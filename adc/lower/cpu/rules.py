@@ -39,7 +39,19 @@ def _transpose(gen, eqn):
         gen.fortran.add(out)
         gen.src.line(f"{gen.arr(out)} = {gen.arr(x)}.T")
         return
-    gen.src.line(f"{gen.arr(out)} = np.transpose({gen.arr(x)}, {tuple(eqn.params['perm'])})")
+    perm = tuple(eqn.params["perm"])
+    if not perm:  # a 0-d value is its 1-element storage array
+        gen.src.line(f"{gen.arr(out)} = {gen.arr(x)}")
+        return
+    if gen.split:  # the split driver is Python: numpy's own transpose
+        gen.src.line(f"{gen.arr(out)} = np.transpose({gen.arr(x)}, {perm})")
+        return
+    # the same view made from the permuted shape and strides: Numba's transpose with an axes
+    # tuple compiles axis checks whose message formatting costs seconds in every new process
+    shape, strides = (", ".join(f"{gen.arr(x)}.{a}[{k}]" for k in perm) + ","
+                      for a in ("shape", "strides"))
+    gen.src.line(f"{gen.arr(out)} = np.lib.stride_tricks.as_strided("
+                 f"{gen.arr(x)}, ({shape}), ({strides}))")
 
 
 def _slice_text(gen, parts):
@@ -77,7 +89,14 @@ def _pad(gen, eqn):
             (lo, lo + (d - 1) * (it + 1) + 1 if d else lo, it + 1)
             for d, lo, it in zip(x.aval.shape, p["lo"], p["interior"])
         ]
-        gen.src.line(f"{gen.arr(out)}[{_slice_text(gen, parts)}] = {gen.arr(x)}")
+        if gen.split:
+            gen.src.line(f"{gen.arr(out)}[{_slice_text(gen, parts)}] = {gen.arr(x)}")
+        else:
+            def store(js):
+                at = ", ".join(f"{gen.size(lo)} + {j} * {step}"
+                               for (lo, _, step), j in zip(parts, js))
+                return f"{gen.arr(out)}[{at}] = {gen.arr(x)}[{', '.join(js)}]"
+            gen.src.element_loops(gen.names.fresh, [gen.size(d) for d in x.aval.shape], store)
     gen.contiguous.add(out)
 
 
