@@ -22,5 +22,7 @@ def run(opts, progress) -> int:
         return 0
     found = cache.usage(root)
     print(f"{root}: {found['modules']} generated module(s), {found['machine code']} Numba "
-          f"machine-code file(s), {found['files']} file(s) in all, {_size(found['bytes'])}")
+          f"machine-code file(s), {found['programs']} compiled program(s), "
+          f"{found['derivatives']} derivative recipe(s), {found['files']} file(s) in all, "
+          f"{_size(found['bytes'])}")
     return 0

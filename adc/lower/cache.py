@@ -14,52 +14,23 @@ cached machine code initializes Numba's runtime only, without `refresh()`ing its
 lowering registries (which imports every one of them, SciPy's BLAS check included); compiling
 still refreshes them (Numba's compiler does, first thing). Compiled programs (plain data:
 module sources, flags, constants) are kept as `adc_<key>.program` files, `key` a digest of
-what built them (backends.program_key, which includes compiler_digest()), each headed by its
-key and a digest of its payload: a file that is not whole and its own is a miss and rebuilt.
+what built them (backends.program_key, which includes compiler_digest()), and elementwise
+derivatives as `adc_<key>.vjp` recipes (prims/recipes.py): entries (store_entry), each headed
+by its key and a digest of its payload, so a file that is not whole and its own is a miss and
+rebuilt.
 """
 from __future__ import annotations
 
-import atexit
 import functools
 import hashlib
 import importlib.util
-import itertools
 import os
 import pickle
 import shutil
 import sys
-import tempfile
-import warnings
 from pathlib import Path
 
-
-def cache_dir() -> Path:
-    root = os.environ.get("ADC_CACHE_DIR")
-    if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "adc")
-    return _usable(root)
-
-
-@functools.lru_cache(maxsize=None)
-def _usable(root: str) -> Path:
-    """`root`, created if needed, when files can be written there; else a temporary directory
-    for this process, with one warning naming ADC_CACHE_DIR."""
-    path = Path(root)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=path, prefix=".probe")
-        os.close(fd)
-        os.unlink(probe)
-        return path
-    except OSError as err:
-        fallback = Path(tempfile.mkdtemp(prefix="adc-cache-"))
-        atexit.register(shutil.rmtree, fallback, True)
-        warnings.warn(f"adc: the cache directory {root} (ADC_CACHE_DIR, default ~/.cache/adc) "
-                      f"is not usable ({err.strerror or err}); compiled code is cached in "
-                      f"{fallback} for this process only. Set ADC_CACHE_DIR to a writable "
-                      "directory to keep it across processes", RuntimeWarning, stacklevel=2)
-        return fallback
+from ..disk import cache_dir, digest, load_entry, store_entry, write_atomically
 
 
 @functools.lru_cache(maxsize=None)
@@ -104,27 +75,23 @@ def machine_code_dir() -> Path:
 _MAGIC = b"adc-machine-code-1"
 
 
-def _digest(data) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class _Bound:
     """Mixed into Numba's IndexDataCacheFile (CPU or CUDA): every data file starts with a line
     `magic name key-digest payload-digest`, checked before anything is unpickled."""
 
     def save(self, key, data):
-        super().save(key, (_digest(repr(key).encode()), data))
+        super().save(key, (digest(repr(key).encode()), data))
 
     def load(self, key):
         entry = super().load(key)
-        if entry is None or entry[0] != _digest(repr(key).encode()):
+        if entry is None or entry[0] != digest(repr(key).encode()):
             return None  # Numba compiles the function and saves over the entry
         return entry[1]
 
     def _save_data(self, name, data):
         key_digest, payload = data
         blob = self._dump(payload)
-        header = b" ".join([_MAGIC, name.encode(), key_digest.encode(), _digest(blob).encode()])
+        header = b" ".join([_MAGIC, name.encode(), key_digest.encode(), digest(blob).encode()])
         with self._open_for_write(self._data_path(name)) as f:
             f.write(header + b"\n" + blob)
 
@@ -133,7 +100,7 @@ class _Bound:
             header, _, blob = f.read().partition(b"\n")
         fields = header.split(b" ")
         if (len(fields) != 4 or fields[:2] != [_MAGIC, name.encode()]
-                or fields[3] != _digest(blob).encode()):
+                or fields[3] != digest(blob).encode()):
             return None
         return fields[2].decode(), pickle.loads(blob)
 
@@ -246,8 +213,10 @@ def entries(root: Path | None = None) -> list:
 
 def usage(root: Path | None = None) -> dict:
     """What entries(root) holds: counts of generated modules ("modules"), Numba machine-code
-    files ("machine code"), all files ("files") and their total size ("bytes")."""
-    found = {"modules": 0, "machine code": 0, "files": 0, "bytes": 0}
+    files ("machine code"), compiled programs ("programs"), elementwise derivative recipes
+    ("derivatives", prims/recipes.py), all files ("files") and their total size ("bytes")."""
+    found = {"modules": 0, "machine code": 0, "programs": 0, "derivatives": 0, "files": 0,
+             "bytes": 0}
     for path in entries(root):
         try:
             found["bytes"] += path.stat().st_size
@@ -256,6 +225,8 @@ def usage(root: Path | None = None) -> dict:
         found["files"] += 1
         found["modules"] += path.suffix == ".py"
         found["machine code"] += path.suffix in (".nbi", ".nbc")
+        found["programs"] += path.suffix == ".program"
+        found["derivatives"] += path.suffix == ".vjp"
     return found
 
 
@@ -273,22 +244,6 @@ def clear(root: Path | None = None) -> tuple:
     return count, size
 
 
-def _write_atomically(path: Path, text: str | bytes) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`. The file's
-    mode follows the umask (as any file the user writes: a team's shared cache directory
-    stays readable), where tempfile's files are always private (0600)."""
-    for attempt in itertools.count():
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.{attempt}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:  # a stale temporary file of an earlier process with our pid
-            continue
-    with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def load_module(source: str):
     """Write (if needed) and import the generated module for `source`. The caller keeps a
     reference to the module (or to what it defines) for as long as it uses it."""
@@ -301,7 +256,7 @@ def load_module(source: str):
     if current != source:
         if path.is_dir():  # not ours to keep: the module's file name is taken by a directory
             shutil.rmtree(path)
-        _write_atomically(path, source)
+        write_atomically(path, source)
     name = f"adc_generated_{key}"
     module = sys.modules.get(name)
     if module is None:
@@ -317,31 +272,16 @@ def load_module(source: str):
 
 
 
-_PROGRAM_MAGIC = b"adc-program-1"
-
-
-def _program_path(key: str) -> Path:
-    return cache_dir() / f"adc_{key}.program"
-
-
 def store_program(key: str, program: dict) -> None:
     """Keep a compiled program (plain data: see lower.cpu.runtime.program) under `key`, a
-    digest of what it was built from (backends.program_key), headed by a digest of its payload."""
-    blob = pickle.dumps(program, protocol=pickle.HIGHEST_PROTOCOL)
-    _write_atomically(_program_path(key),
-                      b" ".join([_PROGRAM_MAGIC, key.encode(), _digest(blob).encode()])
-                      + b"\n" + blob)
+    digest of what it was built from (backends.program_key)."""
+    store_entry(f"adc_{key}.program", key, pickle.dumps(program, pickle.HIGHEST_PROTOCOL))
 
 
 def load_program(key: str) -> dict | None:
-    """The program stored under `key`, or None: none stored, or a file that is not whole and
-    its own (torn, truncated, another key's, unreadable), which the next store_program replaces."""
-    try:
-        with open(_program_path(key), "rb") as f:
-            header, _, blob = f.read().partition(b"\n")
-    except OSError:
-        return None
-    if header.split(b" ") != [_PROGRAM_MAGIC, key.encode(), _digest(blob).encode()]:
+    """The program stored under `key`, or None (see load_entry)."""
+    blob = load_entry(f"adc_{key}.program", key)
+    if blob is None:
         return None
     try:
         return pickle.loads(blob)

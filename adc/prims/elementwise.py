@@ -3,7 +3,8 @@
 Stage: primitive definitions. Invariant: an elementwise primitive broadcasts its inputs with
 numpy rules, requires them to share one dtype (adc.numpy promotes before binding), and has
 no hand-written VJP: `Elementwise.vjp` multiplies the cotangent by `sympy.diff` of the form,
-translated back to traced ops; ad.py undoes the broadcasting. A form is a function of the
+translated back to traced ops (replayed from recipes.py, so a warm cache needs no sympy);
+ad.py undoes the broadcasting. A form is a function of the
 input symbols (and the params) built on first use, so defining the primitives imports
 neither sympy nor SciPy (`LazyModule`): only a derivative, a lowering or a numpy reference
 that needs them does.
@@ -15,7 +16,7 @@ import numpy as np
 
 from ..ir import Aval
 from . import batching as B
-from . import lax
+from . import lax, recipes
 from .base import Primitive, broadcast_shapes
 from .cases import case, elementwise_cases, uniform
 from .lazy import LazyModule
@@ -62,19 +63,16 @@ class Elementwise(Primitive):
 
     def vjp(self, cts, ins, outs, needed, **params):
         g = cts[0]
-        ds = S.derivatives(self.form_for(params), len(ins))
-        env = dict(zip(S.SYMBOLS, ins))
-        env[S.OUT] = outs[0]
         result = []
-        for d, need in zip(ds, needed):
-            if not need or d == 0:
+        for d, need in zip(recipes.derivatives(self, params, len(ins)), needed):
+            if not need or d == recipes.ZERO:
                 result.append(None)
-            elif d == 1:
+            elif d == recipes.ONE:
                 result.append(g)
-            elif d == -1:
+            elif d == recipes.MINUS_ONE:
                 result.append(lax.neg(g))
             else:
-                result.append(lax.mul(g, S.to_ops(d, env, lax, outs[0].dtype)))
+                result.append(lax.mul(g, recipes.replay(d, ins, outs[0], lax)))
         return tuple(result)
 
 

@@ -43,8 +43,10 @@ print(json.dumps(steps))
 
 
 @pytest.fixture(scope="module")
-def loaded():
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def loaded(tmp_path_factory):
+    # an empty cache: a cached derivative recipe (prims/recipes.py) would need no sympy
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               ADC_CACHE_DIR=str(tmp_path_factory.mktemp("cache")))
     proc = subprocess.run([sys.executable, "-c", _CHILD], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr

@@ -20,6 +20,7 @@ _CHILD = textwrap.dedent("""
     x = np.ones(4)
     compiled = compile_graph(adc.make_ir(adc.grad(lambda x: anp.sum(anp.sinh(x) ** 3)))(x), "cpu")
     compiled(x)
+    adc.grad(lambda x: anp.sum(anp.cosh(x)))(x)  # kept as a program too
     print(*compiled.cache_stats())
 """)
 
@@ -48,14 +49,17 @@ def test_info_and_clear(cache_dir, capsys):
     (cache_dir / "notes.txt").write_text("not the cache's")
     info = _cli(capsys, "cache", "info")
     found = re.search(r"(\d+) generated module\(s\), (\d+) Numba machine-code file\(s\), "
+                      r"(\d+) compiled program\(s\), (\d+) derivative recipe\(s\), "
                       r"(\d+) file\(s\) in all, ([\d.]+) KiB", info)
     assert found and str(cache_dir) in info, info
-    modules, machine, files = map(int, found.groups()[:3])
-    assert modules == 1 and machine == 2 and files >= 3
+    modules, machine, programs, recipes, files = map(int, found.groups()[:5])
+    assert modules == 2 and machine == 4 and programs == 1 and recipes >= 2
+    assert files == modules + machine + programs + recipes
     cleared = _cli(capsys, "cache", "clear")
     assert re.search(rf"deleted {files} file\(s\)", cleared), cleared
     assert (cache_dir / "notes.txt").exists()
-    assert re.search(r"0 generated module\(s\), 0 Numba machine-code file\(s\), 0 file\(s\)",
+    assert re.search(r"0 generated module\(s\), 0 Numba machine-code file\(s\), "
+                     r"0 compiled program\(s\), 0 derivative recipe\(s\), 0 file\(s\)",
                      _cli(capsys, "cache", "info"))
     assert _compile_in_child(cache_dir) == (0, 1)  # compiled again, cached again
     assert _compile_in_child(cache_dir) == (1, 0)

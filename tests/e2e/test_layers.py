@@ -13,7 +13,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # Lowest first. A module belongs to the longest prefix listed.
 LAYERS = [
-    ["adc.errors", "adc.interpret", "adc.progress", "adc.lower.registry"],
+    ["adc.errors", "adc.interpret", "adc.progress", "adc.disk", "adc.lower.registry"],
     ["adc.ir"],
     ["adc.tracer"],
     ["adc.prims"],
