@@ -3,8 +3,10 @@
     python benchmarks/startup.py [--reps 5] [--json benchmarks/startup.json]
 
 Every number is the median over `--reps` fresh processes. Rows: the interpreter alone,
-`import numpy`, `import adc`, and `import adc` followed by the first `adc.grad` call on a small
-function, once with an empty disk cache (one process) and then with the cache that run filled.
+`import numpy`, `import adc`, `import adc` followed by the first `adc.grad` call on a small
+function, and by the first two calls of an `adc.compile`d tensor training step (the MLP of
+benchmarks/tensors.py), each once with an empty disk cache (one process) and then with the
+cache that run filled.
 Each child also reports which heavy modules (sympy, scipy.special, numba, torch) it loaded.
 Prints a table (and, with --json PATH, writes JSON).
 """
@@ -49,6 +51,18 @@ STEPS = {
         "g = adc.grad(lambda x: anp.sum(anp.tanh(x) * anp.sin(x)))\n"
         "g(np.linspace(-1.0, 1.0, 8))"
     ),
+    # benchmarks/tensors.py's MLP step (batch 64) compiled by adc.compile: its trace runs
+    # backward(), so it differentiates in the process (from cached recipes when warm)
+    "import adc + first two adc.compile MLP steps": (
+        "import numpy as np\n"
+        "sys.path.insert(0, 'benchmarks')\n"
+        "import adc\n"
+        "from tensors import make_data, tensor_loop\n"
+        "step = tensor_loop(adc, adc.optim, *make_data('mlp', 64, np.random.default_rng(0)),\n"
+        "                   adc.compile)[0]\n"
+        "step()\n"
+        "step()"
+    ),
 }
 
 
@@ -80,14 +94,14 @@ def main():
         env = child_env(PYTHONPATH=ROOT, ADC_CACHE_DIR=os.path.join(cache, "adc"),
                         NUMBA_CACHE_DIR=os.path.join(cache, "numba"))
         for name, body in STEPS.items():
-            if name.endswith("first adc.grad"):
+            if "first" in name:
                 rows[name + " (empty cache)"] = measure(body, env, 1)
                 name += " (warm cache)"
             rows[name] = measure(body, env, opts.reps)
             print(f"measured {name}", file=sys.stderr)
-    print(f"{'step (fresh process each)':<44}{'in process':>12}{'process':>12}  heavy modules")
+    print(f"{'step (fresh process each)':<56}{'in process':>12}{'process':>12}  heavy modules")
     for name, row in rows.items():
-        print(f"{name:<44}{fmt(row['in_process_s']):>12}{fmt(row['process_s']):>12}  "
+        print(f"{name:<56}{fmt(row['in_process_s']):>12}{fmt(row['process_s']):>12}  "
               + (", ".join(row["loaded"]) or "-"))
     write_json(opts.json, {"machine": machine(load_average=os.getloadavg()), "rows": rows},
                "'in process' times the step inside the child, 'process' the whole child "
