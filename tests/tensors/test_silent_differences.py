@@ -75,7 +75,7 @@ def test_float_arange_does_not_drift():
 
 
 @pytest.mark.parametrize("data", [[1, 2, 3], [1.0, 2.0, 3.0], [True, False]])
-@pytest.mark.parametrize("exponent", [0, 1, 2, 3, 0.5, 2.5, -2.0])
+@pytest.mark.parametrize("exponent", [0, 1, 2, 3, 0.5, 2.5, -2.0, True, False])
 def test_power_by_a_number_keeps_torch_dtype(data, exponent):
     _same(adc.tensor(data) ** exponent, torch.tensor(data) ** exponent)
     _same(adc.pow(adc.tensor(data), exponent), torch.pow(torch.tensor(data), exponent))
@@ -230,7 +230,21 @@ BOOL_ERRORS = {
     "int_tensor_minus_true": lambda L: L.tensor([1, 2]) - True,
     "sub_of_bool_and_number": lambda L: L.sub(L.tensor([True]), 1.5),
     "trace_of_bools": lambda L: L.tensor([[True]]).trace(),
+    "bool_clamp_bool_min": lambda L: L.tensor([True, False]).clamp(min=False),
+    "bool_clamp_bool_max": lambda L: L.clip(L.tensor([True, False]), max=True),
+    "bool_clamp_bool_bounds": lambda L: L.tensor([True, False]).clamp(False, True),
+    "bool_clamp_tensor_and_bool": lambda L: L.tensor([True]).clamp(L.tensor(True), False),
+    "bool_clamp_two_bool_tensors": lambda L: L.tensor([True]).clamp(L.tensor(True),
+                                                                    L.tensor(True)),
+    "bool_clamp_in_place": lambda L: L.tensor([True, False]).clamp_(min=False),
+    "bool_to_a_bool_tensor_power": lambda L: L.tensor([True]) ** L.tensor(True),
 }
+
+
+@pytest.mark.parametrize("bound", ["min", "max"])
+def test_bools_clamped_by_one_bool_tensor_as_torch(bound):
+    _same(adc.tensor([True, False]).clamp(**{bound: adc.tensor(True)}),
+          torch.tensor([True, False]).clamp(**{bound: torch.tensor(True)}))
 
 
 @pytest.mark.parametrize("name", sorted(BOOL_ERRORS))

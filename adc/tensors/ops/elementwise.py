@@ -148,6 +148,8 @@ subtract = op(sub, name="subtract")
 
 
 def _power_by_number(x, *, exponent, dtype):
+    if np.dtype(dtype).kind == "b":  # bools to a bool power (torch): x ** True is x, ** False 1
+        return anp.logical_or(x, not exponent)
     return anp.power(anp.astype(x, dtype), exponent)
 
 
@@ -162,7 +164,7 @@ def _integer_power(base, power):
 
 @op(inplace=True, numpy=anp.power, out=True)
 def pow(input, exponent):
-    if isinstance(input, Tensor) and type(exponent) in (int, float):
+    if isinstance(input, Tensor) and type(exponent) in (int, float, bool):
         # a number exponent is static, so an integer tensor to an integer power stays integer
         dt = dtypes.result_type(input, exponent)
         if dt.kind in "iu" and exponent < 0:
@@ -321,11 +323,25 @@ def softplus(input, beta=1.0, threshold=20.0):
 def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    _refuse_bool_clamp(input, min, max)
     if min is None:  # one bound: the dtype is the input's and that bound's (torch's)
         return _elementwise("ClampBackward1", _clamp_max, input, max, wrap=False)
     if max is None:
         return _elementwise("ClampBackward1", _clamp_min, input, min, wrap=False)
     return _elementwise("ClampBackward1", anp.clip, input, min, max, wrap=False)
+
+
+def _refuse_bool_clamp(input, lo, hi):
+    """torch's errors for a bool result: its kernels take bools only for one tensor bound."""
+    bounds = [b for b in (lo, hi) if b is not None]
+    if dtypes.result_type(input, *bounds).kind != "b":
+        return
+    tensors = [isinstance(b, Tensor) for b in bounds]
+    if len(bounds) == 1 and tensors[0]:
+        return
+    kernel = ("clamp" if all(tensors) else "clamp_scalar") if len(bounds) == 2 else \
+        ("clamp_min_scalar" if lo is not None else "clamp_max_scalar")
+    raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
 
 
 def _clamp_max(x, hi):  # clip's gradient: it passes at the bound, as torch's clamp
