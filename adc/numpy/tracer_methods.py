@@ -26,7 +26,7 @@ def install(cls, ns: dict) -> None:
             (lambda self, other: fn(self, other))
 
     for dunder, name in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
-                         ("truediv", "divide"), ("pow", "power"), ("matmul", "matmul"),
+                         ("truediv", "divide"), ("matmul", "matmul"),
                          ("mod", "remainder"), ("floordiv", "floor_divide"), ("divmod", "divmod")]:
         setattr(cls, f"__{dunder}__", binary(name))
         setattr(cls, f"__r{dunder}__", binary(name, reflected=True))
@@ -38,6 +38,7 @@ def install(cls, ns: dict) -> None:
     # numpy's `x ** 2` on an array is square(x) (int8 for bools; np.power gives int64)
     cls.__pow__ = lambda self, other: (ns["square"](self) if type(other) is int and other == 2
                                        else ns["power"](self, other))
+    cls.__rpow__ = binary("power", reflected=True)
     cls.__neg__ = lambda self: ns["negative"](self)
     cls.__pos__ = lambda self: self
     cls.__abs__ = lambda self: ns["abs"](self)
