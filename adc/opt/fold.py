@@ -1,6 +1,7 @@
 """Constant folding and algebraic identities. Stage: optimize. Invariant: an equation whose
 inputs are all constants is evaluated with its numpy reference when its result is small; an
-identity (x*1, x+(-0.0), x-0.0, x/1, neg(neg x); zeros signed as IEEE arithmetic needs them,
+identity (x*1, x+(-0.0), x-0.0, x/1, neg(neg x), reshape(reshape(x)) as one reshape, a
+reshape to x's own shape; zeros signed as IEEE arithmetic needs them,
 since -0.0 + 0.0 is +0.0) is removed when the surviving operand already has the result's shape
 and dtype, so values are unchanged bit for bit; the neutral operand may be a constant or a
 rearrangement of one (`rearranging` primitives: a broadcast 1.0, unfolded because folding never
@@ -20,6 +21,13 @@ def fold_constants(graph: Graph) -> Graph:
     eqns = []
     for eqn in graph.eqns:
         ins = tuple(rename.get(v, v) for v in eqn.ins)
+        if eqn.prim.collapsing:
+            inner = producer.get(ins[0])
+            if inner is not None and inner.prim is eqn.prim:
+                ins = (inner.ins[0], *ins[1:])
+            if ins[0].aval == eqn.outs[0].aval:
+                rename[eqn.outs[0]] = ins[0]
+                continue
         out_size = sum(v.aval.size for v in eqn.outs)
         in_size = max([v.aval.size for v in ins] + [1])
         # Folding never grows constants: a broadcast of a scalar stays a (fusable) equation.

@@ -33,6 +33,9 @@ TRAITS = {
     "blas": False,  # runs as a BLAS/LAPACK-backed kernel rather than fused loops
     "identities": (),  # (survivor, neutral, value): op(.., neutral=value, ..) is the survivor
     "involution": False,  # op(op(x)) == x bit for bit (folding removes the pair)
+    # op(op(x, p), q) == op(x, q), and op of x to x's own aval is x (reshape): folding makes a
+    # chain one equation and drops the no-op
+    "collapsing": False,
     # every element of the result is an element of the first input (reshape, transpose,
     # broadcast_to): folding sees a neutral constant (a broadcast 1.0) through it
     "rearranging": False,

@@ -32,6 +32,7 @@ reshape_p = Primitive(
     domains=("real",),
     batch=B.reshape,
     rearranging=True,
+    collapsing=True,
     second_order=True,
     cases=[case(((2, 3),), {"shape": (3, 2)}), case(((6,),), {"shape": (1, 2, 3)}),
            case(((),), {"shape": (1,)}), case(((0, 3),), {"shape": (3, 0)})],

@@ -334,6 +334,19 @@ def test_fold_constants_double_negation():
     _assert_same_results(graph, out, [B4])
 
 
+def test_fold_constants_collapses_reshape_chains_and_drops_no_op_reshapes():
+    def f(x):
+        chain = lax.reshape(lax.reshape(lax.reshape(x, (4, 3)), (2, 6)), (12,))
+        back = lax.reshape(lax.reshape(x, (12,)), (3, 4))  # x's own shape: no reshape at all
+        return anp.sin(chain), back * 2.0
+    graph = trace(f, [aval_of(A34)]).graph
+    out = dce(fold_constants(graph))
+    reshapes = [e for e in out.eqns if e.prim.name == "reshape"]
+    assert len(reshapes) == 1 and reshapes[0].ins[0] is out.invars[0], out
+    assert reshapes[0].params["shape"] == (12,)
+    _assert_same_results(graph, out, [A34])
+
+
 def test_optimize_shrinks_gradient_graphs():
     for name in PROGRAMS:
         raw, args = _raw_gradient_graph(name)
