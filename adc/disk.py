@@ -64,9 +64,16 @@ def write_atomically(path: Path, text: str | bytes) -> None:
             break
         except FileExistsError:  # a stale temporary file of an earlier process with our pid
             continue
-    with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, a directory in path's place, an interruption
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 _ENTRY_MAGIC = b"adc-entry-1"

@@ -36,6 +36,14 @@ class _Ref:
         self.code = code
 
 
+# the lax operations to_ops calls, with their operand counts (elementwise and pow_scalar,
+# which take a primitive or a float, are checked on their own)
+_ARITY = {**dict.fromkeys(["neg", "sqrt", "logical_not"], 1), "where": 3,
+          **dict.fromkeys(["add", "sub", "mul", "div", "power", "equal", "not_equal", "less",
+                           "less_equal", "greater", "greater_equal", "logical_and",
+                           "logical_or"], 2)}
+
+
 class _Recorder:
     """Stands for adc.prims.lax while to_ops runs: each operation becomes a step."""
 
@@ -43,6 +51,10 @@ class _Recorder:
         self.steps = []
 
     def __getattr__(self, op: str):
+        if op not in _ARITY and op not in ("elementwise", "pow_scalar"):
+            raise TypeError(f"recipes: to_ops called lax.{op}, which recipes do not replay "
+                            "(add it to _ARITY)")
+
         def record(*args):
             self.steps.append([op, [_code(a) for a in args]])
             return _Ref(["step", len(self.steps) - 1])
@@ -89,32 +101,60 @@ def _sources_digest() -> str | None:
     return digest.hexdigest()
 
 
-def _valid(recipe, nin: int) -> bool:
-    """Whether data read from disk has a recipe's shape (steps name lax operations and refer
-    only to inputs, the output and earlier steps); anything else is recorded afresh."""
-    from . import lax
-
-    def ref_ok(code, k):
-        kind = code[0]
-        return ((kind == "in" and 0 <= code[1] < nin) or code == ["out"]
-                or (kind == "step" and 0 <= code[1] < k)
-                or (kind in ("const", "float") and isinstance(code[1], (int, float)))
-                or (kind == "prim" and code[1] in REGISTRY))
-    try:
-        if not isinstance(recipe, list) or len(recipe) != nin:
-            return False
-        for d in recipe:
-            if d in (ZERO, ONE, MINUS_ONE):
-                continue
-            steps = d["steps"]
-            if not all(callable(getattr(lax, op, None)) and all(ref_ok(a, k) for a in args)
-                       for k, (op, args) in enumerate(steps)):
-                return False
-            if not ref_ok(d["result"], len(steps)):
-                return False
+def _value_ok(code, k: int, nin: int) -> bool:
+    """A value code: an input (< nin), the output, an earlier step (< k) or a float constant."""
+    if code == ["out"]:
         return True
-    except (TypeError, KeyError, ValueError, IndexError):
+    if not isinstance(code, list) or len(code) != 2:
         return False
+    kind, x = code
+    if kind in ("in", "step"):
+        return type(x) is int and 0 <= x < (nin if kind == "in" else k)
+    return kind == "const" and type(x) is float
+
+
+def _step_ok(op, args, k: int, nin: int) -> bool:
+    if not isinstance(args, list):
+        return False
+    if op == "elementwise":  # [prim, its operands]
+        if not args or not isinstance(args[0], list) or len(args[0]) != 2 \
+                or args[0][0] != "prim":
+            return False
+        prim = REGISTRY.get(args[0][1]) if isinstance(args[0][1], str) else None
+        if prim is None or not prim.elementwise or len(args) - 1 != len(prim.domains):
+            return False
+        values = args[1:]
+    elif op == "pow_scalar":  # [base, ["float", exponent]]
+        if len(args) != 2 or not isinstance(args[1], list) or len(args[1]) != 2 \
+                or args[1][0] != "float" or type(args[1][1]) is not float:
+            return False
+        values = args[:1]
+    elif _ARITY.get(op) == len(args):
+        values = args
+    else:
+        return False
+    return all(_value_ok(v, k, nin) for v in values)
+
+
+def _valid(recipe, nin: int) -> bool:
+    """Whether data read from disk is a recipe the recorder could have made (operations it
+    emits, with their operand counts, reading inputs, the output and earlier steps only);
+    anything else is recorded afresh."""
+    if not isinstance(recipe, list) or len(recipe) != nin:
+        return False
+    for d in recipe:
+        if d in (ZERO, ONE, MINUS_ONE):
+            continue
+        if not isinstance(d, dict) or set(d) != {"steps", "result"} \
+                or not isinstance(d["steps"], list):
+            return False
+        for k, step in enumerate(d["steps"]):
+            if not (isinstance(step, list) and len(step) == 2 and isinstance(step[0], str)
+                    and _step_ok(step[0], step[1], k, nin)):
+                return False
+        if not _value_ok(d["result"], len(d["steps"]), nin):
+            return False
+    return True
 
 
 def derivatives(prim, params: dict, nin: int) -> list:
@@ -133,14 +173,17 @@ def derivatives(prim, params: dict, nin: int) -> list:
         payload = disk.load_entry(name, digest)
         try:
             recipe = json.loads(payload) if payload is not None else None
-        except ValueError:
+        except (ValueError, RecursionError):
             recipe = None
         if recipe is not None and not _valid(recipe, nin):
             recipe = None
     if recipe is None:
         recipe = _record(prim, params, nin)
         if stable:
-            disk.store_entry(name, digest, json.dumps(recipe).encode())
+            try:
+                disk.store_entry(name, digest, json.dumps(recipe).encode())
+            except OSError:  # a cache that cannot be written: the recipe stays in memory
+                pass
     _MEMORY[key] = recipe
     return recipe
 

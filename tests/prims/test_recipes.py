@@ -72,7 +72,23 @@ def _stored(tmp_path):
     return path, key
 
 
-@pytest.mark.parametrize("damage", ["torn", "not json", "unknown operation", "later step"])
+_ILL_FORMED = {
+    "not json": b"[{]",
+    "unknown operation": [{"steps": [["system", [["in", 0]]]], "result": ["step", 0]}],
+    "later step": [{"steps": [["mul", [["step", 0], ["out"]]]], "result": ["step", 0]}],
+    "lax but not replayed": [{"steps": [["bind", [["prim", "sin"], ["in", 0]]]],
+                              "result": ["step", 0]}],
+    "operand missing": [{"steps": [["mul", [["in", 0]]]], "result": ["step", 0]}],
+    "float index": [{"steps": [["mul", [["in", 0.0], ["out"]]]], "result": ["step", 0]}],
+    "not elementwise": [{"steps": [["elementwise", [["prim", "reduce_sum"], ["in", 0]]]],
+                         "result": ["step", 0]}],
+    "int exponent": [{"steps": [["pow_scalar", [["in", 0], ["float", 2]]]],
+                      "result": ["step", 0]}],
+    "deeply nested": b"[" * 100000,
+}
+
+
+@pytest.mark.parametrize("damage", ["torn", *_ILL_FORMED])
 def test_a_damaged_recipe_file_is_recorded_afresh(tmp_path, monkeypatch, damage):
     monkeypatch.setenv("ADC_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(recipes, "_MEMORY", {})
@@ -83,16 +99,25 @@ def test_a_damaged_recipe_file_is_recorded_afresh(tmp_path, monkeypatch, damage)
     if damage == "torn":
         path.write_bytes(text[:-5])
     else:
-        bad = {"not json": b"[{]",
-               "unknown operation": json.dumps(
-                   [{"steps": [["system", [["in", 0]]]], "result": ["step", 0]}]).encode(),
-               "later step": json.dumps(
-                   [{"steps": [["mul", [["step", 0], ["out"]]]], "result": ["step", 0]}]
-               ).encode()}[damage]
-        disk.store_entry(path.name, key, bad)
+        bad = _ILL_FORMED[damage]
+        disk.store_entry(path.name, key, bad if isinstance(bad, bytes) else
+                         json.dumps(bad).encode())
     monkeypatch.setattr(recipes, "_MEMORY", {})
     assert recipes.derivatives(prim, {}, 1) == good
     assert path.read_bytes() == text  # rewritten whole
+
+
+def test_a_cache_that_cannot_be_written_still_differentiates(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(recipes, "_MEMORY", {})
+    prim = REGISTRY["sin"]
+    good = recipes.derivatives(prim, {}, 1)
+    path, _ = _stored(tmp_path)
+    path.unlink()
+    path.mkdir()  # a directory where the recipe's file goes: the write fails
+    monkeypatch.setattr(recipes, "_MEMORY", {})
+    assert recipes.derivatives(prim, {}, 1) == good
+    assert path.is_dir() and not list(tmp_path.glob("*.tmp"))
 
 
 _CHILD = textwrap.dedent("""
