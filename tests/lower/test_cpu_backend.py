@@ -189,6 +189,38 @@ def test_thread_pool_start_leaves_the_environment_as_the_user_set_it(user_policy
     assert layer in ("omp", "tbb", "workqueue") and policy == str(user_policy)
 
 
+_TORCH_FIRST_CHILD = textwrap.dedent("""
+    import os, sys, torch
+    import numpy as np, numba, adc, adc.numpy as anp
+    flags = sys.getdlopenflags()
+    x = np.linspace(-1, 1, 1 << 16)
+    adc.jit(lambda x: anp.sin(x) * 2)(x)
+    before = len(os.listdir("/proc/self/task"))
+    torch.ones(1 << 22).sin()
+    print(numba.threading_layer(), torch.get_num_threads(), sys.getdlopenflags() == flags,
+          before, len(os.listdir("/proc/self/task")))
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+                    reason="RTLD_DEEPBIND and /proc/self/task are Linux's; needs 2 cores")
+def test_thread_pool_has_its_own_openmp_runtime_when_torch_was_imported_first():
+    """torch puts its libgomp in the global symbol scope, already initialised with a long idle
+    spin; Numba's pool must bind to its own libgomp (which read adc's short spin), so torch's
+    first parallel loop starts threads of its own instead of reusing adc's workers."""
+    pytest.importorskip("torch")
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.pop("GOMP_SPINCOUNT", None)
+    out = subprocess.run([sys.executable, "-c", _TORCH_FIRST_CHILD], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    layer, torch_threads, flags_kept, before, after = out.stdout.split()
+    if layer != "omp" or int(torch_threads) < 2:
+        pytest.skip(f"Numba's layer is {layer}, torch runs {torch_threads} thread(s)")
+    assert flags_kept == "True"
+    assert int(after) > int(before)
+
+
 def test_second_process_reuses_the_disk_cache(tmp_path):
     hits1, misses1, result1 = _run_child(tmp_path)
     hits2, misses2, result2 = _run_child(tmp_path)
