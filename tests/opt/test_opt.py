@@ -188,6 +188,42 @@ def test_cse_merges_gradient_duplicates():
     _assert_same_results(raw, out, args)
 
 
+def test_cse_merges_large_constants_by_their_bytes():
+    """Equal data captured twice (a view made per trace, a value computed per trace) is one
+    constant, however large; constants that differ in a bit (-0.0, one element) stay apart."""
+    data = np.random.default_rng(0).standard_normal((16, 300))
+    other, negzero = data.copy(), np.zeros((16, 300))
+    other[3, 7] += 1e-12
+    negzero[0, 0] = -0.0
+
+    def f(x):
+        return (x @ data.T + x @ np.ascontiguousarray(data).T  # two objects, equal bytes
+                + x @ other.T + x @ np.zeros((16, 300)).T + x @ negzero.T)
+
+    graph = trace(f, [aval_of(np.ones((2, 300)))]).graph
+    assert len(graph.consts) == 5 and _count(graph, "matmul") == 5
+    out = cse(graph)
+    assert len(out.consts) == 4 and _count(out, "matmul") == 4
+    _assert_same_results(graph, out, [np.ones((2, 300))])
+
+
+def test_jvp_of_grad_computes_the_forward_once():
+    """adc.jvp of an adc.grad traces the function twice; its constant data merges, so the
+    optimized program has one forward matrix product, not two (GradBench's kmeans)."""
+    P = np.random.default_rng(1).random((200, 4))
+
+    def cost(C):
+        d = anp.sum(P * P, axis=1)[None, :] + anp.sum(C * C, axis=1)[:, None] - 2 * (C @ P.T)
+        return anp.sum(anp.amin(d, axis=0))
+
+    C = P[:5].copy()
+    graph = optimize(adc.make_ir(lambda C: adc.jvp(adc.grad(cost), (C,),
+                                                    (np.ones_like(C),)))(C))
+    assert _count(graph, "matmul") == 2  # C @ P.T, and the gradient's product with P
+    gradient, tangent = adc.jvp(adc.grad(cost, backend="numpy"), (C,), (np.ones_like(C),))
+    np.testing.assert_allclose(gradient, adc.grad(cost, backend="numpy")(C), rtol=1e-12)
+
+
 def test_cse_respects_parameters():
     def f(x):
         return anp.sum(x, axis=0) + anp.sum(x, axis=1)[:1] + anp.sum(x, axis=0)
