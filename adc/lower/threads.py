@@ -1,7 +1,8 @@
 """Numba's thread pool, started so that it yields its cores soon after each parallel loop.
 
-Stage: run time (called before the first compiled kernel runs). Invariant: the pool starts
-at most once per process, with Numba's own settings (threading layer, NUMBA_NUM_THREADS);
+Stage: run time (called before the first compiled CPU program runs, serial ones too, so that
+a parallel Numba function of the user's that runs later finds the pool started with these
+settings). Invariant: the pool starts at most once per process, with Numba's own settings (threading layer, NUMBA_NUM_THREADS);
 only how long its OpenMP workers spin when idle changes, and only when the user has not set
 OMP_WAIT_POLICY or GOMP_SPINCOUNT.
 

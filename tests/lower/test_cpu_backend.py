@@ -193,8 +193,18 @@ _TORCH_FIRST_CHILD = textwrap.dedent("""
     import os, sys, torch
     import numpy as np, numba, adc, adc.numpy as anp
     flags = sys.getdlopenflags()
-    x = np.linspace(-1, 1, 1 << 16)
-    adc.jit(lambda x: anp.sin(x) * 2)(x)
+    x = np.linspace(-1, 1, 8)
+    assert "prange(" not in adc.show_source(lambda x: anp.sin(x) * 2)(x)
+    adc.jit(lambda x: anp.sin(x) * 2)(x)  # a serial kernel
+
+    @numba.njit(parallel=True)
+    def user_loop(a):  # a user's own parallel function, after adc's first call
+        out = np.empty_like(a)
+        for i in numba.prange(a.size):
+            out[i] = a[i] * 2
+        return out
+
+    user_loop(np.ones(1 << 16))
     before = len(os.listdir("/proc/self/task"))
     torch.ones(1 << 22).sin()
     print(numba.threading_layer(), torch.get_num_threads(), sys.getdlopenflags() == flags,
@@ -207,7 +217,9 @@ _TORCH_FIRST_CHILD = textwrap.dedent("""
 def test_thread_pool_has_its_own_openmp_runtime_when_torch_was_imported_first():
     """torch puts its libgomp in the global symbol scope, already initialised with a long idle
     spin; Numba's pool must bind to its own libgomp (which read adc's short spin), so torch's
-    first parallel loop starts threads of its own instead of reusing adc's workers."""
+    first parallel loop starts threads of its own instead of reusing Numba's workers. adc's
+    first compiled call starts the pool even when its kernel is serial, so a later parallel
+    Numba function (the user's) finds it started that way."""
     pytest.importorskip("torch")
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop("GOMP_SPINCOUNT", None)

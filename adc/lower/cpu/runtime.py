@@ -37,7 +37,6 @@ class CompiledGraph:
         self.kernels = len(self._kernel_sources)
         self.source = ("\n\n".join([source, *self._kernel_sources]) if split
                        else source + (f"# S = {program['sizes']}\n" if program["sizes"] else ""))
-        self._parallel = program["parallel"]
         self._dispatchers = self._load()
         self._make = cache.load_module(source).make if split else None  # the driver
         self._kernel = self._first_call  # the linked program once it has loaded
@@ -60,8 +59,7 @@ class CompiledGraph:
                 sum(sum(d.stats.cache_misses.values()) for d in self._dispatchers))
 
     def _first_call(self, *args):
-        if self._parallel:  # a serial kernel never needs Numba's threads
-            start_pool()
+        start_pool()  # also before a serial kernel: it claims Numba's pool with adc's settings
         keep_freed_memory()
         try:
             with Progress().counting("compiling", self.kernels) as done:
@@ -142,7 +140,7 @@ def program(graph: Graph, gen: CpuCodegen, source: str) -> dict:
     aliased = {i for i, v in enumerate(graph.outvars) if v in gen.aliases}
     return {"source": source, "split": gen.split,
             "kernel_sources": list(gen.kernel_sources) if gen.split else [source],
-            "sizes": list(gen.sizes), "parallel": gen.parallel,
+            "sizes": list(gen.sizes),
             "scalar_in": tuple(v.aval.shape == () for v in graph.invars),
             "post": tuple((v.aval.shape == (), i in aliased) for i, v in enumerate(graph.outvars)),
             "consts": tuple(gen.const_arrays())}
