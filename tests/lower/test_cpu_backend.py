@@ -91,10 +91,12 @@ def test_math_vectorizes_in_map_loops_and_strip_mined_reductions():
     gradient = adc.show_source(adc.grad(f))(x)  # a map: kernels/vecmath.py, which vectorizes
     assert re.search(r"= exp\(", gradient) and re.search(r"= cos\(", gradient), gradient
     assert "math.exp(" not in gradient, gradient
-    # the sum: values computed a chunk at a time into a buffer (vectorized), then added in order
+    # the sum: values computed a chunk at a time into a buffer indexed from 0 (vectorized), then
+    # added up in interleaved partial sums
     primal = adc.show_source(f)(x)
-    assert re.search(r"buf\d+\[i0 - c\d+ \* 256\] = ", primal), primal
-    assert re.search(r"acc\d+ \+= buf\d+\[", primal) and "math.exp(" not in primal, primal
+    assert re.search(r"buf\d+\[j\d+\] = ", primal), primal
+    assert re.search(r"acc\d+ \+= strip_sum\(buf\d+, ", primal) and "math.exp(" not in primal, \
+        primal
     np.testing.assert_allclose(adc.grad(f)(x), np.exp(np.sin(x)) * np.cos(x), rtol=4e-15)
     np.testing.assert_allclose(adc.jit(f)(x), np.sum(np.exp(np.sin(x))), rtol=1e-13)
     # a max across threads updates per-thread arrays; that loop cannot vectorize: libm there
@@ -102,6 +104,18 @@ def test_math_vectorizes_in_map_loops_and_strip_mined_reductions():
     source = adc.show_source(lambda y: anp.max(anp.exp(y)))(y)
     assert "priv" in source and "math.exp(" in source, source
     np.testing.assert_allclose(adc.jit(lambda y: anp.max(anp.exp(y)))(y), np.exp(3.0), rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_strip_sum_adds_every_value_of_the_chunk(dtype):
+    from adc.kernels.cpu.reduce import strip_sum
+
+    buf = np.arange(1, 40).astype(dtype)
+    for n in range(0, 40):  # every remainder after the blocks of eight, and no values at all
+        assert strip_sum(buf, n) == buf[:n].sum() and type(strip_sum(buf, n)) is not bool
+    special = np.array([1.0, np.inf, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, np.nan, 1.0])
+    assert np.isnan(strip_sum(special, 11)) and strip_sum(special, 9) == np.inf
+    assert strip_sum(np.array([-np.inf] * 9 + [np.inf]), 9) == -np.inf
 
 
 def test_long_elementwise_chain_is_one_loop():

@@ -101,8 +101,9 @@ class CpuNestEmitter(NestEmitter):
     def render_block(self, block: Block, src) -> None:
         """A serial loop whose sums or products accumulate values computed with exp/log/sin/
         cos runs strip-mined: a chunk of values goes to a small buffer in a loop free of
-        carried updates (it vectorizes, with kernels/vecmath.py), then a second loop adds them
-        up in order. Same accumulation order, so the same result."""
+        carried updates (it vectorizes, with kernels/vecmath.py), indexed from 0 (an offset
+        index kept it from vectorizing), then the buffer is added up: a sum by `strip_sum`'s
+        interleaved partial sums, other reductions in order."""
         accumulates = [it for it in block.items if isinstance(it, Accumulate)]
         private = any(b is block for b in self.private_blocks)
         if (block.loop is None or not accumulates or block.array_carried
@@ -118,15 +119,14 @@ class CpuNestEmitter(NestEmitter):
         buffers = [self.gen.names.fresh("buf") for _ in accumulates]
         allocs = [f"{buf} = np.empty({size}, {acc.dtype})"
                   for buf, acc in zip(buffers, accumulates)]
+        slot = self.gen.names.fresh("j")
         if not chunked:
-            chunks, loop, slot = contextlib.nullcontext(), block.header, index
+            chunks, count, start = contextlib.nullcontext(), text, None
         else:
-            chunk = self.gen.names.fresh("c")
-            start = f"{chunk} * {STRIP}"
-            count = -(-extent // STRIP) if literal else f"-(-{text} // {STRIP})"
-            chunks = src.block(f"for {chunk} in {'prange' if parallel else 'range'}({count}):")
-            loop = f"for {index} in range({start}, min({start} + {STRIP}, {text})):"
-            slot = f"{index} - {start}"
+            chunk, start, count = (self.gen.names.fresh(p) for p in ("c", "lo", "m"))
+            chunks = src.block(f"for {chunk} in {'prange' if parallel else 'range'}("
+                               + (f"{-(-extent // STRIP)}" if literal
+                                  else f"-(-{text} // {STRIP})") + "):")
         if not parallel:
             for line in allocs:
                 src.line(line)
@@ -136,14 +136,21 @@ class CpuNestEmitter(NestEmitter):
             if parallel:  # one buffer per chunk: chunks run on different threads
                 for line in allocs:
                     src.line(line)
-            with src.block(loop):
+            if chunked:
+                src.line(f"{start} = {chunk} * {STRIP}")
+                src.line(f"{count} = min({STRIP}, {text} - {start})")
+            with src.block(f"for {slot} in range({count}):"):
+                src.line(f"{index} = {slot}" if start is None else f"{index} = {start} + {slot}")
                 for item in block.items:
                     if isinstance(item, Accumulate):
                         src.line(f"{buffers[accumulates.index(item)]}[{slot}] = {item.value}")
                     else:
                         src.line(item.line() if isinstance(item, Assign) else item)
-            with src.block(loop):
-                for buf, acc in zip(buffers, accumulates):
+            for buf, acc in zip(buffers, accumulates):
+                if acc.kind == "sum":
+                    src.line(acc.line(f"strip_sum({buf}, {count})"))
+                    continue
+                with src.block(f"for {slot} in range({count}):"):
                     src.line(acc.line(f"{buf}[{slot}]"))
 
     def _render_chunked(self, block: Block, src) -> None:
