@@ -128,9 +128,12 @@ class _Interpreted:
                                "use backend='cpu'")
 
     def __call__(self, *args):
-        outs = eval_graph(self.graph, *args)
         shared = self._const_ids.union(map(id, args))
-        return [o.copy() if id(o) in shared else _owned(o) for o in outs]
+        owned = []
+        for o in eval_graph(self.graph, *args):  # a value returned twice is copied the 2nd time
+            owned.append(o.copy() if id(o) in shared else _owned(o))
+            shared.add(id(o))
+        return owned
 
 
 def _owned(x):

@@ -223,21 +223,21 @@ class StepTrace:
                 written.add(id(buffer))
                 writes.append((self._where(t), len(outvars)))
                 outvars.append(self.builder.var_of(t._data))
+        handed: dict = {}  # id(tensor) -> its output: one tensor object handed back twice
+
+        def output(t) -> int:
+            if id(t) not in handed:
+                handed[id(t)] = len(outvars)
+                outvars.append(self.builder.var_of(t._data))
+            return handed[id(t)]
+
         for t, before in self.slots.values():
             grad = t._grad
-            if grad is before:
-                continue
-            grads.append((self._where(t), None if grad is None else len(outvars)))
-            if grad is not None:
-                outvars.append(self.builder.var_of(grad._data))
+            if grad is not before:
+                grads.append((self._where(t), None if grad is None else output(grad)))
         leaves, out_tree = tree_flatten(out)
-        results = []
-        for leaf in leaves:
-            if isinstance(leaf, Tensor):
-                results.append(len(outvars))
-                outvars.append(self.builder.var_of(leaf._data))
-            else:
-                results.append(("static", leaf))
+        results = [output(leaf) if isinstance(leaf, Tensor) else ("static", leaf)
+                   for leaf in leaves]
         graph = Graph(list(self.builder.inputs), outvars, self.builder.eqns,
                       self.builder.consts)
         sources = [self._where(t) for t in self.sources]
@@ -268,53 +268,66 @@ class StepTrace:
             state.update(before)
 
 
-def _tensor_at(where, leaves):
+def _getter(where):
+    """`leaves -> the tensor at where`, resolved once: an argument's position, or the tensor."""
     kind, x = where
-    return leaves[x] if kind == "arg" else x
+    if kind == "arg":
+        return operator.itemgetter(x)
+    return lambda leaves: x
 
 
 class Program:
-    """A compiled step and how it reads and writes the tensors it lifted."""
+    """A compiled step and how it reads and writes the tensors it lifted (where each tensor is
+    found resolved once, when the program is made)."""
 
     def __init__(self, run, plan):
         self.run = run
-        (self.sources, self.writes, self.grads, self.results, self.out_tree,
-         (self.avals, self.slots, self.watched)) = plan
+        sources, writes, grads, results, self.out_tree, (avals, slots, self.watched) = plan
+        self._sources = [_getter(w) for w in sources]
+        self._avals = [(_getter(w), shape, dtype) for w, shape, dtype in avals]
+        self._slots = [(_getter(w), was_none, lifted) for w, was_none, lifted in slots]
+        self._writes = [(_getter(w), k) for w, k in writes]
+        self._grads = [(_getter(w), k) for w, k in grads]
+        self._results = results
+        self._one_tensor = self.out_tree is None and type(results[0]) is int
 
     def guards_hold(self, leaves) -> bool:
-        for where, shape, dtype in self.avals:
-            data = _tensor_at(where, leaves)._data
+        for at, shape, dtype in self._avals:
+            data = at(leaves)._data
             if data.shape != shape or data.dtype != dtype:
                 return False
-        for where, was_none, lifted in self.slots:
-            grad = _tensor_at(where, leaves)._grad
+        for at, was_none, lifted in self._slots:
+            grad = at(leaves)._grad
             if was_none is not None and (grad is None) != was_none or (
                     lifted is not None and grad is not lifted):
                 return False
         return _holds(self.watched)
 
     def __call__(self, leaves):
-        outs = self.run(*[_tensor_at(w, leaves)._data for w in self.sources])
-        for where, k in self.writes:
-            t = _tensor_at(where, leaves)
+        outs = self.run(*[at(leaves)._data for at in self._sources])
+        for at, k in self._writes:
+            t = at(leaves)
             if t._data.shape == outs[k].shape and t._data.dtype == outs[k].dtype:
                 t._data[...] = outs[k]
             else:  # the step rebound the tensor's buffer (t.data = ...)
                 t._data = outs[k]
             t._version.n += 1
-        wrapped: set = set()
-        for where, k in self.grads:
-            _tensor_at(where, leaves)._grad = None if k is None else _fresh(outs[k], wrapped)
-        results = [_fresh(outs[r], wrapped) if type(r) is int else r[1] for r in self.results]
-        return tree_unflatten(self.out_tree, results)
+        made: dict = {}  # output -> its tensor, so one traced tensor stays one tensor
+        for at, k in self._grads:
+            at(leaves)._grad = None if k is None else _tensor(outs, k, made)
+        if self._one_tensor:
+            return _tensor(outs, self._results[0], made)
+        return tree_unflatten(self.out_tree, [_tensor(outs, r, made) if type(r) is int
+                                              else r[1] for r in self._results])
 
 
-def _fresh(array, wrapped: set) -> Tensor:
-    """A new tensor on `array`, copied when an earlier one of this call holds it already."""
-    if id(array) in wrapped:
-        array = array.copy()
-    wrapped.add(id(array))
-    return Tensor._wrap(array)
+def _tensor(outs, k, made: dict) -> Tensor:
+    """The tensor of output k: the one made already for k (one traced tensor handed back twice
+    stays one tensor), else a new one (the program's outputs never share memory)."""
+    t = made.get(k)
+    if t is None:
+        t = made[k] = Tensor._wrap(outs[k])
+    return t
 
 
 def _leaf_key(leaf):

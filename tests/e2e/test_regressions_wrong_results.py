@@ -420,3 +420,15 @@ def test_float32_sums_keep_float32_accuracy(axes):
     want = x.astype(np.float64).mean(axis=axes)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=2e-7)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_a_value_returned_twice_comes_back_as_two_arrays(backend):
+    """Outputs never share memory with each other (nor with inputs): x * 2 computed twice is one
+    value after CSE, and numpy would give two arrays."""
+    x = np.ones(4)
+    outs = adc.jit(lambda x: (x * 2, x * 2, x, anp.sum(x), anp.sum(x), x), backend=backend)(x)
+    for i, a in enumerate(outs):
+        assert not np.shares_memory(a, x)
+        for b in outs[:i]:
+            assert not np.shares_memory(a, b)

@@ -277,3 +277,27 @@ def test_grads_kept_between_calls_and_data_writes(name):
     for p, q in zip(model.parameters(), eager_model.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=2e-6)
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=2e-6, atol=1e-7)
+
+
+def test_tensors_handed_back_twice_stay_one_tensor_and_others_never_share_memory():
+    """As eagerly: a tensor returned twice, or returned and also a parameter's `.grad`, is one
+    tensor object; a different tensor the program computes as the same value (`loss * 1.0`
+    folds to `loss`) has memory of its own; static leaves come back as they were."""
+    w = adc.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def step(x):
+        loss = (w * x).sum()
+        loss.backward()
+        return loss, loss, w.grad, loss * 1.0, "tag"
+
+    compiled = adc.compile(step)
+    x = adc.tensor([1.0, 1.0, 1.0])
+    for fn in (step, compiled, compiled, compiled):
+        w.grad = None
+        loss, again, g, scaled, tag = fn(x)
+        assert tag == "tag" and float(loss) == float(scaled) == 6.0
+        assert again is loss and g is w.grad
+        assert np.array_equal(g.numpy(), [1.0, 1.0, 1.0])
+        scaled.add_(1.0)
+        assert float(loss) == 6.0 and float(scaled) == 7.0
+    assert compiled.traces == 1 and compiled.eager_calls == 0

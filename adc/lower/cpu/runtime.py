@@ -1,12 +1,13 @@
 """Running generated CPU code: arrays in (made C-contiguous, 0-d ones as 1-element arrays), a
 list of arrays the caller owns out.
 
-Stage: run time. Invariants: outputs never alias inputs or constants (aliased ones are
-copied); the first call loads or compiles the kernels (showing its progress on a terminal when
-that takes long), and an unreadable Numba cache entry is emptied and its kernel compiled afresh
-instead of failing the user's call; a compilation interrupted with Ctrl-C raises a one-line
-KeyboardInterrupt and leaves the first call to do again (kernels finished before it stay
-compiled and cached; files are written atomically, so the cache stays consistent).
+Stage: run time. Invariants: outputs never alias inputs, constants or each other (aliased
+ones are copied); the first call loads or compiles the kernels (showing its progress on a
+terminal when that takes long), and an unreadable Numba cache entry is emptied and its kernel
+compiled afresh instead of failing the user's call; a compilation interrupted with Ctrl-C
+raises a one-line KeyboardInterrupt and leaves the first call to do again (kernels finished
+before it stay compiled and cached; files are written atomically, so the cache stays
+consistent).
 """
 from __future__ import annotations
 
@@ -137,7 +138,8 @@ def program(graph: Graph, gen: CpuCodegen, source: str) -> dict:
     """A compiled graph as plain data (source text, flags, constant arrays): the generated
     module `source`, its kernels' modules (itself when whole), and what the runtime needs of
     the graph (scalar inputs; outputs that are scalars or may alias an input or a constant)."""
-    aliased = {i for i, v in enumerate(graph.outvars) if v in gen.aliases}
+    aliased = {i for i, v in enumerate(graph.outvars)  # also a value returned a second time
+               if v in gen.aliases or v in graph.outvars[:i]}
     return {"source": source, "split": gen.split,
             "kernel_sources": list(gen.kernel_sources) if gen.split else [source],
             "sizes": list(gen.sizes),
