@@ -10,7 +10,9 @@ Stage: tensor front end → trace → optimize → lower (backends.compile_graph
   holding another value at the end is a program output. Tensors created during the trace from
   concrete values are constants of the program. The trace then puts every tensor back as it
   was, and the compiled program runs the step: outputs are copied into the buffers in place
-  (bumping their versions, as eager writes do) and `.grad` slots are set.
+  (bumping their versions, as eager writes do) and `.grad` slots are set. The call returns the
+  tensors the step would return eagerly: an argument, parameter or buffer itself, and one
+  tensor handed back twice (returned twice, or returned and a `.grad`) as one tensor.
 - A call runs a program only while its guards hold: the arguments' shapes, dtypes and
   requires_grad (and every other argument's value), grad mode, the lifted tensors' shapes and
   dtypes, which `.grad` slots are set, the optimizers' hyperparameters, parameters and state
@@ -236,7 +238,9 @@ class StepTrace:
             if grad is not before:
                 grads.append((self._where(t), None if grad is None else output(grad)))
         leaves, out_tree = tree_flatten(out)
-        results = [output(leaf) if isinstance(leaf, Tensor) else ("static", leaf)
+        results = [("static", leaf) if not isinstance(leaf, Tensor)
+                   else output(leaf) if id(leaf) in handed or id(leaf) not in self._lifted
+                   else ("tensor", self._where(leaf))  # an argument, parameter, buffer: itself
                    for leaf in leaves]
         graph = Graph(list(self.builder.inputs), outvars, self.builder.eqns,
                       self.builder.consts)
@@ -288,7 +292,8 @@ class Program:
         self._slots = [(_getter(w), was_none, lifted) for w, was_none, lifted in slots]
         self._writes = [(_getter(w), k) for w, k in writes]
         self._grads = [(_getter(w), k) for w, k in grads]
-        self._results = results
+        self._results = [r if type(r) is int else (r[0], _getter(r[1]) if r[0] == "tensor"
+                                                   else r[1]) for r in results]
         self._one_tensor = self.out_tree is None and type(results[0]) is int
 
     def guards_hold(self, leaves) -> bool:
@@ -317,8 +322,9 @@ class Program:
             at(leaves)._grad = None if k is None else _tensor(outs, k, made)
         if self._one_tensor:
             return _tensor(outs, self._results[0], made)
-        return tree_unflatten(self.out_tree, [_tensor(outs, r, made) if type(r) is int
-                                              else r[1] for r in self._results])
+        return tree_unflatten(self.out_tree, [
+            _tensor(outs, r, made) if type(r) is int else r[1](leaves) if r[0] == "tensor"
+            else r[1] for r in self._results])
 
 
 def _tensor(outs, k, made: dict) -> Tensor:

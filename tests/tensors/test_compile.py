@@ -301,3 +301,25 @@ def test_tensors_handed_back_twice_stay_one_tensor_and_others_never_share_memory
         scaled.add_(1.0)
         assert float(loss) == 6.0 and float(scaled) == 7.0
     assert compiled.traces == 1 and compiled.eager_calls == 0
+
+
+def test_a_tensor_from_outside_returned_is_that_tensor():
+    """Returning an argument or a parameter gives that very tensor, as eagerly (its buffer
+    holding the step's update), not a new tensor on a copy."""
+    w = adc.tensor([1.0, 2.0], requires_grad=True)
+    opt = adc.optim.SGD([w], lr=0.5)
+
+    @adc.compile
+    def step(x):
+        opt.zero_grad()
+        (w * x).sum().backward()
+        opt.step()
+        return w, x, w.grad
+
+    x = adc.tensor([1.0, 3.0])
+    for _ in range(3):
+        got_w, got_x, got_g = step(x)
+        assert got_w is w and got_x is x and got_g is w.grad
+    np.testing.assert_allclose(w.detach().numpy(), [1.0 - 1.5, 2.0 - 4.5])
+    assert step.traces == 1
+
