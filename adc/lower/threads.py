@@ -11,9 +11,10 @@ sleep. A generated kernel alternates `prange` loops with BLAS calls, whose own t
 share the cores with spinning workers; on a 2-core machine an MLP training step with adc.grad
 took 25 ms instead of 3.3 ms (10000 spins still cost 5 ms). GOMP_SPINCOUNT is set only while
 Numba loads its OpenMP layer and restored afterwards, so OpenMP runtimes loaded later read the
-user's environment. The layer is loaded with RTLD_DEEPBIND (where the platform has it) so that
-it binds to its own libgomp: torch's libgomp, loaded into the global symbol scope by
-`import torch`, has already read the environment and would otherwise serve Numba's loops too.
+user's environment. The layer is loaded with RTLD_DEEPBIND (where the platform has it, and
+not under LD_PRELOAD) so that it binds to its own libgomp: torch's libgomp, loaded into the
+global symbol scope by `import torch`, has already read the environment and would otherwise
+serve Numba's loops too.
 """
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ def start_pool() -> None:
     from numba.np.ufunc import parallel
 
     ours = "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ
-    deep = getattr(os, "RTLD_DEEPBIND", 0) if hasattr(sys, "getdlopenflags") else 0
+    # Deep binding would also bypass an LD_PRELOAD allocator for the layer's own allocations.
+    deep = (getattr(os, "RTLD_DEEPBIND", 0) if hasattr(sys, "getdlopenflags")
+            and not os.environ.get("LD_PRELOAD") else 0)
     if deep:
         flags = sys.getdlopenflags()
         sys.setdlopenflags(flags | deep)
