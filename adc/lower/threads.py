@@ -2,9 +2,9 @@
 
 Stage: run time (called before the first compiled CPU program runs, serial ones too, so that
 a parallel Numba function of the user's that runs later finds the pool started with these
-settings). Invariant: the pool starts at most once per process, with Numba's own settings (threading layer, NUMBA_NUM_THREADS);
-only how long its OpenMP workers spin when idle changes, and only when the user has not set
-OMP_WAIT_POLICY or GOMP_SPINCOUNT.
+settings). Invariant: the pool starts at most once per process, with Numba's own settings
+(threading layer, NUMBA_NUM_THREADS); only how long its OpenMP workers spin when idle
+changes, and only when the user has not set OMP_WAIT_POLICY or GOMP_SPINCOUNT.
 
 Why: libgomp's default makes idle OpenMP workers spin for up to 300000 iterations before they
 sleep. A generated kernel alternates `prange` loops with BLAS calls, whose own threads then
