@@ -292,8 +292,8 @@ class Program:
         self._slots = [(_getter(w), was_none, lifted) for w, was_none, lifted in slots]
         self._writes = [(_getter(w), k) for w, k in writes]
         self._grads = [(_getter(w), k) for w, k in grads]
-        self._results = [r if type(r) is int else (r[0], _getter(r[1]) if r[0] == "tensor"
-                                                   else r[1]) for r in results]
+        self._results = [("tensor", _getter(r[1])) if type(r) is not int and r[0] == "tensor"
+                         else r for r in results]  # output k, ("static", value), ("tensor", at)
         self._one_tensor = self.out_tree is None and type(results[0]) is int
 
     def guards_hold(self, leaves) -> bool:
