@@ -301,6 +301,13 @@ def test_tensors_handed_back_twice_stay_one_tensor_and_others_never_share_memory
         scaled.add_(1.0)
         assert float(loss) == 6.0 and float(scaled) == 7.0
     assert compiled.traces == 1 and compiled.eager_calls == 0
+    tw = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)  # torch's eager step, the reference
+    tloss = (tw * torch.ones(3)).sum()
+    tloss.backward()
+    tout = (tloss, tloss, tw.grad, tloss * 1.0)
+    assert tout[1] is tout[0] and tout[2] is tw.grad and tout[3] is not tout[0]
+    np.testing.assert_array_equal(tout[2].numpy(), g.numpy())
+    assert tout[0].dtype == torch.float32 and loss.dtype == adc.float32
 
 
 def test_a_tensor_from_outside_returned_is_that_tensor():
@@ -322,4 +329,14 @@ def test_a_tensor_from_outside_returned_is_that_tensor():
         assert got_w is w and got_x is x and got_g is w.grad
     np.testing.assert_allclose(w.detach().numpy(), [1.0 - 1.5, 2.0 - 4.5])
     assert step.traces == 1
+    tw = torch.tensor([1.0, 2.0], requires_grad=True)  # torch's eager step, the reference
+    topt = torch.optim.SGD([tw], lr=0.5)
+    tx = torch.tensor([1.0, 3.0])
+    for _ in range(3):
+        topt.zero_grad()
+        (tw * tx).sum().backward()
+        topt.step()
+        got = (tw, tx, tw.grad)
+        assert got[0] is tw and got[1] is tx and got[2] is tw.grad
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy())
 
